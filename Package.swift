@@ -1,0 +1,93 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "SupportOps",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "supportops", targets: ["supportops"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/vapor.git", exact: "4.122.3"),
+        .package(url: "https://github.com/vapor/fluent.git", exact: "4.13.0"),
+        .package(url: "https://github.com/vapor/fluent-kit.git", exact: "1.57.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", exact: "4.9.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver.git", exact: "2.14.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", exact: "3.36.0"),
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", exact: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", exact: "1.13.4"),
+        .package(url: "https://github.com/vapor/swift-openapi-vapor.git", exact: "1.2.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
+    ],
+    targets: [
+        // Pure business rules: no I/O, no Vapor.
+        .target(
+            name: "SupportDomain",
+            swiftSettings: strict
+        ),
+        // The pipeline: redact, understand, retrieve, decide, act, reply. Storage only through protocols.
+        .target(
+            name: "SupportAgent",
+            dependencies: [
+                "SupportDomain",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/policies")],
+            swiftSettings: strict
+        ),
+        // Fluent models, migrations and the transactional tool implementations (SQLite and PostgreSQL).
+        .target(
+            name: "SupportStore",
+            dependencies: [
+                "SupportDomain",
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Vapor wiring: generated OpenAPI handlers, middleware, docs, one buildApplication.
+        .target(
+            name: "SupportServer",
+            dependencies: [
+                "SupportDomain",
+                "SupportAgent",
+                "SupportStore",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIVapor", package: "swift-openapi-vapor"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("Public")],
+            swiftSettings: strict,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        // Thin executable: argument parsing only.
+        .executableTarget(
+            name: "supportops",
+            dependencies: [
+                "SupportServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "SupportDomainTests", dependencies: ["SupportDomain"]),
+        .testTarget(name: "SupportAgentTests", dependencies: ["SupportAgent", "SupportDomain"]),
+        .testTarget(
+            name: "SupportServerTests",
+            dependencies: [
+                "SupportServer", "SupportStore", "SupportAgent", "SupportDomain",
+                .product(name: "VaporTesting", package: "vapor"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,180 @@
+import Foundation
+import SupportDomain
+
+/// Writes the customer's reply from the tool result and the cited policy. Deterministic and grounded:
+/// every number in a reply comes from the tool result or the policy configuration.
+public struct ReplyComposer: Sendable {
+    public var policy: SupportPolicy
+    public var currency: String
+
+    public init(policy: SupportPolicy = .standard, currency: String = "USD") {
+        self.policy = policy
+        self.currency = currency
+    }
+
+    // MARK: Clarification
+
+    /// The customer's orders that the intent could apply to, newest first.
+    public func eligibleOrders(_ orders: [OrderSnapshot], for intent: Intent, now: Date) -> [OrderSnapshot] {
+        let window = TimeInterval(policy.returnWindowDays) * 86_400
+        return orders.filter { order in
+            switch intent {
+            case .cancel: order.status.isCancellable
+            case .refund: order.status == .delivered && !order.containsFinalSaleItem
+                && (order.deliveredAt.map { now.timeIntervalSince($0) <= window } ?? false)
+            case .replacement: order.status == .delivered && (order.deliveredAt.map { now.timeIntervalSince($0) <= window } ?? false)
+            default: true
+            }
+        }
+        .sorted { $0.createdAt > $1.createdAt }
+    }
+
+    public func clarificationPrompt(for intent: Intent, eligible: [OrderSnapshot]) -> String {
+        let verb = Self.verb(intent)
+        guard !eligible.isEmpty else {
+            return "I could not find an order on your account that can be \(Self.participle(intent)) right now."
+        }
+        let list = eligible.prefix(5).map(describe).joined(separator: "; ")
+        let more = eligible.count > 5 ? " (and \(eligible.count - 5) more)" : ""
+        return "Which order would you like to \(verb)? Orders that qualify: \(list)\(more). Reply with the order number."
+    }
+
+    func describe(_ order: OrderSnapshot) -> String {
+        let items = order.lines.map(\.productName).prefix(2).joined(separator: ", ")
+        return "#\(order.id) (\(items.isEmpty ? "order" : items), \(order.status.rawValue), \(order.total.decimalString) \(currency))"
+    }
+
+    // MARK: Retrieval
+
+    /// Words added to the retrieval query so that the passage explaining the outcome is found.
+    public func retrievalHints(intent: Intent, result: ToolResult?) -> String {
+        guard let result else { return "" }
+        if let error = result.error {
+            switch error {
+            case .orderNotFound: return "order number account"
+            case .invalidState: return intent == .cancel ? "already shipped cancel" : "delivered status"
+            case .outsideRefundWindow: return "refund window days after delivery"
+            case .finalSale: return "final sale items"
+            case .alreadyRefunded: return "refunded only once"
+            case .refundLimitExceeded: return "refund limit rolling period"
+            }
+        }
+        switch result.refundStatus {
+        case .pendingReview: return "review person fraud checks pending"
+        case .approved: return "how long refund takes original payment method"
+        default: break
+        }
+        switch result.action {
+        case .cancelOrder: return "refund after cancelling"
+        case .requestReplacement: return "replacement cost ships"
+        case .getOrderStatus: return "order statuses \(result.orderStatus?.rawValue ?? "")"
+        case .escalateCase: return "person reply hours"
+        default: return ""
+        }
+    }
+
+    public func chooseCitations(_ hits: [PolicyRetriever.Hit], intent: Intent) -> [Citation] {
+        guard let top = hits.first else { return [] }
+        var chosen = [top]
+        // A second passage only when it is nearly as relevant and from another document (e.g. fraud review).
+        if hits.count > 1, hits[1].section.source != top.section.source, hits[1].score >= top.score * 0.8 {
+            chosen.append(hits[1])
+        }
+        return chosen.map { Citation(source: $0.section.source, section: $0.section.heading, excerpt: $0.section.excerpt) }
+    }
+
+    // MARK: Reply
+
+    public func reply(intent: Intent, understanding: Understanding, result: ToolResult?, clarification: String?,
+                      citations: [Citation]) -> String {
+        var parts: [String] = []
+        if let clarification {
+            parts.append(clarification)
+        } else if let result {
+            parts.append(describe(result))
+            if result.action == .issueRefund, result.success, !understanding.mentionedAmounts.isEmpty {
+                parts.append("The amount is always the order total on record, not an amount named in a message.")
+            }
+        } else {
+            parts.append("I can help with refunds, cancellations, replacements and order status. "
+                + "Tell me what you need and your order number, or ask for a person and we will get back to you within 24 hours.")
+        }
+        if !understanding.secondaryIntents.isEmpty {
+            let others = understanding.secondaryIntents.map(\.rawValue).joined(separator: " and ")
+            parts.append("You also asked about a \(others); please send that as a separate request so I can handle it properly.")
+        }
+        if let citation = citations.first {
+            parts.append("Policy: \(citation.section) (\(citation.source)) — \(citation.excerpt)")
+        }
+        return parts.joined(separator: "\n\n")
+    }
+
+    func describe(_ result: ToolResult) -> String {
+        if let error = result.error {
+            let suffix: String
+            switch error {
+            case .orderNotFound: suffix = "Please check the order number; you can ask me to list your orders."
+            case .invalidState where result.action == .cancelOrder:
+                suffix = "Once it is delivered you can ask for a refund or a replacement within \(policy.returnWindowDays) days."
+            case .finalSale: suffix = "If the item arrived damaged or defective, you can ask for a replacement instead."
+            case .refundLimitExceeded, .outsideRefundWindow: suffix = "If you think this is wrong, ask for a person and we will look into it."
+            default: suffix = ""
+            }
+            return ([error.message, suffix].filter { !$0.isEmpty }).joined(separator: " ")
+        }
+        let order = result.orderID.map { "order #\($0)" } ?? "your order"
+        switch result.action {
+        case .issueRefund:
+            let amount = "\(result.amount?.decimalString ?? "") \(currency)"
+            if result.refundStatus == .pendingReview {
+                return "Your refund request for \(order) (\(amount)) needs a quick review by a person before anything is paid. "
+                    + "A person will contact you within 24 hours."
+            }
+            return "Done: I have refunded \(amount) for \(order) to your original payment method. "
+                + "It usually appears within 5–10 business days."
+        case .cancelOrder:
+            return "Done: \(order) is cancelled, and the full amount goes back to your original payment method."
+        case .requestReplacement:
+            return "Done: a replacement for \(order) is on its way at no cost to you"
+                + (result.replacementID.map { " (replacement #\($0))" } ?? "") + "."
+        case .getOrderStatus:
+            guard let snapshot = result.order else { return "Here is the status of \(order)." }
+            var text = "Order #\(snapshot.id) is \(snapshot.status.rawValue)."
+            if let shipped = snapshot.shippedAt { text += " Shipped on \(Self.day(shipped))." }
+            if let delivered = snapshot.deliveredAt { text += " Delivered on \(Self.day(delivered))." }
+            return text
+        case .escalateCase:
+            return "I have passed this to a person" + (result.escalationID.map { " (case #\($0))" } ?? "")
+                + ". Someone will contact you within 24 hours."
+        case .listOrders:
+            let count = result.orders?.count ?? 0
+            return "You have \(count) order\(count == 1 ? "" : "s") with us."
+        }
+    }
+
+    static func day(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "d MMMM yyyy"
+        return formatter.string(from: date)
+    }
+
+    static func verb(_ intent: Intent) -> String {
+        switch intent {
+        case .refund: "get refunded"
+        case .cancel: "cancel"
+        case .replacement: "get a replacement for"
+        default: "check"
+        }
+    }
+
+    static func participle(_ intent: Intent) -> String {
+        switch intent {
+        case .refund: "refunded"
+        case .cancel: "cancelled"
+        case .replacement: "replaced"
+        default: "looked up"
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+import SupportDomain
+
+/// The agent: redact → understand → retrieve → decide → act (at most one tool) → reply.
+public struct SupportPipeline: Sendable {
+    public var toolbox: any SupportToolbox
+    public var conversations: any ConversationStore
+    public var understanding: any IntentUnderstanding
+    public var retriever: PolicyRetriever
+    public var composer: ReplyComposer
+    public var clock: WallClock
+    public var logger: Logger
+    private let redactor = Redactor()
+    private let extractor = EntityExtractor()
+
+    public init(toolbox: any SupportToolbox, conversations: any ConversationStore, understanding: any IntentUnderstanding,
+                retriever: PolicyRetriever, composer: ReplyComposer = ReplyComposer(), clock: WallClock = .system,
+                logger: Logger = Logger(label: "supportops.agent")) {
+        self.toolbox = toolbox
+        self.conversations = conversations
+        self.understanding = understanding
+        self.retriever = retriever
+        self.composer = composer
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func resolve(_ input: ResolveInput) async throws -> Resolution {
+        guard let customer = try await toolbox.fetchCustomer(input.customerID) else {
+            throw AgentError.customerNotFound(input.customerID)
+        }
+        var trace: [TraceStep] = []
+        let conversationID = input.conversationID ?? UUID().uuidString.lowercased()
+
+        // 1. Redact before any model, log or store sees the text.
+        let redacted = redactor.redact(input.userInput, knownNames: [customer.name])
+        trace.append(TraceStep(step: "redact", detail: redacted.counts.isEmpty ? "no personal data found" :
+            redacted.counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue.lowercased()): \($0.value)" }
+                .joined(separator: ", ")))
+
+        // 2. Understand, continuing an open question of this conversation when the message answers it.
+        var understood = await understanding.understand(redacted.text)
+        let pending = input.conversationID == nil ? nil :
+            try await conversations.fetchPending(conversationID: conversationID, customer: customer.id)
+        if let pending, understood.intent == .other || understood.intent == pending.intent || understood.confidence < 0.6 {
+            let answer = understood.orderID ?? extractor.bareOrderNumber(in: redacted.text)
+            understood.intent = pending.intent
+            understood.orderID = answer
+            understood.reason = understood.reason ?? pending.reason
+            understood.confidence = max(understood.confidence, 0.9)
+            trace.append(TraceStep(step: "continue", detail: "answer to the pending question about \(pending.intent.rawValue)"))
+        }
+        trace.append(TraceStep(step: "understand", detail: "intent \(understood.intent.rawValue) (\(understood.confidence))"
+            + (understood.orderID.map { ", order \($0)" } ?? "") + (understood.reason.map { ", reason \($0.rawValue)" } ?? "")
+            + (understood.mentionedAmounts.isEmpty ? "" : ", amounts named in text ignored: \(understood.mentionedAmounts.count)")))
+
+        // 3-4. Decide which single tool the intent needs, and call it.
+        let context = ToolContext(requestID: input.requestID, customerID: customer.id)
+        var result: ToolResult?
+        var clarification: String?
+        var nextPending: PendingClarification?
+        switch understood.intent {
+        case .refund, .cancel, .replacement, .status:
+            if let orderID = understood.orderID {
+                let invocation = Self.invocation(for: understood.intent, orderID: orderID, reason: understood.reason ?? .notGiven)
+                result = try await toolbox.run(invocation, context: context)
+            } else {
+                let listing = try await toolbox.run(.listOrders, context: context)
+                let eligible = composer.eligibleOrders(listing.orders ?? [], for: understood.intent, now: clock.now())
+                result = listing
+                clarification = composer.clarificationPrompt(for: understood.intent, eligible: eligible)
+                if !eligible.isEmpty {
+                    nextPending = PendingClarification(intent: understood.intent, reason: understood.reason,
+                                                       candidateOrderIDs: eligible.map(\.id))
+                }
+            }
+        case .escalate:
+            result = try await toolbox.run(.escalateCase(understood.orderID, summary: redacted.text), context: context)
+        case .other:
+            break
+        }
+        if let result {
+            trace.append(TraceStep(step: "act", detail: "\(result.action.rawValue): "
+                + (result.success ? "success" : "refused (\(result.error?.code ?? "unknown"))")))
+        } else {
+            trace.append(TraceStep(step: "act", detail: "no tool called"))
+        }
+
+        // 5. Retrieve the policy that governs what happened, and reply citing it.
+        let query = redacted.text + " " + composer.retrievalHints(intent: understood.intent, result: result)
+        let hits = retriever.retrieve(query, intent: understood.intent, limit: 2)
+        let cited = composer.chooseCitations(hits, intent: understood.intent)
+        trace.append(TraceStep(step: "retrieve", detail: cited.map { "\($0.source) › \($0.section)" }.joined(separator: "; ")))
+        let reply = composer.reply(intent: understood.intent, understanding: understood, result: result,
+                                   clarification: clarification, citations: cited)
+
+        try await conversations.savePending(nextPending, conversationID: conversationID, customer: customer.id, now: clock.now())
+
+        let escalated = (result?.action == .escalateCase && result?.success == true) || result?.refundStatus == .pendingReview
+        logger.info("resolved", metadata: [
+            "request_id": .string(input.requestID), "intent": .string(understood.intent.rawValue),
+            "action": .string(result?.action.rawValue ?? "none"), "success": .string(result.map { String($0.success) } ?? "-"),
+        ])
+        return Resolution(
+            requestID: input.requestID, conversationID: conversationID, intent: understood.intent,
+            confidence: understood.confidence, orderID: understood.orderID, actionResult: result, reply: reply,
+            citations: cited, needsClarification: clarification != nil && nextPending != nil,
+            clarificationPrompt: nextPending != nil ? clarification : nil, escalated: escalated, understoodBy: "offline",
+            redactedInput: redacted.text, trace: trace)
+    }
+
+    static func invocation(for intent: Intent, orderID: OrderID, reason: ReturnReason) -> ToolInvocation {
+        switch intent {
+        case .refund: .issueRefund(orderID, reason: reason)
+        case .cancel: .cancelOrder(orderID)
+        case .replacement: .requestReplacement(orderID, reason: reason)
+        default: .getOrderStatus(orderID)
+        }
+    }
+}

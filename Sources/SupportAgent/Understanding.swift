@@ -1,0 +1,28 @@
+import Foundation
+import SupportDomain
+
+/// What the agent made of a message: the intent with a confidence and the extracted fields.
+public struct Understanding: Sendable, Hashable {
+    public var intent: Intent
+    public var confidence: Double
+    public var orderID: OrderID?
+    public var reason: ReturnReason?
+    public var mentionedAmounts: [String]
+    /// Other intents the message also asked for ("cancel order 5 and refund order 6").
+    public var secondaryIntents: [Intent]
+
+    public init(intent: Intent, confidence: Double, orderID: OrderID?, reason: ReturnReason?,
+                mentionedAmounts: [String] = [], secondaryIntents: [Intent] = []) {
+        self.intent = intent
+        self.confidence = confidence
+        self.orderID = orderID
+        self.reason = reason
+        self.mentionedAmounts = mentionedAmounts
+        self.secondaryIntents = secondaryIntents
+    }
+}
+
+/// Turns a redacted message into an `Understanding`. The offline model and language-model providers implement it.
+public protocol IntentUnderstanding: Sendable {
+    func understand(_ redactedText: String) async -> Understanding
+}

@@ -1,0 +1,142 @@
+import Foundation
+
+/// Removes personal data from a message before any model, log or store sees it:
+/// e-mail addresses, card numbers (Luhn-checked), phone numbers, street addresses and personal names.
+public struct Redactor: Sendable {
+    public enum Kind: String, CaseIterable, Sendable, Codable {
+        case email = "EMAIL", card = "CARD", phone = "PHONE", address = "ADDRESS", name = "NAME"
+        public var placeholder: String { "[\(rawValue)]" }
+    }
+
+    public struct Result: Sendable, Hashable {
+        public var text: String
+        public var counts: [Kind: Int]
+        public var total: Int { counts.values.reduce(0, +) }
+    }
+
+    public init() {}
+
+    private static func regex(_ pattern: String, caseInsensitive: Bool = true) -> NSRegularExpression {
+        // The patterns are constants of this file; a typo is a programmer error caught by the tests.
+        try! NSRegularExpression(pattern: pattern, options: caseInsensitive ? [.caseInsensitive] : [])
+    }
+
+    private static let email = regex(#"[A-Z0-9._%+\-]+@[A-Z0-9.\-]+\.[A-Z]{2,}"#)
+    /// 13 to 19 digits, optionally grouped by spaces or dashes.
+    private static let cardCandidate = regex(#"(?<![\d])(?:\d[ \-]?){12,18}\d(?![\d])"#)
+    /// International or grouped phone numbers: at least 7 digits with the usual separators.
+    private static let phoneCandidate = regex(#"(?<![\w#])(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{2,4}\)[\s.\-]?)?\d{2,4}(?:[\s.\-]\d{2,4}){1,4}(?![\w])|(?<![\w#])\+?\d{9,15}(?![\w])"#)
+    private static let address = regex(#"\b\d{1,5}\s+(?:[A-Z][\w'.\-]*\s+){1,4}(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|parkway|pkwy|square|sq|highway|hwy|close|crescent)\b\.?(?:,?\s*(?:apt|apartment|unit|suite|ste|flat)\.?\s*#?\s*\w+)?"#)
+    /// "my name is Jane Doe", "I'm Jane", "this is Jane Doe", "Mr. Smith", sign-offs like "Thanks, Jane".
+    private static let introducedName = regex(#"\b(?:my name is|my name's|i am|i'm|this is|name:)\s+((?:[A-Z][a-z'\-]+)(?:\s+[A-Z][a-z'\-]+){0,2})"#, caseInsensitive: false)
+    private static let lowerIntroducedName = regex(#"\b(?:My name is|my name is|My name's|Name:|name:)\s+((?:[A-Za-z][a-z'\-]+)(?:\s+[A-Za-z][a-z'\-]+){0,2})"#, caseInsensitive: false)
+    private static let honorific = regex(#"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+([A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)?)"#, caseInsensitive: false)
+    private static let signOff = regex(#"(?:^|[\n.!]\s*)(?:thanks|thank you|regards|best regards|kind regards|cheers|sincerely|best|br)\s*[,!\-–—]?\s+((?:[A-Z][a-z'\-]+)(?:\s+[A-Z][a-z'\-]+)?)\s*\.?\s*$"#)
+
+    /// Words that follow "I'm" in normal speech and are not names.
+    private static let notNames: Set<String> = [
+        "Not", "So", "Very", "Really", "Still", "Just", "Writing", "Contacting", "Trying", "Looking", "Having",
+        "Getting", "Going", "Sorry", "Unhappy", "Happy", "Angry", "Upset", "Disappointed", "Frustrated", "Done",
+        "Tired", "Sure", "Afraid", "Waiting", "Here", "Calling", "Asking", "Reaching", "Fine", "Okay", "Ok", "The",
+        "A", "An", "Your", "Customer", "Order", "Please", "Hoping", "Now", "Confused", "About", "In", "On", "At",
+        "Never", "Always", "Also", "Again", "Absolutely", "Extremely", "Quite", "Pretty", "Totally", "Completely",
+        "Requesting", "Wondering", "Unable", "Able", "Interested", "Concerned", "Worried", "Annoyed", "Furious",
+    ]
+
+    /// Redacts `text`. `knownNames` (for example the caller's stored name) are removed wherever they appear.
+    public func redact(_ text: String, knownNames: [String] = []) -> Result {
+        var counts: [Kind: Int] = [:]
+        var output = text
+
+        output = Self.replace(Self.email, in: output, kind: .email, counts: &counts)
+        output = Self.replace(Self.cardCandidate, in: output, kind: .card, counts: &counts) { match in
+            Self.passesLuhn(match)
+        }
+        output = Self.replace(Self.phoneCandidate, in: output, kind: .phone, counts: &counts) { match in
+            let digits = match.filter(\.isNumber).count
+            return digits >= 7 && digits <= 15 && !Self.looksLikeDate(match)
+        }
+        output = Self.replace(Self.address, in: output, kind: .address, counts: &counts)
+        for pattern in [Self.introducedName, Self.lowerIntroducedName, Self.honorific, Self.signOff] {
+            output = Self.replaceGroup(pattern, in: output, kind: .name, counts: &counts)
+        }
+        for name in knownNames {
+            output = Self.redactKnownName(name, in: output, counts: &counts)
+        }
+        return Result(text: output, counts: counts)
+    }
+
+    static func passesLuhn(_ candidate: String) -> Bool {
+        let digits = candidate.compactMap(\.wholeNumberValue)
+        guard (13...19).contains(digits.count) else { return false }
+        var sum = 0
+        for (index, digit) in digits.reversed().enumerated() {
+            if index % 2 == 1 {
+                let doubled = digit * 2
+                sum += doubled > 9 ? doubled - 9 : doubled
+            } else {
+                sum += digit
+            }
+        }
+        return sum % 10 == 0
+    }
+
+    private static func looksLikeDate(_ text: String) -> Bool {
+        text.range(of: #"^\d{4}-\d{2}-\d{2}$|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$"#, options: .regularExpression) != nil
+    }
+
+    private static func replace(_ regex: NSRegularExpression, in text: String, kind: Kind, counts: inout [Kind: Int],
+                                accept: (String) -> Bool = { _ in true }) -> String {
+        let ns = text as NSString
+        var result = ""
+        var cursor = 0
+        for match in regex.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
+            let found = ns.substring(with: match.range)
+            guard accept(found) else { continue }
+            result += ns.substring(with: NSRange(location: cursor, length: match.range.location - cursor))
+            result += kind.placeholder
+            cursor = match.range.location + match.range.length
+            counts[kind, default: 0] += 1
+        }
+        result += ns.substring(from: cursor)
+        return result
+    }
+
+    private static func replaceGroup(_ regex: NSRegularExpression, in text: String, kind: Kind,
+                                     counts: inout [Kind: Int]) -> String {
+        let ns = text as NSString
+        var result = ""
+        var cursor = 0
+        for match in regex.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
+            var range = match.range(at: 1)
+            guard range.location != NSNotFound else { continue }
+            var words = ns.substring(with: range).split(separator: " ").map(String.init)
+            // Stop at the first word that is clearly not part of a name ("I'm Jane and ...", "I'm not happy").
+            if let first = words.first, notNames.contains(first.capitalized) { continue }
+            if let cut = words.firstIndex(where: { notNames.contains($0.capitalized) || $0.lowercased() == $0 && $0.count <= 3 }) {
+                words = Array(words[..<cut])
+            }
+            guard !words.isEmpty else { continue }
+            let length = words.joined(separator: " ").utf16.count
+            range = NSRange(location: range.location, length: length)
+            result += ns.substring(with: NSRange(location: cursor, length: range.location - cursor))
+            result += kind.placeholder
+            cursor = range.location + range.length
+            counts[kind, default: 0] += 1
+        }
+        result += ns.substring(from: cursor)
+        return result
+    }
+
+    private static func redactKnownName(_ name: String, in text: String, counts: inout [Kind: Int]) -> String {
+        var output = text
+        let parts = name.split(separator: " ").map(String.init).filter { $0.count >= 3 }
+        // Full name first, then each part on its own (first or last name alone).
+        for candidate in [name] + parts where candidate.count >= 3 {
+            let escaped = NSRegularExpression.escapedPattern(for: candidate)
+            let regex = regex(#"\b"# + escaped + #"\b"#)
+            output = replace(regex, in: output, kind: .name, counts: &counts)
+        }
+        return output
+    }
+}

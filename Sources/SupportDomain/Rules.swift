@@ -1,0 +1,55 @@
+import Foundation
+
+/// The business rules no model output can bypass. Pure functions: the store feeds them what it read inside
+/// the transaction and acts only on what they allow.
+public enum SupportRules {
+    /// Whether `order` may be refunded now. Throws the first rule it breaks.
+    public static func checkRefund(order: OrderSnapshot, alreadyRefunded: Bool, refundsInLimitWindow: Int,
+                                   policy: SupportPolicy, now: Date) throws(ToolError) {
+        if alreadyRefunded { throw .alreadyRefunded }
+        try checkDeliveredWithinWindow(order: order, action: .issueRefund, policy: policy, now: now)
+        if order.containsFinalSaleItem { throw .finalSale }
+        if refundsInLimitWindow >= policy.maxRefundsPerWindow {
+            throw .refundLimitExceeded(limit: policy.maxRefundsPerWindow, days: policy.refundLimitWindowDays)
+        }
+    }
+
+    /// Whether a replacement may be sent: delivered, within the window, not refunded.
+    public static func checkReplacement(order: OrderSnapshot, alreadyRefunded: Bool, policy: SupportPolicy,
+                                        now: Date) throws(ToolError) {
+        if alreadyRefunded { throw .alreadyRefunded }
+        try checkDeliveredWithinWindow(order: order, action: .requestReplacement, policy: policy, now: now)
+    }
+
+    /// Cancel only pending or processing orders.
+    public static func checkCancel(order: OrderSnapshot) throws(ToolError) {
+        guard order.status.isCancellable else { throw .invalidState(order.status, action: .cancelOrder) }
+    }
+
+    static func checkDeliveredWithinWindow(order: OrderSnapshot, action: ToolAction, policy: SupportPolicy,
+                                           now: Date) throws(ToolError) {
+        guard order.status == .delivered, let deliveredAt = order.deliveredAt else {
+            throw .invalidState(order.status, action: action)
+        }
+        if now > deliveredAt.adding(days: policy.returnWindowDays) {
+            throw .outsideRefundWindow(days: policy.returnWindowDays)
+        }
+    }
+
+    /// Start of the rolling window in which refunds are counted against the limit.
+    public static func refundLimitWindowStart(policy: SupportPolicy, now: Date) -> Date {
+        now.adding(days: -policy.refundLimitWindowDays)
+    }
+
+    public static let fraudLookbackDays = 90
+
+    /// Signals that hold a refund for a person. `priorRefundRequestsIn90Days` excludes the current request.
+    public static func fraudSignals(order: OrderSnapshot, customer: CustomerSnapshot, priorRefundRequestsIn90Days: Int,
+                                    policy: SupportPolicy, now: Date) -> [FraudSignal] {
+        var signals: [FraudSignal] = []
+        if order.total >= policy.fraud.highValue { signals.append(.highValue) }
+        if now < customer.createdAt.adding(days: policy.fraud.newAccountDays) { signals.append(.newAccount) }
+        if priorRefundRequestsIn90Days + 1 >= policy.fraud.maxRefundRequestsIn90Days { signals.append(.frequentRefunds) }
+        return signals
+    }
+}

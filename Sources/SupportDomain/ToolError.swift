@@ -1,0 +1,37 @@
+/// Why a tool refused to act. Stable codes for clients, a human sentence for the customer. No HTTP here.
+public enum ToolError: Error, Sendable, Hashable {
+    case orderNotFound
+    case invalidState(OrderStatus, action: ToolAction)
+    case outsideRefundWindow(days: Int)
+    case finalSale
+    case alreadyRefunded
+    case refundLimitExceeded(limit: Int, days: Int)
+
+    public var code: String {
+        switch self {
+        case .orderNotFound: "order_not_found"
+        case .invalidState: "invalid_state"
+        case .outsideRefundWindow: "outside_refund_window"
+        case .finalSale: "final_sale"
+        case .alreadyRefunded: "already_refunded"
+        case .refundLimitExceeded: "refund_limit_exceeded"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .orderNotFound:
+            "We could not find that order on your account."
+        case let .invalidState(status, action):
+            "This order is \(status.rawValue), so it cannot be \(action.pastParticiple) now."
+        case let .outsideRefundWindow(days):
+            "This order was delivered more than \(days) days ago, which is outside the return window."
+        case .finalSale:
+            "This order contains a final-sale item, which cannot be refunded."
+        case .alreadyRefunded:
+            "This order has already been refunded."
+        case let .refundLimitExceeded(limit, days):
+            "You have reached the limit of \(limit) refunds in \(days) days."
+        }
+    }
+}

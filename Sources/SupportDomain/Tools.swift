@@ -1,0 +1,162 @@
+import Foundation
+
+/// The six actions the agent may take. Each is one transaction in the store.
+public enum ToolAction: String, CaseIterable, Sendable, Codable {
+    case issueRefund = "issue_refund"
+    case cancelOrder = "cancel_order"
+    case requestReplacement = "request_replacement"
+    case getOrderStatus = "get_order_status"
+    case escalateCase = "escalate_case"
+    case listOrders = "list_orders"
+
+    public var isWrite: Bool {
+        switch self {
+        case .issueRefund, .cancelOrder, .requestReplacement, .escalateCase: true
+        case .getOrderStatus, .listOrders: false
+        }
+    }
+
+    var pastParticiple: String {
+        switch self {
+        case .issueRefund: "refunded"
+        case .cancelOrder: "cancelled"
+        case .requestReplacement: "replaced"
+        case .getOrderStatus: "looked up"
+        case .escalateCase: "escalated"
+        case .listOrders: "listed"
+        }
+    }
+}
+
+/// One request to a tool, with everything it needs. Amounts are never part of it: they come from the database.
+public enum ToolInvocation: Sendable, Hashable {
+    case issueRefund(OrderID, reason: ReturnReason)
+    case cancelOrder(OrderID)
+    case requestReplacement(OrderID, reason: ReturnReason)
+    case getOrderStatus(OrderID)
+    case escalateCase(OrderID?, summary: String)
+    case listOrders
+
+    public var action: ToolAction {
+        switch self {
+        case .issueRefund: .issueRefund
+        case .cancelOrder: .cancelOrder
+        case .requestReplacement: .requestReplacement
+        case .getOrderStatus: .getOrderStatus
+        case .escalateCase: .escalateCase
+        case .listOrders: .listOrders
+        }
+    }
+
+    public var orderID: OrderID? {
+        switch self {
+        case let .issueRefund(id, _), let .cancelOrder(id), let .requestReplacement(id, _), let .getOrderStatus(id): id
+        case let .escalateCase(id, _): id
+        case .listOrders: nil
+        }
+    }
+
+    /// What the audit log records of the call: ids and closed-set values only, never free text.
+    public var auditParameters: [String: String] {
+        var parameters: [String: String] = [:]
+        if let orderID { parameters["order_id"] = orderID.description }
+        switch self {
+        case let .issueRefund(_, reason), let .requestReplacement(_, reason): parameters["reason"] = reason.rawValue
+        case let .escalateCase(_, summary): parameters["summary_chars"] = String(summary.count)
+        default: break
+        }
+        return parameters
+    }
+}
+
+/// Who is calling and on behalf of which request; the customer is the only one whose orders can be touched.
+public struct ToolContext: Sendable, Hashable {
+    public var requestID: String
+    public var customerID: CustomerID
+
+    public init(requestID: String, customerID: CustomerID) {
+        self.requestID = requestID
+        self.customerID = customerID
+    }
+}
+
+/// The outcome of a tool call, successful or refused, in one shape for the API, the audit log and the reply.
+public struct ToolResult: Sendable, Hashable {
+    public var action: ToolAction
+    public var success: Bool
+    public var orderID: OrderID?
+    public var amount: Money?
+    public var refundID: RefundID?
+    public var refundStatus: RefundStatus?
+    public var fraudSignals: [FraudSignal]
+    public var orderStatus: OrderStatus?
+    public var replacementID: ReplacementID?
+    public var escalationID: EscalationID?
+    public var order: OrderSnapshot?
+    public var orders: [OrderSnapshot]?
+    public var error: ToolError?
+
+    public init(action: ToolAction, success: Bool = true, orderID: OrderID? = nil, amount: Money? = nil,
+                refundID: RefundID? = nil, refundStatus: RefundStatus? = nil, fraudSignals: [FraudSignal] = [],
+                orderStatus: OrderStatus? = nil, replacementID: ReplacementID? = nil, escalationID: EscalationID? = nil,
+                order: OrderSnapshot? = nil, orders: [OrderSnapshot]? = nil, error: ToolError? = nil) {
+        self.action = action
+        self.success = success
+        self.orderID = orderID
+        self.amount = amount
+        self.refundID = refundID
+        self.refundStatus = refundStatus
+        self.fraudSignals = fraudSignals
+        self.orderStatus = orderStatus
+        self.replacementID = replacementID
+        self.escalationID = escalationID
+        self.order = order
+        self.orders = orders
+        self.error = error
+    }
+
+    public static func failure(_ action: ToolAction, orderID: OrderID?, _ error: ToolError) -> ToolResult {
+        // A missing or foreign order must not even echo the id back as if it were known.
+        ToolResult(action: action, success: false, orderID: error == .orderNotFound ? nil : orderID, error: error)
+    }
+
+    /// What the audit log records of the result: codes, ids and amounts, nothing personal.
+    public var auditSummary: [String: String] {
+        var summary = ["success": String(success)]
+        if let error { summary["error"] = error.code }
+        if let amount { summary["amount"] = amount.decimalString }
+        if let refundID { summary["refund_id"] = refundID.description }
+        if let refundStatus { summary["refund_status"] = refundStatus.rawValue }
+        if !fraudSignals.isEmpty { summary["fraud_signals"] = fraudSignals.map(\.rawValue).joined(separator: ",") }
+        if let orderStatus { summary["order_status"] = orderStatus.rawValue }
+        if let replacementID { summary["replacement_id"] = replacementID.description }
+        if let escalationID { summary["escalation_id"] = escalationID.description }
+        if let orders { summary["orders"] = String(orders.count) }
+        return summary
+    }
+}
+
+/// One audit record per tool call, written in the same transaction as the call's effect.
+public struct AuditRecord: Sendable, Hashable, Codable {
+    public var time: Date
+    public var requestID: String
+    public var customerID: CustomerID
+    public var action: String
+    public var parameters: [String: String]
+    public var result: [String: String]
+
+    public init(time: Date, requestID: String, customerID: CustomerID, action: String,
+                parameters: [String: String], result: [String: String]) {
+        self.time = time
+        self.requestID = requestID
+        self.customerID = customerID
+        self.action = action
+        self.parameters = parameters
+        self.result = result
+    }
+
+    public init(context: ToolContext, invocation: ToolInvocation, result: ToolResult, time: Date) {
+        self.init(time: time, requestID: context.requestID, customerID: context.customerID,
+                  action: invocation.action.rawValue, parameters: invocation.auditParameters, result: result.auditSummary)
+    }
+}

@@ -1,0 +1,193 @@
+import FluentKit
+import Foundation
+import Logging
+import SQLKit
+import SupportDomain
+
+/// The guarded tools on a Fluent database. Each invocation is one transaction: read, check `SupportRules`,
+/// write the effect and its audit entry together; the action-log line follows the commit.
+public struct FluentToolbox: SupportToolbox {
+    let database: any Database
+    let policy: SupportPolicy
+    let clock: WallClock
+    let actionLog: ActionLog?
+    let logger: Logger
+
+    public init(database: any Database, policy: SupportPolicy, clock: WallClock, actionLog: ActionLog?,
+                logger: Logger = Logger(label: "supportops.tools")) {
+        self.database = database
+        self.policy = policy
+        self.clock = clock
+        self.actionLog = actionLog
+        self.logger = logger
+    }
+
+    public func fetchCustomer(_ id: CustomerID) async throws -> CustomerSnapshot? {
+        guard let rawID = Int(exactly: id.rawValue) else { return nil }
+        return try await CustomerModel.find(rawID, on: database)?.snapshot
+    }
+
+    public func run(_ invocation: ToolInvocation, context: ToolContext) async throws -> ToolResult {
+        let now = clock.now()
+        let result: ToolResult
+        do {
+            result = try await database.transaction { tx in
+                let result = try await perform(invocation, context: context, now: now, on: tx)
+                try await record(AuditRecord(context: context, invocation: invocation, result: result, time: now), on: tx)
+                return result
+            }
+        } catch let refusal as ToolError {
+            // The transaction rolled back; the refusal itself is still audited.
+            result = .failure(invocation.action, orderID: invocation.orderID, refusal)
+            try await record(AuditRecord(context: context, invocation: invocation, result: result, time: now), on: database)
+        }
+        await actionLog?.append(AuditRecord(context: context, invocation: invocation, result: result, time: now))
+        return result
+    }
+
+    private func perform(_ invocation: ToolInvocation, context: ToolContext, now: Date,
+                         on tx: any Database) async throws -> ToolResult {
+        let customerID = context.customerID
+        switch invocation {
+        case let .issueRefund(orderID, reason):
+            return try await refund(orderID, reason: reason, customerID: customerID, now: now, on: tx)
+        case let .cancelOrder(orderID):
+            let order = try await fetchOwnedOrder(orderID, customer: customerID, on: tx)
+            let snapshot = order.snapshot()
+            try SupportRules.checkCancel(order: snapshot)
+            order.status = OrderStatus.cancelled.rawValue
+            try await order.save(on: tx)
+            return ToolResult(action: .cancelOrder, orderID: orderID, amount: snapshot.total, orderStatus: .cancelled)
+        case let .requestReplacement(orderID, reason):
+            let order = try await fetchOwnedOrder(orderID, customer: customerID, on: tx)
+            try SupportRules.checkReplacement(order: order.snapshot(), alreadyRefunded: try await hasRefund(orderID, on: tx),
+                                              policy: policy, now: now)
+            let replacement = ReplacementModel()
+            replacement.orderID = try order.requireID()
+            replacement.customerID = order.$customer.id
+            replacement.reason = reason.rawValue
+            replacement.status = "requested"
+            replacement.createdAt = now
+            try await replacement.create(on: tx)
+            return ToolResult(action: .requestReplacement, orderID: orderID, orderStatus: .delivered,
+                              replacementID: replacement.id.map { ReplacementID(Int64($0)) })
+        case let .getOrderStatus(orderID):
+            let snapshot = try await fetchOwnedOrder(orderID, customer: customerID, on: tx).snapshot()
+            return ToolResult(action: .getOrderStatus, orderID: orderID, orderStatus: snapshot.status, order: snapshot)
+        case let .escalateCase(orderID, summary):
+            // An escalation may name an order only if it is the caller's; otherwise it is filed without one.
+            var ownedOrder: OrderID?
+            if let orderID, (try? await fetchOwnedOrder(orderID, customer: customerID, on: tx)) != nil { ownedOrder = orderID }
+            let escalation = try await insertEscalation(customer: customerID, order: ownedOrder, refund: nil,
+                                                        kind: "customer_request", summary: summary, now: now, on: tx)
+            return ToolResult(action: .escalateCase, orderID: ownedOrder, escalationID: escalation)
+        case .listOrders:
+            let orders = try await OrderModel.query(on: tx)
+                .filter(\.$customer.$id == Int(customerID.rawValue))
+                .sort(\.$createdAt, .descending)
+                .limit(20)
+                .with(\.$items) { $0.with(\.$product) }
+                .all()
+            return ToolResult(action: .listOrders, orders: orders.map { $0.snapshot() })
+        }
+    }
+
+    private func refund(_ orderID: OrderID, reason: ReturnReason, customerID: CustomerID, now: Date,
+                        on tx: any Database) async throws -> ToolResult {
+        // Take the customer's row lock first, so that concurrent refunds of one customer run one after another.
+        guard let sql = tx as? any SQLDatabase else { throw StoreError.notSQL }
+        try await sql.raw("UPDATE customers SET refund_guard = refund_guard + 1 WHERE id = \(bind: Int(customerID.rawValue))").run()
+        let order = try await fetchOwnedOrder(orderID, customer: customerID, on: tx)
+        let snapshot = order.snapshot()
+        guard let customer = try await CustomerModel.find(Int(customerID.rawValue), on: tx) else { throw ToolError.orderNotFound }
+        let windowStart = SupportRules.refundLimitWindowStart(policy: policy, now: now)
+        let recent = try await RefundModel.query(on: tx)
+            .filter(\.$customerID == Int(customerID.rawValue))
+            .filter(\.$createdAt >= windowStart)
+            .filter(\.$status != RefundStatus.rejected.rawValue)
+            .count()
+        try SupportRules.checkRefund(order: snapshot, alreadyRefunded: try await hasRefund(orderID, on: tx),
+                                     refundsInLimitWindow: recent, policy: policy, now: now)
+        let lookback = now.addingTimeInterval(-Double(SupportRules.fraudLookbackDays) * 86_400)
+        let requests90 = try await RefundModel.query(on: tx)
+            .filter(\.$customerID == Int(customerID.rawValue))
+            .filter(\.$createdAt >= lookback)
+            .count()
+        let signals = SupportRules.fraudSignals(order: snapshot, customer: customer.snapshot,
+                                                priorRefundRequestsIn90Days: requests90, policy: policy, now: now)
+        let status: RefundStatus = signals.isEmpty ? .approved : .pendingReview
+        let refund = RefundModel(orderID: try order.requireID(), customerID: Int(customerID.rawValue), amount: snapshot.total,
+                                 reason: reason.rawValue, status: status, signals: signals, at: now)
+        try await refund.create(on: tx)
+        let refundID = try refund.requireID()
+        var escalationID: EscalationID?
+        if status == .approved {
+            order.status = OrderStatus.returned.rawValue
+            try await order.save(on: tx)
+        } else {
+            escalationID = try await insertEscalation(
+                customer: customerID, order: orderID, refund: refundID, kind: "fraud_review",
+                summary: "Refund of \(snapshot.total.decimalString) held for review: "
+                    + signals.map(\.rawValue).joined(separator: ", "), now: now, on: tx)
+        }
+        return ToolResult(action: .issueRefund, orderID: orderID, amount: snapshot.total, refundID: RefundID(Int64(refundID)),
+                          refundStatus: status, fraudSignals: signals,
+                          orderStatus: status == .approved ? .returned : snapshot.status, escalationID: escalationID)
+    }
+
+    /// The order if it belongs to `customer`; a missing and a foreign order are the same `orderNotFound`.
+    private func fetchOwnedOrder(_ id: OrderID, customer: CustomerID, on db: any Database) async throws -> OrderModel {
+        guard let orderID = Int(exactly: id.rawValue), let order = try await OrderModel.query(on: db)
+            .filter(\.$id == orderID)
+            .filter(\.$customer.$id == Int(customer.rawValue))
+            .with(\.$items, { $0.with(\.$product) })
+            .first()
+        else { throw ToolError.orderNotFound }
+        return order
+    }
+
+    private func hasRefund(_ id: OrderID, on db: any Database) async throws -> Bool {
+        try await RefundModel.query(on: db)
+            .filter(\.$orderID == Int(id.rawValue))
+            .filter(\.$status != RefundStatus.rejected.rawValue)
+            .count() > 0
+    }
+
+    private func insertEscalation(customer: CustomerID, order: OrderID?, refund: Int?, kind: String, summary: String,
+                                  now: Date, on db: any Database) async throws -> EscalationID {
+        let escalation = EscalationModel()
+        escalation.customerID = Int(customer.rawValue)
+        escalation.orderID = order.map { Int($0.rawValue) }
+        escalation.refundID = refund
+        escalation.kind = kind
+        escalation.summary = String(summary.prefix(4000))
+        escalation.status = EscalationStatus.open.rawValue
+        escalation.createdAt = now
+        try await escalation.create(on: db)
+        return EscalationID(Int64(try escalation.requireID()))
+    }
+
+    private func record(_ audit: AuditRecord, on db: any Database) async throws {
+        let entry = AuditEntryModel()
+        entry.createdAt = audit.time
+        entry.requestID = audit.requestID
+        entry.customerID = Int(audit.customerID.rawValue)
+        entry.action = audit.action
+        entry.parameters = JSONLine.encode(audit.parameters)
+        entry.result = JSONLine.encode(audit.result)
+        try await entry.create(on: db)
+    }
+}
+
+/// Store failures that are not business refusals.
+public enum StoreError: Error, CustomStringConvertible {
+    case notSQL
+    case unsupportedDatabaseURL(String)
+
+    public var description: String {
+        switch self {
+        case .notSQL: "The configured database does not speak SQL."
+        case let .unsupportedDatabaseURL(reason): reason
+        }
+    }
+}
