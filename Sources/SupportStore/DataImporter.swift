@@ -8,6 +8,11 @@ public struct ImportError: Error, CustomStringConvertible, Sendable {
     public var path: String
     public var problem: String
     public var description: String { path.isEmpty ? problem : "\(path): \(problem)" }
+
+    public init(path: String, problem: String) {
+        self.path = path
+        self.problem = problem
+    }
 }
 
 /// Loads customers, products, orders and past refunds from one JSON document. The whole document is

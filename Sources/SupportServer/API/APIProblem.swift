@@ -1,0 +1,115 @@
+import Foundation
+import OpenAPIRuntime
+import Vapor
+
+/// A client error with a stable code, the field at fault and a human message. Rendered as JSON.
+struct APIProblem: Error, Sendable {
+    var status: HTTPResponseStatus
+    var code: String
+    var message: String
+    var field: String?
+}
+
+/// Maps every error on the API to a JSON problem body: 4xx for anything a client sent, a bare 500 with the
+/// request id (and the details only in the log) for our own faults.
+struct APIErrorMiddleware: AsyncMiddleware {
+    let environment: Environment
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            let problem = Self.problem(for: error)
+            if problem.status.code >= 500 {
+                request.logger.error("request failed", metadata: ["error": .string(String(reflecting: error))])
+            }
+            var body: [String: String] = ["error": problem.code, "message": problem.message]
+            if let field = problem.field { body["field"] = field }
+            if let id = request.storage[RequestIDKey.self] { body["request_id"] = id }
+            let response = Response(status: problem.status)
+            try response.content.encode(body, as: .json)
+            if let id = request.storage[RequestIDKey.self] { response.headers.replaceOrAdd(name: "X-Request-ID", value: id) }
+            if problem.status == .unauthorized { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
+            return response
+        }
+    }
+
+    static func problem(for error: any Error) -> APIProblem {
+        switch error {
+        case let problem as APIProblem:
+            return problem
+        case let server as ServerError:
+            if let decoding = server.underlyingError as? DecodingError { return problem(for: decoding) }
+            if let inner = server.underlyingError as? APIProblem { return inner }
+            if (400..<500).contains(server.httpStatus.code) {
+                return APIProblem(status: HTTPResponseStatus(statusCode: server.httpStatus.code), code: "bad_request",
+                                  message: Self.clientMessage(server.causeDescription))
+            }
+            if server.underlyingError is ServerError || server.underlyingError is DecodingError {
+                return problem(for: server.underlyingError)
+            }
+            let described = String(describing: server.underlyingError)
+            if described.contains("Content-Type") || described.contains("content type") {
+                return APIProblem(status: .unsupportedMediaType, code: "unsupported_media_type",
+                                  message: "The request body must be JSON (Content-Type: application/json).")
+            }
+            if described.contains("missingRequiredRequestBody") || described.contains("request body") {
+                return APIProblem(status: .badRequest, code: "missing_body", message: "The request needs a JSON body.")
+            }
+            return APIProblem(status: .internalServerError, code: "internal", message: "Something went wrong on our side.")
+        case let decoding as DecodingError:
+            return problem(for: decoding)
+        case let abort as any AbortError:
+            let status = abort.status
+            let code = status == .notFound ? "not_found" : status == .payloadTooLarge ? "payload_too_large" : "bad_request"
+            return APIProblem(status: status, code: code,
+                              message: status.code < 500 ? abort.reason : "Something went wrong on our side.")
+        default:
+            return APIProblem(status: .internalServerError, code: "internal", message: "Something went wrong on our side.")
+        }
+    }
+
+    static func problem(for decoding: DecodingError) -> APIProblem {
+        func path(_ context: DecodingError.Context, appending key: (any CodingKey)? = nil) -> String {
+            let keys = context.codingPath + (key.map { [$0] } ?? [])
+            return keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+                .replacingOccurrences(of: ".[", with: "[")
+        }
+        switch decoding {
+        case let .keyNotFound(key, context):
+            let field = path(context, appending: key)
+            return APIProblem(status: .badRequest, code: "missing_field", message: "The field \(field) is required.", field: field)
+        case let .typeMismatch(type, context):
+            let field = path(context)
+            return APIProblem(status: .badRequest, code: "invalid_type",
+                              message: "The field \(field) has the wrong type (expected \(Self.typeName(type))).", field: field)
+        case let .valueNotFound(type, context):
+            let field = path(context)
+            return APIProblem(status: .badRequest, code: "invalid_type",
+                              message: "The field \(field) must not be null (expected \(Self.typeName(type))).", field: field)
+        case let .dataCorrupted(context):
+            let field = path(context)
+            if field.isEmpty {
+                return APIProblem(status: .badRequest, code: "malformed_json", message: "The request body is not valid JSON.")
+            }
+            return APIProblem(status: .badRequest, code: "invalid_value", message: "The field \(field) has an invalid value.", field: field)
+        @unknown default:
+            return APIProblem(status: .badRequest, code: "bad_request", message: "The request body could not be read.")
+        }
+    }
+
+    static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int64.Type, is Int.Type: "an integer"
+        case is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        default: "an object"
+        }
+    }
+
+    /// The runtime's own description, stripped of internal type names.
+    static func clientMessage(_ cause: String) -> String {
+        cause.count < 200 ? cause : "The request could not be read."
+    }
+}

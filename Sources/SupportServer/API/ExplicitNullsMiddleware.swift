@@ -1,0 +1,23 @@
+import Foundation
+import Vapor
+
+/// The generated encoder leaves out nil fields; the API promises them as explicit `null`s on these paths.
+struct ExplicitNullsMiddleware: AsyncMiddleware {
+    let paths: Set<String>
+    let keys: [String]
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: request)
+        guard paths.contains(request.url.path), response.status == .ok,
+              response.headers.contentType?.subType == "json",
+              let buffer = response.body.buffer,
+              var object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else {
+            return response
+        }
+        for key in keys where object[key] == nil { object[key] = NSNull() }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        response.body = .init(data: data)
+        response.headers.replaceOrAdd(name: .contentLength, value: String(data.count))
+        return response
+    }
+}

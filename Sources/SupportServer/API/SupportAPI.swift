@@ -1,0 +1,72 @@
+import Fluent
+import Foundation
+import OpenAPIRuntime
+import SQLKit
+import SupportAgent
+import SupportDomain
+
+/// The HTTP API, implementing the protocol generated from `openapi.yaml`.
+struct SupportAPI: APIProtocol {
+    let pipeline: SupportPipeline
+    let database: any Database
+    let databaseKind: String
+    let currency: String
+
+    static let maxInputLength = 4000
+
+    func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
+        do {
+            if let sql = database as? any SQLDatabase { try await sql.raw("SELECT 1").run() }
+            return .ok(.init(body: .json(.init(status: .ok, database: databaseKind, version: SupportOpsVersion.current))))
+        } catch {
+            return .serviceUnavailable(.init(body: .json(.init(status: .degraded, database: databaseKind,
+                                                                 version: SupportOpsVersion.current))))
+        }
+    }
+
+    func resolveSupportRequest(_ input: Operations.ResolveSupportRequest.Input) async throws
+        -> Operations.ResolveSupportRequest.Output {
+        guard case let .json(body) = input.body else {
+            throw APIProblem(status: .unsupportedMediaType, code: "unsupported_media_type", message: "The body must be JSON.")
+        }
+        let requestID = RequestContext.requestID ?? UUID().uuidString.lowercased()
+        let text = body.userInput
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            return .unprocessableContent(.init(body: .json(problem("empty_input", "user_input must not be empty.",
+                                                                   field: "user_input", requestID))))
+        }
+        if text.count > Self.maxInputLength {
+            return .unprocessableContent(.init(body: .json(problem(
+                "input_too_long", "user_input must be at most \(Self.maxInputLength) characters (got \(text.count)).",
+                field: "user_input", requestID))))
+        }
+        if let conversation = body.conversationId,
+           conversation.isEmpty || conversation.count > 100 || !conversation.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) {
+            return .unprocessableContent(.init(body: .json(problem(
+                "invalid_conversation_id", "conversation_id must be 1 to 100 letters, digits, '-' or '_'.",
+                field: "conversation_id", requestID))))
+        }
+        guard body.userId > 0 else {
+            return .unprocessableContent(.init(body: .json(problem("invalid_user_id", "user_id must be a positive integer.",
+                                                                   field: "user_id", requestID))))
+        }
+        let resolution: Resolution
+        do {
+            resolution = try await pipeline.resolve(ResolveInput(
+                userInput: text, customerID: CustomerID(body.userId), conversationID: body.conversationId, requestID: requestID))
+        } catch AgentError.customerNotFound {
+            return .notFound(.init(body: .json(problem("customer_not_found", "No customer with this user_id.",
+                                                       field: "user_id", requestID))))
+        }
+        return .ok(.init(body: .json(WireMapping.response(resolution, currency: currency))))
+    }
+
+    private func problem(_ code: String, _ message: String, field: String?, _ requestID: String) -> Components.Schemas.Problem {
+        .init(error: code, message: message, field: field, requestId: requestID)
+    }
+}
+
+/// The version reported by `/health`.
+public enum SupportOpsVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,107 @@
+import Foundation
+import SupportDomain
+import SupportStore
+
+/// Every setting of the service, read from the environment in one place. Fields name their variables.
+public struct AppConfig: Sendable {
+    public enum Variable: String, CaseIterable, Sendable {
+        case databaseURL = "DATABASE_URL"
+        case apiKeys = "SUPPORTOPS_API_KEYS"
+        case actionLog = "SUPPORTOPS_ACTION_LOG"
+        case logFormat = "SUPPORTOPS_LOG_FORMAT"
+        case logLevel = "SUPPORTOPS_LOG_LEVEL"
+        case seedDemo = "SUPPORTOPS_SEED_DEMO"
+        case currency = "SUPPORTOPS_CURRENCY"
+        case returnWindowDays = "SUPPORTOPS_RETURN_WINDOW_DAYS"
+        case maxRefunds = "SUPPORTOPS_MAX_REFUNDS_PER_WINDOW"
+        case refundLimitWindowDays = "SUPPORTOPS_REFUND_LIMIT_WINDOW_DAYS"
+        case fraudHighValue = "SUPPORTOPS_FRAUD_HIGH_VALUE"
+        case fraudNewAccountDays = "SUPPORTOPS_FRAUD_NEW_ACCOUNT_DAYS"
+        case fraudMaxRequests = "SUPPORTOPS_FRAUD_MAX_REFUND_REQUESTS_90D"
+    }
+
+    public enum LogFormat: String, Sendable { case text, json }
+
+    public var database: DatabaseLocation
+    /// Bearer keys accepted by the API. Empty: the API answers only on loopback.
+    public var apiKeys: [String]
+    public var actionLogPath: String
+    public var logFormat: LogFormat
+    public var logLevel: String
+    /// Fill the demo store when `serve` finds an empty database.
+    public var seedDemoWhenEmpty: Bool
+    public var currency: String
+    public var policy: SupportPolicy
+
+    public init(database: DatabaseLocation, apiKeys: [String] = [], actionLogPath: String = "action_log.jsonl",
+                logFormat: LogFormat = .text, logLevel: String = "info", seedDemoWhenEmpty: Bool = true,
+                currency: String = "USD", policy: SupportPolicy = .standard) {
+        self.database = database
+        self.apiKeys = apiKeys
+        self.actionLogPath = actionLogPath
+        self.logFormat = logFormat
+        self.logLevel = logLevel
+        self.seedDemoWhenEmpty = seedDemoWhenEmpty
+        self.currency = currency
+        self.policy = policy
+    }
+
+    /// A setting that cannot be used, named so a person can fix it.
+    public struct Invalid: Error, CustomStringConvertible {
+        public var variable: Variable
+        public var problem: String
+        public var description: String { "\(variable.rawValue): \(problem)" }
+    }
+
+    /// Reads the configuration from `environment` (the process environment by default). Fails with a sentence.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
+        func value(_ variable: Variable) -> String? {
+            environment[variable.rawValue].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+        }
+        func days(_ variable: Variable, default fallback: Int) throws -> Int {
+            guard let raw = value(variable) else { return fallback }
+            guard let number = Int(raw), (0...3650).contains(number) else {
+                throw Invalid(variable: variable, problem: "must be a whole number of days between 0 and 3650")
+            }
+            return number
+        }
+        let database: DatabaseLocation
+        do {
+            database = try DatabaseLocation(url: value(.databaseURL) ?? DatabaseLocation.defaultURL)
+        } catch {
+            throw Invalid(variable: .databaseURL, problem: "\(error)")
+        }
+        let keys = (value(.apiKeys) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let short = keys.first(where: { $0.count < 16 }) {
+            _ = short
+            throw Invalid(variable: .apiKeys, problem: "every key must be at least 16 characters long")
+        }
+        guard let format = LogFormat(rawValue: value(.logFormat) ?? "text") else {
+            throw Invalid(variable: .logFormat, problem: "must be text or json")
+        }
+        let defaults = SupportPolicy.standard
+        var fraud = defaults.fraud
+        if let raw = value(.fraudHighValue) {
+            guard let money = Money(decimalString: raw) else { throw Invalid(variable: .fraudHighValue, problem: "must be an amount like 500.00") }
+            fraud.highValue = money
+        }
+        fraud.newAccountDays = try days(.fraudNewAccountDays, default: fraud.newAccountDays)
+        fraud.maxRefundRequestsIn90Days = try days(.fraudMaxRequests, default: fraud.maxRefundRequestsIn90Days)
+        let policy = SupportPolicy(
+            returnWindowDays: try days(.returnWindowDays, default: defaults.returnWindowDays),
+            maxRefundsPerWindow: try days(.maxRefunds, default: defaults.maxRefundsPerWindow),
+            refundLimitWindowDays: try days(.refundLimitWindowDays, default: defaults.refundLimitWindowDays),
+            fraud: fraud)
+        let seed = (value(.seedDemo) ?? "true").lowercased()
+        guard ["true", "false", "1", "0", "yes", "no"].contains(seed) else {
+            throw Invalid(variable: .seedDemo, problem: "must be true or false")
+        }
+        let currency = value(.currency) ?? "USD"
+        guard currency.count == 3, currency.allSatisfy({ $0.isUppercase }) else {
+            throw Invalid(variable: .currency, problem: "must be a three-letter ISO code such as USD")
+        }
+        return AppConfig(database: database, apiKeys: keys, actionLogPath: value(.actionLog) ?? "action_log.jsonl",
+                         logFormat: format, logLevel: value(.logLevel) ?? "info",
+                         seedDemoWhenEmpty: ["true", "1", "yes"].contains(seed), currency: currency, policy: policy)
+    }
+}

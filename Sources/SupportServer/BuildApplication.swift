@@ -1,0 +1,87 @@
+import Fluent
+import Foundation
+import Logging
+import OpenAPIVapor
+import SupportAgent
+import SupportDomain
+import SupportStore
+import Vapor
+
+/// What tests (or another host) can replace; everything else comes from `AppConfig`.
+public struct AppDependencies: Sendable {
+    public var clock: WallClock
+    public var logger: Logger?
+
+    public init(clock: WallClock = .system, logger: Logger? = nil) {
+        self.clock = clock
+        self.logger = logger
+    }
+}
+
+/// The one place the service is wired. `serve`, the other commands and every test call it.
+public func buildApplication(config: AppConfig, dependencies: AppDependencies = .init(),
+                             environment: Environment = .development) async throws -> Application {
+    let app = try await Application.make(environment)
+    do {
+        try await configure(app, config: config, dependencies: dependencies)
+    } catch {
+        try? await app.asyncShutdown()
+        throw error
+    }
+    return app
+}
+
+private func configure(_ app: Application, config: AppConfig, dependencies: AppDependencies) async throws {
+    if let logger = dependencies.logger { app.logger = logger }
+    app.logger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
+
+    try config.database.register(on: app.databases)
+    for migration in SupportMigrations.all { app.migrations.add(migration) }
+    try await config.database.prepare(app.db)
+
+    let policies = try PolicyLibrary.bundled(policy: config.policy)
+    let toolbox = FluentToolbox(database: app.db, policy: config.policy, clock: dependencies.clock,
+                                actionLog: ActionLog(path: config.actionLogPath, logger: app.logger), logger: app.logger)
+    let pipeline = SupportPipeline(
+        toolbox: toolbox, conversations: FluentConversationStore(database: app.db), understanding: RuleBasedUnderstanding(),
+        retriever: PolicyRetriever(library: policies), composer: ReplyComposer(policy: config.policy, currency: config.currency),
+        clock: dependencies.clock, logger: app.logger)
+    app.storage[ServiceKey.self] = SupportService(config: config, pipeline: pipeline, clock: dependencies.clock)
+
+    // Nothing a client sends may produce a stack trace or an internal message.
+    app.middleware = Middlewares()
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(APIErrorMiddleware(environment: app.environment))
+    app.routes.defaultMaxBodySize = "64kb"
+
+    if config.apiKeys.isEmpty {
+        app.logger.warning("SUPPORTOPS_API_KEYS is not set: the API answers only requests from loopback addresses")
+    }
+    let api = app.grouped(RequestContextMiddleware())
+    let protected = api.grouped(APIKeyMiddleware(keys: config.apiKeys, protectedPrefixes: ["/support/"]))
+        .grouped(ExplicitNullsMiddleware(paths: ["/support/resolve"], keys: ["order_id", "action_result", "clarification_prompt"]))
+    let handler = SupportAPI(pipeline: pipeline, database: app.db, databaseKind: config.database.kind, currency: config.currency)
+    try handler.registerHandlers(on: VaporTransport(routesBuilder: protected), serverURL: URL(string: "/")!)
+
+    try DocsController().register(on: app)
+}
+
+/// The assembled services, reachable from commands (for example `resolve`) through the application.
+public struct SupportService: Sendable {
+    public var config: AppConfig
+    public var pipeline: SupportPipeline
+    public var clock: WallClock
+}
+
+enum ServiceKey: StorageKey {
+    typealias Value = SupportService
+}
+
+extension Application {
+    public var supportService: SupportService {
+        guard let service = storage[ServiceKey.self] else {
+            preconditionFailure("buildApplication(config:) wires the service before anything uses it")
+        }
+        return service
+    }
+}

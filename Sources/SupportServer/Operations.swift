@@ -1,0 +1,94 @@
+import Fluent
+import Foundation
+import SupportAgent
+import SupportDomain
+import SupportStore
+import Vapor
+
+/// What the `supportops` commands do; the executable only parses arguments and calls these.
+public enum SupportOperations {
+    /// Migrates, seeds an empty database with demo data (unless switched off) and serves until stopped.
+    public static func serve(config: AppConfig, hostname: String, port: Int) async throws {
+        let app = try await buildApplication(config: config, environment: Environment(name: "production", arguments: ["supportops"]))
+        do {
+            try await app.autoMigrate()
+            if config.seedDemoWhenEmpty {
+                let summary = try await DemoSeeder().run(on: app.db, now: Date(), reset: false)
+                if !summary.skipped { app.logger.notice("\(summary)") }
+            }
+            app.http.server.configuration.hostname = hostname
+            app.http.server.configuration.port = port
+            app.environment.arguments = ["supportops", "serve"]
+            try await app.execute()
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+
+    public static func migrate(config: AppConfig, revert: Bool) async throws -> String {
+        try await withApplication(config) { app in
+            if revert {
+                try await app.autoRevert()
+                return "Reverted all migrations on \(config.database)."
+            }
+            try await app.autoMigrate()
+            return "Database \(config.database) is migrated."
+        }
+    }
+
+    public static func seed(config: AppConfig, customers: Int, orders: Int, reset: Bool) async throws -> String {
+        try await withApplication(config) { app in
+            try await app.autoMigrate()
+            let summary = try await DemoSeeder(generatedCustomers: customers, generatedOrders: orders)
+                .run(on: app.db, now: Date(), reset: reset)
+            try await config.database.resetSequences(app.db, tables: ["customers", "products", "orders", "order_items", "refunds"])
+            return summary.description
+        }
+    }
+
+    public static func importData(config: AppConfig, file: String) async throws -> String {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ImportError(path: "", problem: "cannot read the file \(file)")
+        }
+        return try await withApplication(config) { app in
+            try await app.autoMigrate()
+            return try await DataImporter().run(json: data, on: app.db, location: config.database).description
+        }
+    }
+
+    /// Resolves one message as the API would and returns the response JSON.
+    public static func resolve(config: AppConfig, user: Int64, text: String, conversationID: String?) async throws -> String {
+        try await withApplication(config) { app in
+            try await app.autoMigrate()
+            let resolution = try await app.supportService.pipeline.resolve(ResolveInput(
+                userInput: text, customerID: CustomerID(user), conversationID: conversationID,
+                requestID: UUID().uuidString.lowercased()))
+            return try encodeResponse(resolution, currency: config.currency)
+        }
+    }
+
+    static func encodeResponse(_ resolution: Resolution, currency: String) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        let data = try encoder.encode(WireMapping.response(resolution, currency: currency))
+        guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return "{}" }
+        for key in ["order_id", "action_result", "clarification_prompt"] where object[key] == nil { object[key] = NSNull() }
+        let pretty = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
+        return String(decoding: pretty, as: UTF8.self)
+    }
+
+    private static func withApplication<T: Sendable>(_ config: AppConfig,
+                                                     _ body: @Sendable (Application) async throws -> T) async throws -> T {
+        let app = try await buildApplication(config: config, environment: Environment(name: "production", arguments: ["supportops"]))
+        do {
+            let value = try await body(app)
+            try await app.asyncShutdown()
+            return value
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import SupportServer
+
+/// The `supportops` command: argument parsing only; the work lives in SupportServer.
+@main
+struct SupportOpsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "supportops",
+        abstract: "Resolve customer-support requests safely, with an audit trail.",
+        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, Resolve.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Reads the environment once and sets up logging; a bad setting stops here with its variable named.
+func loadConfig() throws -> AppConfig {
+    do {
+        let config = try AppConfig.fromEnvironment()
+        SupportLogging.bootstrap(config)
+        return config
+    } catch {
+        throw ValidationError("Configuration error: \(error)")
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Migrate, seed an empty database with demo data, and serve HTTP.")
+    @Option(help: "Address to listen on.") var hostname = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+
+    func run() async throws {
+        try await SupportOperations.serve(config: try loadConfig(), hostname: hostname, port: port)
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or update the database schema.")
+    @Flag(help: "Undo all migrations (drops every table).") var revert = false
+
+    func run() async throws {
+        print(try await SupportOperations.migrate(config: try loadConfig(), revert: revert))
+    }
+}
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Fill a deterministic demo store.")
+    @Option(help: "Generated customers besides the named demo ones.") var customers = 40
+    @Option(help: "Generated orders besides the demo ones.") var orders = 160
+    @Flag(help: "Delete all existing data first.") var reset = false
+
+    func validate() throws {
+        guard customers >= 0, orders >= 0 else { throw ValidationError("--customers and --orders must not be negative.") }
+        guard orders == 0 || customers > 0 else { throw ValidationError("--orders needs at least one --customers.") }
+    }
+
+    func run() async throws {
+        print(try await SupportOperations.seed(config: try loadConfig(), customers: customers, orders: orders, reset: reset))
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Load customers, products, orders and refunds from a JSON file.")
+    @Option(help: "Path of the JSON document.") var file: String
+
+    func run() async throws {
+        do {
+            print(try await SupportOperations.importData(config: try loadConfig(), file: file))
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw ValidationError("Import refused, nothing was imported: \(error)")
+        }
+    }
+}
+
+struct Resolve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Resolve one message as a customer and print the response JSON.")
+    @Option(help: "The customer's id.") var user: Int64
+    @Option(help: "Continue this conversation.") var conversation: String?
+    @ArgumentParser.Argument(help: "The customer's message.") var text: String
+
+    func validate() throws {
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.count <= 4000 else {
+            throw ValidationError("The message must be 1 to 4000 characters.")
+        }
+    }
+
+    func run() async throws {
+        print(try await SupportOperations.resolve(config: try loadConfig(), user: user, text: text, conversationID: conversation))
+    }
+}
