@@ -76,6 +76,11 @@ public struct AppConfig: Sendable {
             _ = short
             throw Invalid(variable: .apiKeys, problem: "every key must be at least 16 characters long")
         }
+        // Trace would include PostgreSQL query binds (customer data): the most detailed level allowed is debug.
+        let level = value(.logLevel) ?? "info"
+        guard ["debug", "info", "notice", "warning", "error", "critical"].contains(level) else {
+            throw Invalid(variable: .logLevel, problem: "must be one of debug, info, notice, warning, error, critical")
+        }
         guard let format = LogFormat(rawValue: value(.logFormat) ?? "text") else {
             throw Invalid(variable: .logFormat, problem: "must be text or json")
         }
@@ -101,7 +106,7 @@ public struct AppConfig: Sendable {
             throw Invalid(variable: .currency, problem: "must be a three-letter ISO code such as USD")
         }
         return AppConfig(database: database, apiKeys: keys, actionLogPath: value(.actionLog) ?? "action_log.jsonl",
-                         logFormat: format, logLevel: value(.logLevel) ?? "info",
+                         logFormat: format, logLevel: level,
                          seedDemoWhenEmpty: ["true", "1", "yes"].contains(seed), currency: currency, policy: policy)
     }
 }

@@ -51,9 +51,10 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     public func register(on databases: Databases) throws {
         switch self {
         case let .sqlite(path):
-            databases.use(.sqlite(.file(path)), as: .sqlite)
+            // SQL logging is off: bound values are customer data and must never reach a log.
+            databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: .sqlite)
         case let .postgres(url):
-            databases.use(.postgres(configuration: try SQLPostgresConfiguration(url: url)), as: .psql)
+            databases.use(.postgres(configuration: try SQLPostgresConfiguration(url: url), sqlLogLevel: .trace), as: .psql)
         }
     }
 

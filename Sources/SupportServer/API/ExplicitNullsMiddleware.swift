@@ -10,7 +10,7 @@ struct ExplicitNullsMiddleware: AsyncMiddleware {
         let response = try await next.respond(to: request)
         guard paths.contains(request.url.path), response.status == .ok,
               response.headers.contentType?.subType == "json",
-              let buffer = response.body.buffer,
+              let buffer = try await response.body.collect(on: request.eventLoop).get(),
               var object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else {
             return response
         }

@@ -2,10 +2,10 @@ import Foundation
 
 /// A parsed JSON document that keeps booleans, integers and strings apart, so the importer can name
 /// exactly which field has the wrong type.
-enum JSONValue: Decodable, Sendable {
+public enum JSONValue: Decodable, Sendable {
     case null, bool(Bool), int(Int64), double(Double), string(String), array([JSONValue]), object([String: JSONValue])
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() { self = .null }
         else if let value = try? container.decode(Bool.self) { self = .bool(value) }
@@ -16,7 +16,7 @@ enum JSONValue: Decodable, Sendable {
         else { self = .object(try container.decode([String: JSONValue].self)) }
     }
 
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"

@@ -1,0 +1,122 @@
+import FluentKit
+import Foundation
+import SupportDomain
+import SupportStore
+import Testing
+@testable import SupportServer
+
+/// A document with one customer who has five refundable orders: the rolling limit must hold even when the
+/// refunds arrive at the same time.
+func concurrencyDocument(customerID: Int = 500, firstOrder: Int = 50_001) -> String {
+    let delivered = ISO8601DateFormatter().string(from: testNow.addingTimeInterval(-3 * 86_400))
+    let created = ISO8601DateFormatter().string(from: testNow.addingTimeInterval(-400 * 86_400))
+    let orders = (0..<5).map { n in
+        """
+        {"id": \(firstOrder + n), "customer_id": \(customerID), "status": "delivered", "created_at": "\(delivered)",
+         "shipped_at": "\(delivered)", "delivered_at": "\(delivered)", "items": [{"product_id": 900, "quantity": 2, "unit_price": "10.25"}]}
+        """
+    }.joined(separator: ",")
+    return """
+    {"customers": [{"id": \(customerID), "name": "Pat Quinn", "email": "pat\(customerID)@example.com", "created_at": "\(created)"}],
+     "products": [{"id": 900, "name": "Mug", "sku": "MUG-900", "price": "10.25", "stock": 5, "final_sale": false}],
+     "orders": [\(orders)], "refunds": []}
+    """
+}
+
+func runConcurrentRefunds(_ h: TestHarness, customerID: Int = 500, firstOrder: Int = 50_001) async throws {
+    let summary = try await DataImporter().run(json: Data(concurrencyDocument(customerID: customerID, firstOrder: firstOrder).utf8),
+                                               on: h.app.db, location: h.config.database)
+    #expect(summary.orders == 5)
+    // (refund status, error code, amount) of each response.
+    let results = try await withThrowingTaskGroup(of: [String?].self) { group in
+        for n in 0..<5 {
+            group.addTask {
+                let body = try await h.resolve("refund order \(firstOrder + n), it broke", user: customerID)
+                return [body.action?["refund_status"] as? String, body.errorCode, body.action?["amount"] as? String]
+            }
+        }
+        var all: [[String?]] = []
+        for try await result in group { all.append(result) }
+        return all
+    }
+    let approved = results.filter { $0[0] == "approved" }
+    let limited = results.filter { $0[1] == "refund_limit_exceeded" }
+    #expect(approved.count == 2)
+    #expect(limited.count == 3)
+    #expect(approved.allSatisfy { $0[2] == "20.50" })
+    #expect(try await RefundModel.query(on: h.app.db).filter(\.$customerID == customerID).count() == 2)
+}
+
+@Suite struct ConcurrencyAndImportTests {
+    @Test func refundLimitHoldsUnderConcurrentRequests() async throws {
+        try await TestHarness.with(seed: false) { h in try await runConcurrentRefunds(h) }
+    }
+
+    @Test func aBadDocumentIsRefusedWholeNamingTheField() async throws {
+        try await TestHarness.with(seed: false) { h in
+            let good = concurrencyDocument()
+            let cases: [(String, String)] = [
+                (good.replacingOccurrences(of: #""unit_price": "10.25""#, with: #""unit_price": 10.25"#), "orders[0].items[0].unit_price"),
+                (good.replacingOccurrences(of: #""status": "delivered""#, with: #""status": "lost""#), "orders[0].status"),
+                (good.replacingOccurrences(of: #""email": "pat500@example.com""#, with: #""email": "nope""#), "customers[0].email"),
+                (good.replacingOccurrences(of: #""final_sale": false"#, with: #""final_sale": "no""#), "products[0].final_sale"),
+                (good.replacingOccurrences(of: #""product_id": 900"#, with: #""product_id": 901"#), "orders[0].items[0].product_id"),
+                (good.replacingOccurrences(of: #""customer_id": 500"#, with: #""customer_id": 7"#), "orders[0].customer_id"),
+                (good.replacingOccurrences(of: "T", with: " "), "customers[0].created_at"),
+                ("{\"customers\": 5}", "customers"),
+                ("not json", ""),
+            ]
+            for (document, path) in cases {
+                do {
+                    _ = try await DataImporter().run(json: Data(document.utf8), on: h.app.db, location: h.config.database)
+                    Issue.record("import of a bad document (\(path)) succeeded")
+                } catch let error as ImportError {
+                    #expect(error.path == path, "\(error)")
+                }
+                #expect(try await CustomerModel.query(on: h.app.db).count() == 0)
+                #expect(try await ProductModel.query(on: h.app.db).count() == 0)
+                #expect(try await OrderModel.query(on: h.app.db).count() == 0)
+            }
+            // The good one goes in whole, and importing it twice is refused without duplicating anything.
+            _ = try await DataImporter().run(json: Data(good.utf8), on: h.app.db, location: h.config.database)
+            #expect(try await OrderModel.query(on: h.app.db).count() == 5)
+            await #expect(throws: ImportError.self) {
+                try await DataImporter().run(json: Data(good.utf8), on: h.app.db, location: h.config.database)
+            }
+            #expect(try await OrderModel.query(on: h.app.db).count() == 5)
+            let order = try #require(try await OrderModel.find(50_001, on: h.app.db))
+            #expect(order.totalCents == 2050)
+        }
+    }
+}
+
+/// The same store code on PostgreSQL. Runs when `SUPPORTOPS_TEST_POSTGRES_URL` is set (CI starts a server).
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["SUPPORTOPS_TEST_POSTGRES_URL"] != nil))
+struct PostgresTests {
+    var location: DatabaseLocation {
+        get throws { try DatabaseLocation(url: ProcessInfo.processInfo.environment["SUPPORTOPS_TEST_POSTGRES_URL"] ?? "") }
+    }
+
+    @Test func scenariosOnPostgres() async throws {
+        try await TestHarness.with(database: try location) { h in
+            let refund = try await h.resolve("order 1001 arrived cracked, refund $900", user: 1)
+            #expect(refund.action?["amount"] as? String == "49.99")
+            #expect(try await h.resolve("refund order 2001", user: 2).errorCode == "refund_limit_exceeded")
+            #expect(try await h.resolve("refund order 2001", user: 1).errorCode == "order_not_found")
+            #expect(try await h.resolve("refund order 1004", user: 1).errorCode == "outside_refund_window")
+            #expect(try await h.resolve("cancel order 1003", user: 1).errorCode == "invalid_state")
+            #expect(try await h.resolve("refund order 3001", user: 3).action?["refund_status"] as? String == "pending_review")
+            let health = try await h.app.testing().sendRequest(.GET, "health")
+            #expect(try h.json(health)["database"] as? String == "postgres")
+        }
+    }
+
+    @Test func concurrentRefundsOnPostgres() async throws {
+        try await TestHarness.with(database: try location, seed: false) { h in
+            try await runConcurrentRefunds(h)
+            // Sequences moved past the imported ids: a new row gets a fresh id.
+            let body = try await h.resolve("I need a human", user: 500)
+            #expect(body.action?["success"] as? Bool == true)
+        }
+    }
+}

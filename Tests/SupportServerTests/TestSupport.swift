@@ -1,0 +1,137 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import SupportDomain
+import SupportStore
+import Testing
+import Vapor
+import VaporTesting
+@testable import SupportServer
+
+/// A fixed "now" for every server test, so windows and limits are exact.
+let testNow = Date(timeIntervalSince1970: 1_795_000_000) // 2026-11-18T...Z
+let testAPIKey = "test-key-0123456789abcdef"
+
+/// Every log line any test's application writes, to prove that personal data never reaches the logs.
+final class CapturedLogs: @unchecked Sendable {
+    static let shared = CapturedLogs()
+    private let lines = NIOLockedValueBox<[String]>([])
+    private let bootstrapped = NIOLockedValueBox(false)
+
+    func append(_ line: String) { lines.withLockedValue { $0.append(line) } }
+    var all: String { lines.withLockedValue { $0.joined(separator: "\n") } }
+
+    /// Routes the process-wide logging system (Vapor's request loggers included) into this buffer once.
+    func bootstrapOnce() {
+        bootstrapped.withLockedValue { done in
+            guard !done else { return }
+            done = true
+            LoggingSystem.bootstrap { label in CapturingHandler(label: label) }
+        }
+    }
+}
+
+struct CapturingHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .debug
+    let label: String
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
+             file: String, function: String, line: UInt) {
+        let merged = metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 })
+        CapturedLogs.shared.append("\(level) \(label) \(message) \(merged)")
+    }
+}
+
+/// A real application on a temporary SQLite file (or the PostgreSQL database named by
+/// `SUPPORTOPS_TEST_POSTGRES_URL`), migrated and filled with the demo store as of `testNow`.
+struct TestHarness {
+    let app: Application
+    let directory: URL
+    let config: AppConfig
+
+    var actionLogPath: String { config.actionLogPath }
+
+    static func make(apiKeys: [String] = [testAPIKey], database: DatabaseLocation? = nil, seed: Bool = true,
+                     policy: SupportPolicy = .standard) async throws -> TestHarness {
+        CapturedLogs.shared.bootstrapOnce()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("supportops-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let location = database ?? .sqlite(path: directory.appendingPathComponent("test.sqlite").path)
+        let config = AppConfig(database: location, apiKeys: apiKeys,
+                               actionLogPath: directory.appendingPathComponent("action_log.jsonl").path,
+                               logLevel: "debug", seedDemoWhenEmpty: false, policy: policy)
+        let app = try await buildApplication(config: config, dependencies: AppDependencies(clock: .fixed(testNow)),
+                                             environment: .testing)
+        do {
+            if case .postgres = location { try await app.autoRevert() }
+            try await app.autoMigrate()
+            if seed { _ = try await DemoSeeder(generatedCustomers: 5, generatedOrders: 20).run(on: app.db, now: testNow, reset: false) }
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        return TestHarness(app: app, directory: directory, config: config)
+    }
+
+    func shutdown() async throws {
+        try await app.asyncShutdown()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Runs `body` and always shuts the application down.
+    static func with<T>(apiKeys: [String] = [testAPIKey], database: DatabaseLocation? = nil, seed: Bool = true,
+                        policy: SupportPolicy = .standard, _ body: (TestHarness) async throws -> T) async throws -> T {
+        let harness = try await make(apiKeys: apiKeys, database: database, seed: seed, policy: policy)
+        do {
+            let value = try await body(harness)
+            try await harness.shutdown()
+            return value
+        } catch {
+            try? await harness.shutdown()
+            throw error
+        }
+    }
+
+    /// POSTs raw bytes to the resolve endpoint.
+    func postRaw(_ body: String, contentType: String = "application/json", key: String? = testAPIKey) async throws
+        -> TestingHTTPResponse {
+        var headers = HTTPHeaders()
+        headers.add(name: .contentType, value: contentType)
+        if let key { headers.add(name: .authorization, value: "Bearer \(key)") }
+        return try await app.testing().sendRequest(.POST, "support/resolve", headers: headers,
+                                                   body: ByteBuffer(string: body))
+    }
+
+    /// Resolves `text` for `user` and returns the decoded JSON object, expecting a 200.
+    func resolve(_ text: String, user: Int, conversation: String? = nil) async throws -> [String: Any] {
+        var payload: [String: Any] = ["user_input": text, "user_id": user]
+        if let conversation { payload["conversation_id"] = conversation }
+        let data = try JSONSerialization.data(withJSONObject: payload)
+        let response = try await postRaw(String(decoding: data, as: UTF8.self))
+        #expect(response.status == .ok, "\(response.body.string)")
+        return try json(response)
+    }
+
+    func json(_ response: TestingHTTPResponse) throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: Data(buffer: response.body))
+        return try #require(object as? [String: Any])
+    }
+
+    func actionLogLines() throws -> [[String: Any]] {
+        guard let text = try? String(contentsOfFile: actionLogPath, encoding: .utf8) else { return [] }
+        return try text.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+}
+
+extension [String: Any] {
+    var action: [String: Any]? { self["action_result"] as? [String: Any] }
+    var errorCode: String? { (action?["error"] as? [String: Any])?["code"] as? String }
+}
