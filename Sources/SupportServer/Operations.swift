@@ -43,7 +43,6 @@ public enum SupportOperations {
             try await app.autoMigrate()
             let summary = try await DemoSeeder(generatedCustomers: customers, generatedOrders: orders)
                 .run(on: app.db, now: Date(), reset: reset)
-            try await config.database.resetSequences(app.db, tables: ["customers", "products", "orders", "order_items", "refunds"])
             return summary.description
         }
     }
@@ -54,7 +53,7 @@ public enum SupportOperations {
         }
         return try await withApplication(config) { app in
             try await app.autoMigrate()
-            return try await DataImporter().run(json: data, on: app.db, location: config.database).description
+            return try await DataImporter().run(json: data, on: app.db).description
         }
     }
 

@@ -27,7 +27,7 @@ public struct DataImporter: Sendable {
 
     public init() {}
 
-    public func run(json data: Data, on database: any Database, location: DatabaseLocation) async throws -> Summary {
+    public func run(json data: Data, on database: any Database) async throws -> Summary {
         let document: JSONValue
         do {
             document = try JSONDecoder().decode(JSONValue.self, from: data)
@@ -42,8 +42,8 @@ public struct DataImporter: Sendable {
             try await insert(sql, "orders", ["id", "customer_id", "status", "created_at", "shipped_at", "delivered_at", "total_cents"], plan.orders)
             try await insert(sql, "order_items", ["order_id", "product_id", "quantity", "unit_price_cents"], plan.items)
             try await insert(sql, "refunds", ["order_id", "customer_id", "amount_cents", "reason", "status", "fraud_signals", "created_at"], plan.refunds)
+            try await resetIdentitySequences(sql, tables: explicitIDTables)
         }
-        try await location.resetSequences(database, tables: ["customers", "products", "orders", "order_items", "refunds"])
         return Summary(customers: plan.customers.count, products: plan.products.count, orders: plan.orders.count,
                        items: plan.items.count, refunds: plan.refunds.count)
     }

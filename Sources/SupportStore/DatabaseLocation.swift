@@ -64,14 +64,18 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         guard case .sqlite = self, let sql = database as? any SQLDatabase else { return }
         try await sql.raw("PRAGMA journal_mode=WAL").run()
     }
+}
 
-    /// After rows were inserted with explicit ids, PostgreSQL's identity sequences must move past them.
-    public func resetSequences(_ database: any Database, tables: [String]) async throws {
-        guard case .postgres = self, let sql = database as? any SQLDatabase else { return }
-        for table in tables {
-            try await sql.raw("""
-                SELECT setval(pg_get_serial_sequence('\(unsafeRaw: table)', 'id'), COALESCE((SELECT MAX(id) FROM \(unsafeRaw: table)), 0) + 1, false)
-                """).run()
-        }
+/// After rows were inserted with explicit ids, PostgreSQL's identity sequences must move past them
+/// (SQLite needs nothing: its rowid follows the largest id).
+func resetIdentitySequences(_ sql: any SQLDatabase, tables: [String]) async throws {
+    guard sql.dialect.name == "postgresql" else { return }
+    for table in tables {
+        try await sql.raw("""
+            SELECT setval(pg_get_serial_sequence('\(unsafeRaw: table)', 'id'), COALESCE((SELECT MAX(id) FROM \(unsafeRaw: table)), 0) + 1, false)
+            """).run()
     }
 }
+
+/// The tables whose ids the seeder and the importer may set explicitly.
+let explicitIDTables = ["customers", "products", "orders", "order_items", "refunds"]

@@ -147,6 +147,7 @@ public struct DemoSeeder: Sendable {
             try await insert(sql, "refunds", ["id", "order_id", "customer_id", "amount_cents", "reason", "status", "fraud_signals",
                                               "created_at"], refundRows)
             summary.refunds = refundRows.count
+            try await resetIdentitySequences(sql, tables: explicitIDTables)
             return summary
         }
     }

@@ -24,8 +24,7 @@ func concurrencyDocument(customerID: Int = 500, firstOrder: Int = 50_001) -> Str
 }
 
 func runConcurrentRefunds(_ h: TestHarness, customerID: Int = 500, firstOrder: Int = 50_001) async throws {
-    let summary = try await DataImporter().run(json: Data(concurrencyDocument(customerID: customerID, firstOrder: firstOrder).utf8),
-                                               on: h.app.db, location: h.config.database)
+    let summary = try await DataImporter().run(json: Data(concurrencyDocument(customerID: customerID, firstOrder: firstOrder).utf8), on: h.app.db)
     #expect(summary.orders == 5)
     // (refund status, error code, amount) of each response.
     let results = try await withThrowingTaskGroup(of: [String?].self) { group in
@@ -68,7 +67,7 @@ func runConcurrentRefunds(_ h: TestHarness, customerID: Int = 500, firstOrder: I
             ]
             for (document, path) in cases {
                 do {
-                    _ = try await DataImporter().run(json: Data(document.utf8), on: h.app.db, location: h.config.database)
+                    _ = try await DataImporter().run(json: Data(document.utf8), on: h.app.db)
                     Issue.record("import of a bad document (\(path)) succeeded")
                 } catch let error as ImportError {
                     #expect(error.path == path, "\(error)")
@@ -78,10 +77,10 @@ func runConcurrentRefunds(_ h: TestHarness, customerID: Int = 500, firstOrder: I
                 #expect(try await OrderModel.query(on: h.app.db).count() == 0)
             }
             // The good one goes in whole, and importing it twice is refused without duplicating anything.
-            _ = try await DataImporter().run(json: Data(good.utf8), on: h.app.db, location: h.config.database)
+            _ = try await DataImporter().run(json: Data(good.utf8), on: h.app.db)
             #expect(try await OrderModel.query(on: h.app.db).count() == 5)
             await #expect(throws: ImportError.self) {
-                try await DataImporter().run(json: Data(good.utf8), on: h.app.db, location: h.config.database)
+                try await DataImporter().run(json: Data(good.utf8), on: h.app.db)
             }
             #expect(try await OrderModel.query(on: h.app.db).count() == 5)
             let order = try #require(try await OrderModel.find(50_001, on: h.app.db))

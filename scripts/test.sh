@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs the whole test suite. With PostgreSQL installed (Debian's `postgresql`), it starts a local cluster and
+# runs the store tests against it too; without, those tests are skipped and this script says so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${SUPPORTOPS_TEST_POSTGRES_URL:-}" ] && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  version=$(ls /usr/lib/postgresql | sort -n | tail -1)
+  pg_lsclusters -h 2>/dev/null | grep -q "^$version main" || pg_createcluster "$version" main >/dev/null
+  pg_ctlcluster "$version" main start 2>/dev/null || true
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done
+  su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='supportops'\"" | grep -q 1 \
+    || su postgres -c "psql -qc \"CREATE ROLE supportops LOGIN PASSWORD 'supportops'\""
+  su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='supportops_test'\"" | grep -q 1 \
+    || su postgres -c "createdb -O supportops supportops_test"
+  export SUPPORTOPS_TEST_POSTGRES_URL="postgres://supportops:supportops@127.0.0.1:5432/supportops_test"
+fi
+if [ -n "${SUPPORTOPS_TEST_POSTGRES_URL:-}" ]; then
+  echo "PostgreSQL tests: on"
+else
+  echo "PostgreSQL tests: skipped (install Debian's postgresql and run as root, or set SUPPORTOPS_TEST_POSTGRES_URL)"
+fi
+exec swift test "$@"
