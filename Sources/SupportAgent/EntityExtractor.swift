@@ -51,7 +51,7 @@ public struct EntityExtractor: Sendable {
         (.wrongItem, ["wrong item", "wrong size", "wrong colour", "wrong color", "wrong product", "wrong one", "not what i ordered",
                       "different item", "different product", "sent me the wrong", "received the wrong", "incorrect item"]),
         (.missingPart, ["missing part", "missing piece", "missing parts", "missing pieces", "parts missing", "pieces missing",
-                        "incomplete", "missing a", "missing the", "is missing", "are missing", "without the"]),
+                        "incomplete", "missing a ", "missing the ", "is missing", "are missing", "without the "]),
         (.damaged, ["cracked", "broken", "broke", "damaged", "damage", "smashed", "shattered", "dented", "scratched", "torn",
                     "crushed", "leaking", "arrived in pieces", "bent"]),
         (.defective, ["defective", "doesn't work", "does not work", "don't work", "not working", "stopped working", "faulty",
@@ -65,9 +65,21 @@ public struct EntityExtractor: Sendable {
     /// The reason for a refund or replacement, if the message gives one.
     public func reason(in text: String) -> ReturnReason? {
         let lowered = text.lowercased().replacingOccurrences(of: "’", with: "'")
-        for (reason, cues) in Self.reasonCues where cues.contains(where: { lowered.contains($0) }) {
+        for (reason, cues) in Self.reasonCues where cues.contains(where: { Self.containsWords($0, in: lowered) }) {
             return reason
         }
         return nil
+    }
+
+    /// Whether `phrase` occurs in `text` as whole words ("late" is not in "chocolate" or "escalate").
+    static func containsWords(_ phrase: String, in text: String) -> Bool {
+        var searchStart = text.startIndex
+        while let range = text.range(of: phrase, range: searchStart..<text.endIndex) {
+            let startsWord = range.lowerBound == text.startIndex || !text[text.index(before: range.lowerBound)].isLetter
+            let endsWord = range.upperBound == text.endIndex || !text[range.upperBound].isLetter || phrase.hasSuffix(" ")
+            if startsWord && endsWord { return true }
+            searchStart = text.index(after: range.lowerBound)
+        }
+        return false
     }
 }

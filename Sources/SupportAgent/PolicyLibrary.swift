@@ -82,7 +82,10 @@ public struct PolicyLibrary: Sendable {
         var rest = Substring(text)
         while let open = rest.range(of: "{{") {
             output += rest[..<open.lowerBound]
-            guard let close = rest.range(of: "}}", range: open.upperBound..<rest.endIndex) else { break }
+            guard let close = rest.range(of: "}}", range: open.upperBound..<rest.endIndex) else {
+                rest = rest[open.lowerBound...]
+                break
+            }
             let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
             guard let value = values[name] else { throw LoadError.unknownPlaceholder(file: file, name: name) }
             output += value

@@ -33,7 +33,7 @@ public struct RuleBasedUnderstanding: IntentUnderstanding {
     static func isNegated(_ preceding: Substring) -> Bool {
         var window = preceding
         while window.last == " " || window.last == "," { window = window.dropLast() }
-        for article in [" a", " an", " the", " my", " any", " for a", " for an", " for"] where window.hasSuffix(article) {
+        for article in [" a", " an", " the", " my", " any", " for a", " for an", " for", " to"] where window.hasSuffix(article) {
             window = window.dropLast(article.count)
             break
         }
@@ -100,6 +100,8 @@ public struct RuleBasedUnderstanding: IntentUnderstanding {
             if a[i] == b[j] { i += 1; j += 1; continue }
             edits += 1
             if edits > 1 { return false }
+            // A swap of two neighbours ("refnud") counts as one edit.
+            if a.count == b.count, i + 1 < a.count, a[i] == b[j + 1], a[i + 1] == b[j] { i += 2; j += 2; continue }
             if a.count > b.count { i += 1 } else if a.count < b.count { j += 1 } else { i += 1; j += 1 }
         }
         return edits + (a.count - i) + (b.count - j) <= 1

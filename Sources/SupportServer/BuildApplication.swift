@@ -54,9 +54,6 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     app.middleware.use(APIErrorMiddleware(environment: app.environment))
     app.routes.defaultMaxBodySize = "64kb"
 
-    if config.apiKeys.isEmpty {
-        app.logger.warning("SUPPORTOPS_API_KEYS is not set: the API answers only requests from loopback addresses")
-    }
     let api = app.grouped(RequestContextMiddleware())
     let protected = api.grouped(APIKeyMiddleware(keys: config.apiKeys, protectedPrefixes: ["/support/"]))
         .grouped(JSONBodyCheck(path: "/support/resolve", fields: [("user_input", .string, true), ("user_id", .integer, true),

@@ -16,6 +16,9 @@ public enum SupportOperations {
                 let summary = try await DemoSeeder().run(on: app.db, now: Date(), reset: false)
                 if !summary.skipped { app.logger.notice("\(summary)") }
             }
+            if config.apiKeys.isEmpty {
+                app.logger.warning("SUPPORTOPS_API_KEYS is not set: the API answers only requests from loopback addresses")
+            }
             app.http.server.configuration.hostname = hostname
             app.http.server.configuration.port = port
             app.environment.arguments = ["supportops", "serve"]
