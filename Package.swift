@@ -32,14 +32,21 @@ let package = Package(
             name: "SupportDomain",
             swiftSettings: strict
         ),
+        // The offline intent model: features, training, inference. Numeric code, optimised even in debug builds.
+        .target(
+            name: "SupportIntentModel",
+            dependencies: ["SupportDomain"],
+            swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
         // The pipeline: redact, understand, retrieve, decide, act, reply. Storage only through protocols.
         .target(
             name: "SupportAgent",
             dependencies: [
                 "SupportDomain",
+                "SupportIntentModel",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.copy("Resources/policies")],
+            resources: [.copy("Resources/policies"), .copy("Resources/training")],
             swiftSettings: strict
         ),
         // Fluent models, migrations and the transactional tool implementations (SQLite and PostgreSQL).
@@ -83,7 +90,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "SupportDomainTests", dependencies: ["SupportDomain"]),
-        .testTarget(name: "SupportAgentTests", dependencies: ["SupportAgent", "SupportDomain"]),
+        .testTarget(name: "SupportAgentTests", dependencies: ["SupportAgent", "SupportDomain", "SupportIntentModel"]),
         .testTarget(
             name: "SupportServerTests",
             dependencies: [

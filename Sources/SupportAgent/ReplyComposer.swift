@@ -39,6 +39,46 @@ public struct ReplyComposer: Sendable {
         return "Which order would you like to \(verb)? Orders that qualify: \(list)\(more). Reply with the order number."
     }
 
+    /// "Do you mean order #1042 (Desk lamp)?" when the message names a product of exactly one order.
+    public func confirmPrompt(for intent: Intent, order: OrderSnapshot) -> String {
+        "Do you mean order \(describe(order))? Reply yes to \(Self.verb(intent)) it, or give another order number."
+    }
+
+    /// The orders among `orders` whose product names share a distinctive word with the message ("the lamp I bought").
+    public func ordersNamingProduct(in text: String, among orders: [OrderSnapshot]) -> [OrderSnapshot] {
+        let words = Set(text.lowercased().split(whereSeparator: { !$0.isLetter }).map { Self.singular(String($0)) })
+        return orders.filter { order in
+            order.lines.contains { line in
+                line.productName.lowercased().split(whereSeparator: { !$0.isLetter })
+                    .map { Self.singular(String($0)) }
+                    .contains { $0.count >= 4 && words.contains($0) }
+            }
+        }
+    }
+
+    static func singular(_ word: String) -> String {
+        word.count > 4 && word.hasSuffix("s") && !word.hasSuffix("ss") ? String(word.dropLast()) : word
+    }
+
+    /// When the model is unsure: name the likeliest readings and offer a person.
+    public func unsurePrompt(_ alternatives: [Intent]) -> String {
+        let options = alternatives.filter { $0 != .other }.prefix(2).map(Self.option)
+        let list = options.isEmpty ? "" : " Do you want to \(options.joined(separator: ", or "))?"
+        return "I am not sure I understood your request.\(list) Tell me in a few words, or ask for a person and we will "
+            + "get back to you within 24 hours."
+    }
+
+    static func option(_ intent: Intent) -> String {
+        switch intent {
+        case .refund: "get a refund"
+        case .cancel: "cancel an order"
+        case .replacement: "get a replacement"
+        case .status: "know where your order is"
+        case .escalate: "talk to a person"
+        case .other: "ask something else"
+        }
+    }
+
     func describe(_ order: OrderSnapshot) -> String {
         let items = order.lines.map(\.productName).prefix(2).joined(separator: ", ")
         return "#\(order.id) (\(items.isEmpty ? "order" : items), \(order.status.rawValue), \(order.total.decimalString) \(currency))"

@@ -11,12 +11,15 @@ public struct SupportPipeline: Sendable {
     public var composer: ReplyComposer
     public var clock: WallClock
     public var logger: Logger
+    /// Below this confidence the agent asks instead of acting.
+    public var confidenceThreshold: Double
     private let redactor = Redactor()
     private let extractor = EntityExtractor()
 
     public init(toolbox: any SupportToolbox, conversations: any ConversationStore, understanding: any IntentUnderstanding,
                 retriever: PolicyRetriever, composer: ReplyComposer = ReplyComposer(), clock: WallClock = .system,
-                logger: Logger = Logger(label: "supportops.agent")) {
+                logger: Logger = Logger(label: "supportops.agent"), confidenceThreshold: Double = 0.5) {
+        self.confidenceThreshold = confidenceThreshold
         self.toolbox = toolbox
         self.conversations = conversations
         self.understanding = understanding
@@ -44,7 +47,10 @@ public struct SupportPipeline: Sendable {
         let pending = input.conversationID == nil ? nil :
             try await conversations.fetchPending(conversationID: conversationID, customer: customer.id)
         if let pending, understood.intent == .other || understood.intent == pending.intent || understood.confidence < 0.6 {
-            let answer = understood.orderID ?? extractor.bareOrderNumber(in: redacted.text)
+            var answer = understood.orderID ?? extractor.bareOrderNumber(in: redacted.text)
+            if answer == nil, pending.candidateOrderIDs.count == 1, Self.isAffirmative(redacted.text) {
+                answer = pending.candidateOrderIDs[0]
+            }
             understood.intent = pending.intent
             understood.orderID = answer
             understood.reason = understood.reason ?? pending.reason
@@ -60,7 +66,13 @@ public struct SupportPipeline: Sendable {
         var result: ToolResult?
         var clarification: String?
         var nextPending: PendingClarification?
+        let unsure = understood.intent != .other && understood.confidence < confidenceThreshold
         switch understood.intent {
+        case _ where unsure:
+            clarification = composer.unsurePrompt(understood.alternatives.isEmpty ? [understood.intent] : understood.alternatives)
+            trace.append(TraceStep(step: "decide", detail: "\(understood.intent.rawValue) at confidence \(understood.confidence) "
+                + "is below \(confidenceThreshold): asking instead of acting"))
+            understood.intent = .other
         case .refund, .cancel, .replacement, .status:
             if let orderID = understood.orderID {
                 let invocation = Self.invocation(for: understood.intent, orderID: orderID, reason: understood.reason ?? .notGiven)
@@ -70,7 +82,12 @@ public struct SupportPipeline: Sendable {
                 let eligible = composer.eligibleOrders(listing.orders ?? [], for: understood.intent, now: clock.now())
                 result = listing
                 clarification = composer.clarificationPrompt(for: understood.intent, eligible: eligible)
-                if !eligible.isEmpty {
+                let named = composer.ordersNamingProduct(in: redacted.text, among: eligible)
+                if named.count == 1 {
+                    clarification = composer.confirmPrompt(for: understood.intent, order: named[0])
+                    nextPending = PendingClarification(intent: understood.intent, reason: understood.reason,
+                                                       candidateOrderIDs: [named[0].id])
+                } else if !eligible.isEmpty {
                     nextPending = PendingClarification(intent: understood.intent, reason: understood.reason,
                                                        candidateOrderIDs: eligible.map(\.id))
                 }
@@ -105,9 +122,15 @@ public struct SupportPipeline: Sendable {
         return Resolution(
             requestID: input.requestID, conversationID: conversationID, intent: understood.intent,
             confidence: understood.confidence, orderID: understood.orderID, actionResult: result, reply: reply,
-            citations: cited, needsClarification: clarification != nil && nextPending != nil,
-            clarificationPrompt: nextPending != nil ? clarification : nil, escalated: escalated, understoodBy: "offline",
+            citations: cited, needsClarification: unsure || (clarification != nil && nextPending != nil),
+            clarificationPrompt: unsure || nextPending != nil ? clarification : nil, escalated: escalated, understoodBy: "offline",
             redactedInput: redacted.text, trace: trace)
+    }
+
+    static func isAffirmative(_ text: String) -> Bool {
+        let normalized = text.lowercased().trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
+        return ["yes", "yes please", "yep", "yeah", "correct", "right", "that one", "that's the one", "that's it", "exactly",
+                "y", "sure", "ok", "okay", "yes that one", "yes, that one", "confirm"].contains(normalized)
     }
 
     static func invocation(for intent: Intent, orderID: OrderID, reason: ReturnReason) -> ToolInvocation {

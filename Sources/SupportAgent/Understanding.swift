@@ -10,6 +10,8 @@ public struct Understanding: Sendable, Hashable {
     public var mentionedAmounts: [String]
     /// Other intents the message also asked for ("cancel order 5 and refund order 6").
     public var secondaryIntents: [Intent]
+    /// The most likely intents, best first (for "did you mean …?" when unsure).
+    public var alternatives: [Intent] = []
 
     public init(intent: Intent, confidence: Double, orderID: OrderID?, reason: ReturnReason?,
                 mentionedAmounts: [String] = [], secondaryIntents: [Intent] = []) {

@@ -18,6 +18,8 @@ public struct AppConfig: Sendable {
         case fraudHighValue = "SUPPORTOPS_FRAUD_HIGH_VALUE"
         case fraudNewAccountDays = "SUPPORTOPS_FRAUD_NEW_ACCOUNT_DAYS"
         case fraudMaxRequests = "SUPPORTOPS_FRAUD_MAX_REFUND_REQUESTS_90D"
+        case model = "SUPPORTOPS_MODEL"
+        case minConfidence = "SUPPORTOPS_MIN_CONFIDENCE"
     }
 
     public enum LogFormat: String, Sendable { case text, json }
@@ -32,10 +34,17 @@ public struct AppConfig: Sendable {
     public var seedDemoWhenEmpty: Bool
     public var currency: String
     public var policy: SupportPolicy
+    /// A model file written by `supportops train`; nil: the model trained from the bundled examples.
+    public var modelPath: String?
+    /// Below this confidence the agent asks instead of acting.
+    public var minConfidence: Double
 
     public init(database: DatabaseLocation, apiKeys: [String] = [], actionLogPath: String = "action_log.jsonl",
                 logFormat: LogFormat = .text, logLevel: String = "info", seedDemoWhenEmpty: Bool = true,
-                currency: String = "USD", policy: SupportPolicy = .standard) {
+                currency: String = "USD", policy: SupportPolicy = .standard, modelPath: String? = nil,
+                minConfidence: Double = 0.5) {
+        self.modelPath = modelPath
+        self.minConfidence = minConfidence
         self.database = database
         self.apiKeys = apiKeys
         self.actionLogPath = actionLogPath
@@ -105,8 +114,16 @@ public struct AppConfig: Sendable {
         guard currency.count == 3, currency.allSatisfy({ $0.isUppercase }) else {
             throw Invalid(variable: .currency, problem: "must be a three-letter ISO code such as USD")
         }
+        var minConfidence = 0.5
+        if let raw = value(.minConfidence) {
+            guard let number = Double(raw), (0...1).contains(number) else {
+                throw Invalid(variable: .minConfidence, problem: "must be a number between 0 and 1")
+            }
+            minConfidence = number
+        }
         return AppConfig(database: database, apiKeys: keys, actionLogPath: value(.actionLog) ?? "action_log.jsonl",
                          logFormat: format, logLevel: level,
-                         seedDemoWhenEmpty: ["true", "1", "yes"].contains(seed), currency: currency, policy: policy)
+                         seedDemoWhenEmpty: ["true", "1", "yes"].contains(seed), currency: currency, policy: policy,
+                         modelPath: value(.model), minConfidence: minConfidence)
     }
 }

@@ -4,6 +4,7 @@ import Logging
 import OpenAPIVapor
 import SupportAgent
 import SupportDomain
+import SupportIntentModel
 import SupportStore
 import Vapor
 
@@ -43,9 +44,10 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     let toolbox = FluentToolbox(database: app.db, policy: config.policy, clock: dependencies.clock,
                                 actionLog: ActionLog(path: config.actionLogPath, logger: app.logger), logger: app.logger)
     let pipeline = SupportPipeline(
-        toolbox: toolbox, conversations: FluentConversationStore(database: app.db), understanding: RuleBasedUnderstanding(),
+        toolbox: toolbox, conversations: FluentConversationStore(database: app.db),
+        understanding: try loadUnderstanding(modelPath: config.modelPath),
         retriever: PolicyRetriever(library: policies), composer: ReplyComposer(policy: config.policy, currency: config.currency),
-        clock: dependencies.clock, logger: app.logger)
+        clock: dependencies.clock, logger: app.logger, confidenceThreshold: config.minConfidence)
     app.storage[ServiceKey.self] = SupportService(config: config, pipeline: pipeline, clock: dependencies.clock)
 
     // Nothing a client sends may produce a stack trace or an internal message.
@@ -63,6 +65,12 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     try handler.registerHandlers(on: VaporTransport(routesBuilder: protected), serverURL: URL(string: "/")!)
 
     try DocsController().register(on: app)
+}
+
+/// The offline model: from an operator's model file, or trained from the bundled examples.
+func loadUnderstanding(modelPath: String?) throws -> OfflineUnderstanding {
+    if let modelPath { return OfflineUnderstanding(classifier: try IntentClassifier.load(contentsOf: modelPath)) }
+    return try OfflineUnderstanding.bundled()
 }
 
 /// The assembled services, reachable from commands (for example `resolve`) through the application.

@@ -8,7 +8,7 @@ struct SupportOpsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "supportops",
         abstract: "Resolve customer-support requests safely, with an audit trail.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, Resolve.self],
+        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, Resolve.self, Eval.self, Train.self, Bench.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -27,9 +27,12 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Migrate, seed an empty database with demo data, and serve HTTP.")
     @Option(help: "Address to listen on.") var hostname = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "A model file from `supportops train` (default: the bundled model; or SUPPORTOPS_MODEL).") var model: String?
 
     func run() async throws {
-        try await SupportOperations.serve(config: try loadConfig(), hostname: hostname, port: port)
+        var config = try loadConfig()
+        if let model { config.modelPath = model }
+        try await SupportOperations.serve(config: config, hostname: hostname, port: port)
     }
 }
 
@@ -87,5 +90,54 @@ struct Resolve: AsyncParsableCommand {
 
     func run() async throws {
         print(try await SupportOperations.resolve(config: try loadConfig(), user: user, text: text, conversationID: conversation))
+    }
+}
+
+extension ModelOperations.Understander: ExpressibleByArgument {}
+
+struct Eval: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Score the intent model on a labelled CSV file.")
+    @Option(help: "CSV file with a header row.") var data: String
+    @Option(help: "Column holding the message.") var textColumn = "text"
+    @Option(help: "Column holding the intent label.") var labelColumn = "intent"
+    @Option(help: "A model file from `supportops train` (default: the bundled model).") var model: String?
+    @Option(help: "Which understanding to score: offline (trained model) or rules.") var provider: ModelOperations.Understander = .offline
+    @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "Also list this many misclassified messages.") var errors = 0
+    @Option(help: "Below this confidence the agent asks instead of acting; counted as other (default: SUPPORTOPS_MIN_CONFIDENCE or 0.5).")
+    var minConfidence: Double?
+
+    func run() async throws {
+        do {
+            print(try await ModelOperations.evaluate(dataPath: data, textColumn: textColumn, labelColumn: labelColumn,
+                                                     asJSON: json, modelPath: model, understander: provider,
+                                                     minConfidence: try minConfidence ?? loadConfig().minConfidence, showErrors: errors))
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+struct Train: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Train an intent model from a labelled CSV (text,intent).")
+    @Option(help: "CSV file with columns text and intent.") var data: String
+    @Option(help: "Where to write the model (JSON).") var out: String
+
+    func run() async throws {
+        do {
+            print(try ModelOperations.train(dataPath: data, outPath: out))
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Time model training and per-message classification.")
+    @Option(help: "Messages to classify (CSV with a text column); default: the bundled examples.") var data: String?
+    @Option(help: "How many passes over the messages.") var repeats = 20
+
+    func run() async throws {
+        print(try await ModelOperations.bench(dataPath: data, repeats: max(1, repeats)))
     }
 }

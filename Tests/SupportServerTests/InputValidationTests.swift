@@ -58,7 +58,8 @@ import VaporTesting
 
     @Test func exactlyFourThousandCharactersIsAccepted() async throws {
         try await TestHarness.with { h in
-            let text = "refund order 1001 " + String(repeating: "x", count: 4000 - 18)
+            let sentence = "The blender arrived cracked and I want my money back. "
+            let text = String(("Please refund order 1001. " + String(repeating: sentence, count: 80)).prefix(4000))
             #expect(text.count == 4000)
             let body = try await h.resolve(text, user: 1)
             #expect(body["intent"] as? String == "refund")

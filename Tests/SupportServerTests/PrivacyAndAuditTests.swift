@@ -13,7 +13,7 @@ import Testing
     @Test func personalDataIsRedactedEverywhere() async throws {
         try await TestHarness.with { h in
             let message = "Hi, my name is Alice Martin, email \(Self.email), phone \(Self.phone), card \(Self.card). "
-                + "I live at 221 Baker Street. I want to speak to a person about order 1003, and refund order 1001 to my card."
+                + "I live at 221 Baker Street. Please have a human agent call me about order 1003."
             let escalation = try await h.resolve(message, user: 1)
             #expect(escalation["escalated"] as? Bool == true)
             let refund = try await h.resolve("Refund order 1001 please, reach me at \(Self.email) or \(Self.phone)", user: 1)
