@@ -18,7 +18,7 @@ public struct SupportPipeline: Sendable {
 
     public init(toolbox: any SupportToolbox, conversations: any ConversationStore, understanding: any IntentUnderstanding,
                 retriever: PolicyRetriever, composer: ReplyComposer = ReplyComposer(), clock: WallClock = .system,
-                logger: Logger = Logger(label: "supportops.agent"), confidenceThreshold: Double = 0.5) {
+                logger: Logger = Logger(label: "supportops.agent"), confidenceThreshold: Double = 0.6) {
         self.confidenceThreshold = confidenceThreshold
         self.toolbox = toolbox
         self.conversations = conversations

@@ -10,12 +10,15 @@ public struct IntentClassifier: Sendable {
     /// Row-major: weights[feature * k + class].
     var weights: [Float]
     var bias: [Float]
+    /// Inverse document frequency per feature; zero for features the training data never had.
+    var idf: [Float]
     public var temperature: Float
     let extractor = FeatureExtractor()
 
-    init(weights: [Float], bias: [Float], temperature: Float) {
+    init(weights: [Float], bias: [Float], idf: [Float], temperature: Float) {
         self.weights = weights
         self.bias = bias
+        self.idf = idf
         self.temperature = temperature
     }
 
@@ -32,7 +35,7 @@ public struct IntentClassifier: Sendable {
     }
 
     public func predict(_ text: String) -> Prediction {
-        let logits = scores(extractor.vector(text))
+        let logits = scores(extractor.vector(text, idf: idf))
         let probabilities = Self.softmax(logits, temperature: temperature)
         var best = 0
         for index in 1..<Self.k where probabilities[index] > probabilities[best] { best = index }
@@ -72,6 +75,8 @@ extension IntentClassifier {
         var bias: [Float]
         var rows: [Int32]
         var weights: [Float]
+        var idfRows: [Int32]
+        var idf: [Float]
     }
 
     public struct LoadError: Error, CustomStringConvertible, Sendable {
@@ -79,7 +84,7 @@ extension IntentClassifier {
         public var description: String { message }
     }
 
-    static let formatName = "supportops-intent-model-v1"
+    static let formatName = "supportops-intent-model-v2"
 
     public func encoded() throws -> Data {
         var rows: [Int32] = []
@@ -90,8 +95,10 @@ extension IntentClassifier {
             rows.append(Int32(feature))
             values.append(contentsOf: slice)
         }
+        let idfRows = idf.indices.filter { idf[$0] != 0 }
         let file = File(format: Self.formatName, dimension: FeatureExtractor.dimension, classes: Self.classes.map(\.rawValue),
-                        temperature: temperature, bias: bias, rows: rows, weights: values)
+                        temperature: temperature, bias: bias, rows: rows, weights: values,
+                        idfRows: idfRows.map { Int32($0) }, idf: idfRows.map { idf[$0] })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return try encoder.encode(file)
@@ -109,7 +116,7 @@ extension IntentClassifier {
         }
         guard file.format == formatName, file.dimension == FeatureExtractor.dimension,
               file.classes == classes.map(\.rawValue), file.bias.count == k, file.weights.count == file.rows.count * k,
-              file.temperature > 0 else {
+              file.temperature > 0, file.idfRows.count == file.idf.count else {
             throw LoadError(message: "\(path) was written for another model version or is damaged")
         }
         var weights = [Float](repeating: 0, count: FeatureExtractor.dimension * k)
@@ -117,6 +124,11 @@ extension IntentClassifier {
             guard row >= 0, Int(row) < FeatureExtractor.dimension else { throw LoadError(message: "\(path) is damaged") }
             for c in 0..<k { weights[Int(row) * k + c] = file.weights[n * k + c] }
         }
-        return IntentClassifier(weights: weights, bias: file.bias, temperature: file.temperature)
+        var idf = [Float](repeating: 0, count: FeatureExtractor.dimension)
+        for (row, value) in zip(file.idfRows, file.idf) {
+            guard row >= 0, Int(row) < FeatureExtractor.dimension else { throw LoadError(message: "\(path) is damaged") }
+            idf[Int(row)] = value
+        }
+        return IntentClassifier(weights: weights, bias: file.bias, idf: idf, temperature: file.temperature)
     }
 }

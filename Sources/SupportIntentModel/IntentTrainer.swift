@@ -4,7 +4,7 @@ import SupportDomain
 /// Trains `IntentClassifier` deterministically: multinomial logistic regression by SGD with a fixed shuffle seed,
 /// typo augmentation, and a temperature fitted on a held-out tenth before the final fit on everything.
 public struct IntentTrainer: Sendable {
-    public var epochs = 12
+    public var epochs = 20
     public var learningRate: Float = 0.5
     public var l2: Float = 1e-5
     public var seed: UInt64 = 0x1A7E_17
@@ -34,25 +34,27 @@ public struct IntentTrainer: Sendable {
         }
         let extractor = FeatureExtractor()
         var rng = SplitMix64(seed: seed)
-        var data: [(FeatureExtractor.Vector, Int)] = []
+        var texts: [(String, Int)] = []
         for (text, label) in labelled {
-            data.append((extractor.vector(text), label))
-            data.append((extractor.vector(Self.typo(text, using: &rng)), label))
+            texts.append((text, label))
+            texts.append((Self.typo(text, using: &rng), label))
         }
+        let idf = extractor.inverseDocumentFrequencies(texts.map(\.0))
+        let data = texts.map { (extractor.vector($0.0, idf: idf), $0.1) }
         // Temperature: fit on every tenth original example, held out from a first model.
         var holdOut: [(FeatureExtractor.Vector, Int)] = []
         var fitting: [(FeatureExtractor.Vector, Int)] = []
         for (index, pair) in data.enumerated() {
             if (index / 2) % 10 == 7 { if index % 2 == 0 { holdOut.append(pair) } } else { fitting.append(pair) }
         }
-        let probe = fit(fitting)
+        let probe = fit(fitting, idf: idf)
         let temperature = Self.bestTemperature(probe, holdOut)
-        var model = fit(data)
+        var model = fit(data, idf: idf)
         model.temperature = temperature
         return model
     }
 
-    func fit(_ data: [(FeatureExtractor.Vector, Int)]) -> IntentClassifier {
+    func fit(_ data: [(FeatureExtractor.Vector, Int)], idf: [Float]) -> IntentClassifier {
         let k = IntentClassifier.k
         var weights = [Float](repeating: 0, count: FeatureExtractor.dimension * k)
         var bias = [Float](repeating: 0, count: k)
@@ -85,7 +87,7 @@ public struct IntentTrainer: Sendable {
                 }
             }
         }
-        return IntentClassifier(weights: weights, bias: bias, temperature: 1)
+        return IntentClassifier(weights: weights, bias: bias, idf: idf, temperature: 1)
     }
 
     /// The temperature with the lowest negative log-likelihood on held-out examples.

@@ -42,7 +42,7 @@ public struct AppConfig: Sendable {
     public init(database: DatabaseLocation, apiKeys: [String] = [], actionLogPath: String = "action_log.jsonl",
                 logFormat: LogFormat = .text, logLevel: String = "info", seedDemoWhenEmpty: Bool = true,
                 currency: String = "USD", policy: SupportPolicy = .standard, modelPath: String? = nil,
-                minConfidence: Double = 0.5) {
+                minConfidence: Double = 0.6) {
         self.modelPath = modelPath
         self.minConfidence = minConfidence
         self.database = database
@@ -114,7 +114,7 @@ public struct AppConfig: Sendable {
         guard currency.count == 3, currency.allSatisfy({ $0.isUppercase }) else {
             throw Invalid(variable: .currency, problem: "must be a three-letter ISO code such as USD")
         }
-        var minConfidence = 0.5
+        var minConfidence = 0.6
         if let raw = value(.minConfidence) {
             guard let number = Double(raw), (0...1).contains(number) else {
                 throw Invalid(variable: .minConfidence, problem: "must be a number between 0 and 1")

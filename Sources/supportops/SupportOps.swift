@@ -104,7 +104,7 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Which understanding to score: offline (trained model) or rules.") var provider: ModelOperations.Understander = .offline
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Also list this many misclassified messages.") var errors = 0
-    @Option(help: "Below this confidence the agent asks instead of acting; counted as other (default: SUPPORTOPS_MIN_CONFIDENCE or 0.5).")
+    @Option(help: "Below this confidence the agent asks instead of acting; counted as other (default: SUPPORTOPS_MIN_CONFIDENCE or 0.6).")
     var minConfidence: Double?
 
     func run() async throws {
