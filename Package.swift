@@ -46,7 +46,7 @@ let package = Package(
                 "SupportIntentModel",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.copy("Resources/policies"), .copy("Resources/training")],
+            resources: [.copy("Resources/policies"), .copy("Resources/training"), .copy("Resources/kb")],
             swiftSettings: strict
         ),
         // Fluent models, migrations and the transactional tool implementations (SQLite and PostgreSQL).

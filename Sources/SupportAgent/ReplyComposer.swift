@@ -113,20 +113,27 @@ public struct ReplyComposer: Sendable {
         }
     }
 
-    public func chooseCitations(_ hits: [PolicyRetriever.Hit], intent: Intent) -> [Citation] {
+    public func chooseCitations(_ hits: [SearchIndex.Hit], intent: Intent) -> [Citation] {
         guard let top = hits.first else { return [] }
         var chosen = [top]
         // A second passage only when it is nearly as relevant and from another document (e.g. fraud review).
-        if hits.count > 1, hits[1].section.source != top.section.source, hits[1].score >= top.score * 0.8 {
+        if hits.count > 1, hits[1].document.source != top.document.source, hits[1].score >= top.score * 0.8 {
             chosen.append(hits[1])
         }
-        return chosen.map { Citation(source: $0.section.source, section: $0.section.heading, excerpt: $0.section.excerpt) }
+        return chosen.map(Self.citation)
+    }
+
+    static func citation(_ hit: SearchIndex.Hit) -> Citation {
+        let document = hit.document
+        let excerpt = document.kind == .article ? document.summary
+            : (document.body.count <= 280 ? document.body : String(document.body.prefix(277)).trimmingCharacters(in: .whitespaces) + "…")
+        return Citation(source: document.source, section: document.title, excerpt: excerpt)
     }
 
     // MARK: Reply
 
     public func reply(intent: Intent, understanding: Understanding, result: ToolResult?, clarification: String?,
-                      citations: [Citation]) -> String {
+                      citations: [Citation], answer: SearchIndex.Hit? = nil) -> String {
         var parts: [String] = []
         if let clarification {
             parts.append(clarification)
@@ -135,6 +142,10 @@ public struct ReplyComposer: Sendable {
             if result.action == .issueRefund, result.success, !understanding.mentionedAmounts.isEmpty {
                 parts.append("The amount is always the order total on record, not an amount named in a message.")
             }
+        } else if let article = answer, let id = article.document.articleID {
+            parts.append("\(article.document.summary) Read more in \"\(article.document.title)\": /kb/articles/\(id)")
+        } else if let passage = answer {
+            parts.append(passage.document.body)
         } else {
             parts.append("I can help with refunds, cancellations, replacements and order status. "
                 + "Tell me what you need and your order number, or ask for a person and we will get back to you within 24 hours.")
@@ -143,7 +154,7 @@ public struct ReplyComposer: Sendable {
             let others = understanding.secondaryIntents.map(\.rawValue).joined(separator: " and ")
             parts.append("You also asked about a \(others); please send that as a separate request so I can handle it properly.")
         }
-        if let citation = citations.first {
+        if answer == nil, let citation = citations.first {
             parts.append("Policy: \(citation.section) (\(citation.source)) — \(citation.excerpt)")
         }
         return parts.joined(separator: "\n\n")

@@ -7,7 +7,7 @@ public struct SupportPipeline: Sendable {
     public var toolbox: any SupportToolbox
     public var conversations: any ConversationStore
     public var understanding: any IntentUnderstanding
-    public var retriever: PolicyRetriever
+    public var knowledge: KnowledgeBase
     public var composer: ReplyComposer
     public var clock: WallClock
     public var logger: Logger
@@ -17,13 +17,13 @@ public struct SupportPipeline: Sendable {
     private let extractor = EntityExtractor()
 
     public init(toolbox: any SupportToolbox, conversations: any ConversationStore, understanding: any IntentUnderstanding,
-                retriever: PolicyRetriever, composer: ReplyComposer = ReplyComposer(), clock: WallClock = .system,
+                knowledge: KnowledgeBase, composer: ReplyComposer = ReplyComposer(), clock: WallClock = .system,
                 logger: Logger = Logger(label: "supportops.agent"), confidenceThreshold: Double = 0.6) {
         self.confidenceThreshold = confidenceThreshold
         self.toolbox = toolbox
         self.conversations = conversations
         self.understanding = understanding
-        self.retriever = retriever
+        self.knowledge = knowledge
         self.composer = composer
         self.clock = clock
         self.logger = logger
@@ -46,16 +46,25 @@ public struct SupportPipeline: Sendable {
         var understood = await understanding.understand(redacted.text)
         let pending = input.conversationID == nil ? nil :
             try await conversations.fetchPending(conversationID: conversationID, customer: customer.id)
-        if let pending, understood.intent == .other || understood.intent == pending.intent || understood.confidence < 0.6 {
+        if let pending {
+            // An answer to the question: an order number in a short reply, or "yes" to a single proposed order.
+            let words = redacted.text.split(whereSeparator: { $0.isWhitespace }).count
             var answer = understood.orderID ?? extractor.bareOrderNumber(in: redacted.text)
+            if answer != nil, words > 8, understood.intent != .other, understood.intent != pending.intent,
+               understood.confidence >= confidenceThreshold {
+                answer = nil // a new, different request that happens to name an order
+            }
             if answer == nil, pending.candidateOrderIDs.count == 1, Self.isAffirmative(redacted.text) {
                 answer = pending.candidateOrderIDs[0]
             }
-            understood.intent = pending.intent
-            understood.orderID = answer
-            understood.reason = understood.reason ?? pending.reason
-            understood.confidence = max(understood.confidence, 0.9)
-            trace.append(TraceStep(step: "continue", detail: "answer to the pending question about \(pending.intent.rawValue)"))
+            if let answer {
+                understood.intent = pending.intent
+                understood.orderID = answer
+                understood.reason = understood.reason ?? pending.reason
+                understood.confidence = max(understood.confidence, 0.9)
+                understood.secondaryIntents = []
+                trace.append(TraceStep(step: "continue", detail: "answer to the pending question about \(pending.intent.rawValue)"))
+            }
         }
         trace.append(TraceStep(step: "understand", detail: "intent \(understood.intent.rawValue) (\(understood.confidence))"
             + (understood.orderID.map { ", order \($0)" } ?? "") + (understood.reason.map { ", reason \($0.rawValue)" } ?? "")
@@ -106,11 +115,19 @@ public struct SupportPipeline: Sendable {
 
         // 5. Retrieve the policy that governs what happened, and reply citing it.
         let query = redacted.text + " " + composer.retrievalHints(intent: understood.intent, result: result)
-        let hits = retriever.retrieve(query, intent: understood.intent, limit: 2)
+        // A general question is answered from the knowledge base when a passage clearly covers it.
+        var answer: SearchIndex.Hit?
+        if understood.intent == .other, !unsure { answer = try await knowledge.answer(redacted.text) }
+        let hits: [SearchIndex.Hit]
+        if let answer {
+            hits = [answer]
+        } else {
+            hits = try await knowledge.policyPassages(query, governing: Self.governingDocument[understood.intent], limit: 2)
+        }
         let cited = composer.chooseCitations(hits, intent: understood.intent)
         trace.append(TraceStep(step: "retrieve", detail: cited.map { "\($0.source) › \($0.section)" }.joined(separator: "; ")))
         let reply = composer.reply(intent: understood.intent, understanding: understood, result: result,
-                                   clarification: clarification, citations: cited)
+                                   clarification: clarification, citations: cited, answer: answer)
 
         try await conversations.savePending(nextPending, conversationID: conversationID, customer: customer.id, now: clock.now())
 
@@ -126,6 +143,12 @@ public struct SupportPipeline: Sendable {
             clarificationPrompt: unsure || nextPending != nil ? clarification : nil, escalated: escalated, understoodBy: "offline",
             redactedInput: redacted.text, trace: trace)
     }
+
+    /// The policy document that governs each intent, preferred when citing.
+    static let governingDocument: [Intent: String] = [
+        .refund: "refunds.md", .cancel: "cancellations.md", .replacement: "replacements.md",
+        .status: "shipping.md", .escalate: "escalation.md",
+    ]
 
     static func isAffirmative(_ text: String) -> Bool {
         let normalized = text.lowercased().trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))

@@ -41,14 +41,17 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     try await config.database.prepare(app.db)
 
     let policies = try PolicyLibrary.bundled(policy: config.policy)
+    let articles = FluentArticleStore(database: app.db)
+    let knowledge = KnowledgeBase(policies: policies, store: articles)
     let toolbox = FluentToolbox(database: app.db, policy: config.policy, clock: dependencies.clock,
                                 actionLog: ActionLog(path: config.actionLogPath, logger: app.logger), logger: app.logger)
     let pipeline = SupportPipeline(
         toolbox: toolbox, conversations: FluentConversationStore(database: app.db),
         understanding: try loadUnderstanding(modelPath: config.modelPath),
-        retriever: PolicyRetriever(library: policies), composer: ReplyComposer(policy: config.policy, currency: config.currency),
+        knowledge: knowledge, composer: ReplyComposer(policy: config.policy, currency: config.currency),
         clock: dependencies.clock, logger: app.logger, confidenceThreshold: config.minConfidence)
-    app.storage[ServiceKey.self] = SupportService(config: config, pipeline: pipeline, clock: dependencies.clock)
+    app.storage[ServiceKey.self] = SupportService(config: config, pipeline: pipeline, clock: dependencies.clock,
+                                                  knowledge: knowledge, articles: articles)
 
     // Nothing a client sends may produce a stack trace or an internal message.
     app.middleware = Middlewares()
@@ -78,6 +81,8 @@ public struct SupportService: Sendable {
     public var config: AppConfig
     public var pipeline: SupportPipeline
     public var clock: WallClock
+    public var knowledge: KnowledgeBase
+    public var articles: FluentArticleStore
 }
 
 enum ServiceKey: StorageKey {

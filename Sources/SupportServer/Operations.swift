@@ -16,6 +16,8 @@ public enum SupportOperations {
                 let summary = try await DemoSeeder().run(on: app.db, now: Date(), reset: false)
                 if !summary.skipped { app.logger.notice("\(summary)") }
             }
+            let added = try await seedKnowledgeBase(app)
+            if added > 0 { app.logger.notice("Added \(added) knowledge-base articles") }
             if config.apiKeys.isEmpty {
                 app.logger.warning("SUPPORTOPS_API_KEYS is not set: the API answers only requests from loopback addresses")
             }
@@ -46,7 +48,8 @@ public enum SupportOperations {
             try await app.autoMigrate()
             let summary = try await DemoSeeder(generatedCustomers: customers, generatedOrders: orders)
                 .run(on: app.db, now: Date(), reset: reset)
-            return summary.description
+            let articles = try await seedKnowledgeBase(app)
+            return summary.description + (articles > 0 ? " Added \(articles) knowledge-base articles." : "")
         }
     }
 
@@ -69,6 +72,11 @@ public enum SupportOperations {
                 requestID: UUID().uuidString.lowercased()))
             return try encodeResponse(resolution, currency: config.currency)
         }
+    }
+
+    /// Adds the shipped help articles the database does not have yet (edits made by admins are kept).
+    static func seedKnowledgeBase(_ app: Application) async throws -> Int {
+        try await app.supportService.articles.seedMissing(try ArticleMarkdown.bundled(), now: Date())
     }
 
     static func encodeResponse(_ resolution: Resolution, currency: String) throws -> String {

@@ -107,5 +107,5 @@ struct CreateSchema: AsyncMigration {
 
 /// Every migration of the store, in order.
 public enum SupportMigrations {
-    public static var all: [any Migration] { [CreateSchema()] }
+    public static var all: [any Migration] { [CreateSchema(), CreateKnowledgeBase()] }
 }

@@ -245,15 +245,17 @@ struct ReplyComposerTests {
 
     @Test("the hint for a pending refund leads the retriever to the fraud-review policy")
     func hintLeadsToPolicy() throws {
-        let retriever = PolicyRetriever(library: try PolicyLibrary.bundled(policy: .standard))
+        let library = try PolicyLibrary.bundled(policy: .standard)
+        let index = SearchIndex(documents: library.sections.map(KnowledgeBase.document))
         let hint = composer.retrievalHints(intent: .refund, result: ToolResult(action: .issueRefund, refundStatus: .pendingReview))
-        let hits = retriever.retrieve(hint, limit: 1)
-        #expect(hits.first?.section.source == "fraud-and-limits.md")
+        let hits = index.search(hint, limit: 1).hits
+        #expect(hits.first?.document.source == "fraud-and-limits.md")
     }
 
-    private func hit(_ source: String, _ heading: String, _ score: Double) -> PolicyRetriever.Hit {
-        PolicyRetriever.Hit(section: PolicySection(source: source, title: "T", heading: heading, body: "Body of \(heading)."),
-                            score: score)
+    private func hit(_ source: String, _ heading: String, _ score: Double) -> SearchIndex.Hit {
+        SearchIndex.Hit(document: KnowledgeBase.document(PolicySection(source: source, title: "T", heading: heading,
+                                                                       body: "Body of \(heading).")),
+                        score: score, coverage: 1, snippet: "")
     }
 
     @Test("a second citation only when nearly as relevant and from another document")

@@ -1,14 +1,19 @@
 import Foundation
-import Testing
 import SupportDomain
+import Testing
 @testable import SupportAgent
 
-@Suite("PolicyRetriever")
+/// The search index over the shipped policy sections.
+@Suite("SearchIndex over policies")
 struct RetrieverTests {
-    let retriever: PolicyRetriever
+    let index: SearchIndex
 
     init() throws {
-        retriever = PolicyRetriever(library: try PolicyLibrary.bundled(policy: .standard))
+        index = SearchIndex(documents: try PolicyLibrary.bundled(policy: .standard).sections.map(KnowledgeBase.document))
+    }
+
+    func top(_ query: String, governing: String? = nil) -> SearchIndex.Hit? {
+        index.search(query, limit: 1) { governing != nil && $0.source == governing ? 2 : 1 }.hits.first
     }
 
     @Test("queries find the document that answers them",
@@ -16,92 +21,69 @@ struct RetrieverTests {
                       ("can I cancel after it shipped", "cancellations.md"),
                       ("is my data private", "privacy.md"),
                       ("card number", "privacy.md"),
-                      ("is my data private, what about my card number", "privacy.md"),
                       ("what does a replacement cost", "replacements.md"),
                       ("my parcel is late or lost", "shipping.md"),
                       ("why was my refund reviewed for fraud", "fraud-and-limits.md")])
     func topHit(query: String, source: String) throws {
-        let top = try #require(retriever.retrieve(query).first)
-        #expect(top.section.source == source)
+        #expect(try #require(top(query)).document.source == source)
     }
 
-    @Test("the refund-time question finds the exact section")
+    @Test("the refund-time question finds the exact section, typos included")
     func refundTime() throws {
-        let top = try #require(retriever.retrieve("how long does a refund take").first)
-        #expect(top.section.heading == "How long a refund takes")
-        let card = try #require(retriever.retrieve("card number").first)
-        #expect(card.section.heading == "Card numbers")
+        #expect(try #require(top("how long does a refund take")).document.title == "How long a refund takes")
+        #expect(try #require(top("how lnog does a refnud take")).document.title == "How long a refund takes")
+        #expect(try #require(top("card number")).document.title == "Card numbers")
+        #expect(try #require(top("card number")).document.id == "policy:privacy.md#card-numbers")
     }
 
-    @Test("results are sorted by score and respect the limit")
+    @Test("results are sorted by score and respect the limit and offset")
     func sortedAndLimited() {
+        let all = index.search("refund window after delivery", limit: 100)
         for limit in [1, 2, 3, 5] {
-            let hits = retriever.retrieve("refund window after delivery", limit: limit)
+            let hits = index.search("refund window after delivery", limit: limit).hits
             #expect(hits.count == limit)
             #expect(zip(hits, hits.dropFirst()).allSatisfy { $0.score >= $1.score })
-            #expect(hits.allSatisfy { $0.score > 0 })
+            #expect(hits.map(\.document.id) == all.hits.prefix(limit).map(\.document.id))
         }
-        #expect(retriever.retrieve("refund", limit: 0).isEmpty)
+        let second = index.search("refund window after delivery", limit: 2, offset: 2).hits
+        #expect(second.map(\.document.id) == Array(all.hits[2..<4]).map(\.document.id))
+        #expect(index.search("refund", limit: 5, offset: 10_000).hits.isEmpty)
     }
 
-    @Test("a query with no known words finds nothing")
+    @Test("a query with no known words finds nothing; hostile queries are only text")
     func noMatch() {
-        #expect(retriever.retrieve("quantum chromodynamics").isEmpty)
-        #expect(retriever.retrieve("").isEmpty)
-        #expect(retriever.retrieve("the and of to").isEmpty)
+        #expect(index.search("quantum chromodynamics").hits.isEmpty)
+        #expect(index.search("").hits.isEmpty)
+        #expect(index.search("the and of to").hits.isEmpty)
+        #expect(index.search("\" OR 1=1 -- ( * ) ^ : {} []").hits.isEmpty)
+        #expect(index.search(String(repeating: "refund ", count: 2000)).hits.count > 0)
     }
 
-    @Test("the intent boosts its governing document")
-    func intentBoost() throws {
-        // Without an intent the fraud document wins; with the refund intent the refunds document does.
-        let plain = try #require(retriever.retrieve("limit").first)
-        #expect(plain.section.source == "fraud-and-limits.md")
-        let boosted = try #require(retriever.retrieve("limit", intent: .refund).first)
-        #expect(boosted.section.source == "refunds.md")
-
-        let cancel = try #require(retriever.retrieve("order number", intent: .cancel).first)
-        #expect(cancel.section.source == "cancellations.md")
-        let status = try #require(retriever.retrieve("order number", intent: .status).first)
-        #expect(status.section.source == "shipping.md")
-        let escalate = try #require(retriever.retrieve("order number", intent: .escalate).first)
-        #expect(escalate.section.source == "escalation.md")
-        let replacement = try #require(retriever.retrieve("order number", intent: .replacement).first)
-        #expect(replacement.section.source == "replacements.md")
+    @Test("the governing document is preferred when asked")
+    func boost() throws {
+        #expect(try #require(top("limit")).document.source == "fraud-and-limits.md")
+        #expect(try #require(top("limit", governing: "refunds.md")).document.source == "refunds.md")
     }
 
-    @Test("the boost is score × 1.5 + 2 for sections of the governing document only")
-    func boostFormula() throws {
-        let all = 100
-        let plain = retriever.retrieve("refund window", limit: all)
-        let boosted = retriever.retrieve("refund window", intent: .refund, limit: all)
-        let plainScores = Dictionary(uniqueKeysWithValues: plain.map { ("\($0.section.source)#\($0.section.heading)", $0.score) })
-        for hit in boosted {
-            let key = "\(hit.section.source)#\(hit.section.heading)"
-            let base = plainScores[key] ?? 0
-            if hit.section.source == "refunds.md" {
-                #expect(abs(hit.score - (base * 1.5 + 2)) < 1e-9)
-            } else {
-                #expect(abs(hit.score - base) < 1e-9)
-            }
-        }
-        // Intents without a governing document change nothing.
-        #expect(retriever.retrieve("refund window", intent: .other, limit: all) == plain)
+    @Test("snippets are escaped and mark the matching words")
+    func snippet() throws {
+        let hit = try #require(top("how long does a refund take"))
+        #expect(hit.snippet.contains("<mark>"))
+        let document = SearchDocument(id: "x", kind: .article, title: "T", summary: "S", body: "Refunds <b>fast</b> & safe.",
+                                      category: "returns", tags: [], source: "kb/x")
+        let marked = SearchIndex.snippet(document, stems: [TextAnalysis.stem("refunds")])
+        #expect(marked == "<mark>Refunds</mark> &lt;<mark>b</mark>&gt;fast&lt;/b&gt; &amp; safe.".replacingOccurrences(of: "<mark>b</mark>", with: "b"))
     }
 
     @Test("terms are lower-cased, stemmed and free of stopwords")
     func terms() {
-        #expect(PolicyRetriever.terms("Refunds, refunded and REFUND!") == ["refund", "refund", "refund"])
-        #expect(PolicyRetriever.terms("cancelling cancelled") == ["cancell", "cancell"])
-        #expect(PolicyRetriever.terms("deliveries delivery") == ["delivery", "delivery"])
-        #expect(PolicyRetriever.terms("how can I do this?").isEmpty)
-        #expect(PolicyRetriever.terms("a x 7 42") == ["42"])
-    }
-
-    @Test("stemming leaves short words alone")
-    func stem() {
-        #expect(PolicyRetriever.stem("bus") == "bus")
-        #expect(PolicyRetriever.stem("items") == "item")
-        #expect(PolicyRetriever.stem("cancellations") == "cancell")
-        #expect(PolicyRetriever.stem("replies") == "reply")
+        #expect(TextAnalysis.terms("Refunds, refunded and REFUND!") == ["refund", "refund", "refund"])
+        #expect(TextAnalysis.terms("deliveries delivery") == ["delivery", "delivery"])
+        #expect(TextAnalysis.terms("how can I do this?").isEmpty)
+        #expect(TextAnalysis.terms("a x 7 42") == ["42"])
+        #expect(TextAnalysis.stem("bus") == "bus")
+        #expect(TextAnalysis.stem("items") == "item")
+        #expect(TextAnalysis.stem("replies") == "reply")
+        #expect(TextAnalysis.stem("shipping") == TextAnalysis.stem("shipped"))
     }
 }

@@ -71,7 +71,10 @@ struct TestHarness {
         do {
             if case .postgres = location { try await app.autoRevert() }
             try await app.autoMigrate()
-            if seed { _ = try await DemoSeeder(generatedCustomers: 5, generatedOrders: 20).run(on: app.db, now: testNow, reset: false) }
+            if seed {
+                _ = try await DemoSeeder(generatedCustomers: 5, generatedOrders: 20).run(on: app.db, now: testNow, reset: false)
+                _ = try await SupportOperations.seedKnowledgeBase(app)
+            }
         } catch {
             try? await app.asyncShutdown()
             throw error

@@ -1,0 +1,94 @@
+import Foundation
+import SupportDomain
+
+/// The one retrieval service over policy sections and help articles, used by the agent (citations, answers to
+/// questions), the API (search, deflection) and the portal. The article index is rebuilt when the database's
+/// articles change, so several instances stay consistent.
+public actor KnowledgeBase {
+    private let policyDocuments: [SearchDocument]
+    private let store: (any ArticleStore)?
+    private var index: SearchIndex
+    private var fingerprint: String?
+    private var lastCheck: ContinuousClock.Instant?
+    private let recheckInterval: Duration
+
+    public init(policies: PolicyLibrary, store: (any ArticleStore)?, recheckInterval: Duration = .seconds(2)) {
+        policyDocuments = policies.sections.map(Self.document)
+        self.store = store
+        self.recheckInterval = recheckInterval
+        index = SearchIndex(documents: policyDocuments)
+    }
+
+    /// A policy section as a search document; its id is `policy:FILE#heading-slug`.
+    static func document(_ section: PolicySection) -> SearchDocument {
+        SearchDocument(id: "policy:\(section.source)#\(slug(section.heading))", kind: .policy, title: section.heading,
+                       summary: section.title, body: section.body, category: "policy", tags: [], source: section.source)
+    }
+
+    static func document(_ article: KnowledgeArticle) -> SearchDocument {
+        SearchDocument(id: "kb:\(article.slug)", kind: .article, title: article.title, summary: article.summary,
+                       body: ArticleMarkdown.plainText(article.body), category: article.category, tags: article.tags,
+                       articleID: article.id, source: "kb/\(article.slug)")
+    }
+
+    public static func slug(_ heading: String) -> String {
+        var output = ""
+        var dash = false
+        for character in heading.lowercased() {
+            if character.isLetter || character.isNumber {
+                output.append(character)
+                dash = false
+            } else if !dash, !output.isEmpty {
+                output.append("-")
+                dash = true
+            }
+        }
+        while output.hasSuffix("-") { output.removeLast() }
+        return output
+    }
+
+    /// The index, rebuilt when the articles changed since the last look (checked at most every `recheckInterval`).
+    public func currentIndex() async throws -> SearchIndex {
+        guard let store else { return index }
+        let now = ContinuousClock.now
+        if let lastCheck, now - lastCheck < recheckInterval, fingerprint != nil { return index }
+        lastCheck = now
+        let current = try await store.fingerprint()
+        if current != fingerprint {
+            let articles = try await store.fetchAllArticles()
+            index = SearchIndex(documents: policyDocuments + articles.map(Self.document))
+            fingerprint = current
+        }
+        return index
+    }
+
+    /// Forces the next search to re-read the articles (after an edit in this instance).
+    public func invalidate() {
+        fingerprint = nil
+        lastCheck = nil
+    }
+
+    /// Ranked help articles for the search page and API.
+    public func searchArticles(_ query: String, category: String?, limit: Int, offset: Int) async throws
+        -> (hits: [SearchIndex.Hit], total: Int) {
+        try await currentIndex().search(query, kind: .article, category: category, limit: limit, offset: offset)
+    }
+
+    /// The articles most relevant to a ticket being written (deflection).
+    public func suggest(_ text: String, limit: Int = 3) async throws -> [SearchIndex.Hit] {
+        try await currentIndex().search(text, kind: .article, limit: limit).hits.filter { $0.coverage >= 0.25 }
+    }
+
+    /// Policy sections for a reply, the intent's governing document first when relevant.
+    public func policyPassages(_ query: String, governing: String?, limit: Int = 2) async throws -> [SearchIndex.Hit] {
+        try await currentIndex().search(query, kind: .policy, limit: limit) { document in
+            document.source == governing ? 2.0 : 1.0
+        }.hits
+    }
+
+    /// An answer to a general question, only when the best passage covers most of the question.
+    public func answer(_ question: String) async throws -> SearchIndex.Hit? {
+        guard let best = try await currentIndex().search(question, limit: 1).hits.first else { return nil }
+        return best.coverage >= 0.6 && best.score >= 3 ? best : nil
+    }
+}

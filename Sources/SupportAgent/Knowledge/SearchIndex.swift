@@ -1,0 +1,249 @@
+import Foundation
+
+/// A document the retrieval service can return: a policy section or a help article.
+public struct SearchDocument: Sendable, Hashable {
+    public enum Kind: String, Sendable, Codable { case policy, article }
+
+    /// Stable id: `policy:refunds.md#refund-window` or `kb:reset-your-password`.
+    public var id: String
+    public var kind: Kind
+    public var title: String
+    /// For policies: the document title; for articles: the summary.
+    public var summary: String
+    public var body: String
+    public var category: String
+    public var tags: [String]
+    public var articleID: Int64?
+    /// For policies: the file name (`refunds.md`).
+    public var source: String
+
+    public init(id: String, kind: Kind, title: String, summary: String, body: String, category: String, tags: [String],
+                articleID: Int64? = nil, source: String) {
+        self.id = id
+        self.kind = kind
+        self.title = title
+        self.summary = summary
+        self.body = body
+        self.category = category
+        self.tags = tags
+        self.articleID = articleID
+        self.source = source
+    }
+}
+
+/// A ranked full-text index (BM25 over weighted fields: title ×3, tags ×2, summary ×1.5, body ×1), with light
+/// stemming, tolerance for one typo per word (through a symmetric-delete dictionary) and a small synonym table
+/// for paraphrases. Built in memory from the database, so SQLite and PostgreSQL rank identically.
+public struct SearchIndex: Sendable {
+    public struct Hit: Sendable {
+        public var document: SearchDocument
+        public var score: Double
+        /// The share of the query's terms that the document contains (0...1): how confident the match is.
+        public var coverage: Double
+        /// The best sentence of the body, HTML-escaped, with matching words in `<mark>`.
+        public var snippet: String
+    }
+
+    public let documents: [SearchDocument]
+    private var termIDs: [String: Int32] = [:]
+    private var terms: [String] = []
+    private var postings: [[(doc: Int32, tf: Float)]] = []
+    private var lengths: [Float] = []
+    private var averageLength: Float = 1
+    private var deletes: [String: [Int32]] = [:]
+
+    public static let k1: Float = 1.2
+    public static let b: Float = 0.75
+    public static let maxQueryTerms = 32
+
+    public init(documents: [SearchDocument]) {
+        self.documents = documents
+        lengths.reserveCapacity(documents.count)
+        for (index, document) in documents.enumerated() {
+            var weights: [String: Float] = [:]
+            for (text, weight) in [(document.title, Float(3)), (document.tags.joined(separator: " "), 2), (document.summary, 1.5),
+                                   (document.body, 1)] {
+                for term in TextAnalysis.terms(text) { weights[term, default: 0] += weight }
+            }
+            lengths.append(weights.values.reduce(0, +))
+            for (term, weight) in weights {
+                let id = termID(term)
+                postings[Int(id)].append((Int32(index), weight))
+            }
+        }
+        averageLength = max(1, lengths.reduce(0, +) / Float(max(1, lengths.count)))
+        for (id, term) in terms.enumerated() where term.count >= 4 {
+            for variant in Self.deletions(term) { deletes[variant, default: []].append(Int32(id)) }
+        }
+    }
+
+    private mutating func termID(_ term: String) -> Int32 {
+        if let id = termIDs[term] { return id }
+        let id = Int32(terms.count)
+        termIDs[term] = id
+        terms.append(term)
+        postings.append([])
+        return id
+    }
+
+    static func deletions(_ term: String) -> Set<String> {
+        let characters = Array(term)
+        var result: Set<String> = [term]
+        for index in characters.indices {
+            var copy = characters
+            copy.remove(at: index)
+            result.insert(String(copy))
+        }
+        return result
+    }
+
+    /// Query terms with their weights: exact terms 1, one-typo corrections 0.7, synonyms 0.6.
+    func expand(_ query: String) -> [(term: Int32, weight: Float, group: Int)] {
+        let queryTerms = Array(TextAnalysis.terms(query, limit: Self.maxQueryTerms * 4).prefix(Self.maxQueryTerms))
+        var expanded: [(Int32, Float, Int)] = []
+        var seen: Set<Int32> = []
+        for (group, term) in queryTerms.enumerated() {
+            if let id = termIDs[term] {
+                if seen.insert(id).inserted { expanded.append((id, 1, group)) }
+            } else if term.count >= 4 {
+                let candidates = Self.deletions(term).flatMap { deletes[$0] ?? [] }
+                let chars = Array(term)
+                for id in Set(candidates) where TextAnalysis.withinOneEdit(chars, Array(terms[Int(id)])) {
+                    if seen.insert(id).inserted { expanded.append((id, 0.7, group)) }
+                }
+            }
+            for synonym in Synonyms.table[term] ?? [] {
+                for synonymTerm in TextAnalysis.terms(synonym) {
+                    if let id = termIDs[synonymTerm], seen.insert(id).inserted { expanded.append((id, 0.6, group)) }
+                }
+            }
+        }
+        return expanded
+    }
+
+    /// Ranked documents for `query`, optionally only of one kind or category.
+    public func search(_ query: String, kind: SearchDocument.Kind? = nil, category: String? = nil, limit: Int = 10,
+                       offset: Int = 0, boost: ((SearchDocument) -> Double)? = nil) -> (hits: [Hit], total: Int) {
+        let expanded = expand(query)
+        let groups = Set(TextAnalysis.terms(query, limit: Self.maxQueryTerms * 4).prefix(Self.maxQueryTerms).indices).count
+        guard !expanded.isEmpty, groups > 0 else { return ([], 0) }
+        var scores = [Float](repeating: 0, count: documents.count)
+        var matchedGroups = [UInt64](repeating: 0, count: documents.count)
+        var touched: [Int32] = []
+        let n = Float(documents.count)
+        for (term, weight, group) in expanded {
+            let list = postings[Int(term)]
+            let df = Float(list.count)
+            let idf = log(1 + (n - df + 0.5) / (df + 0.5))
+            for (doc, tf) in list {
+                let d = Int(doc)
+                if scores[d] == 0 { touched.append(doc) }
+                let norm = tf + Self.k1 * (1 - Self.b + Self.b * lengths[d] / averageLength)
+                scores[d] += weight * idf * tf * (Self.k1 + 1) / norm
+                matchedGroups[d] |= 1 << UInt64(min(group, 63))
+            }
+        }
+        var ranked: [(Int, Double, Double)] = []
+        for doc in touched {
+            let d = Int(doc)
+            let document = documents[d]
+            if let kind, document.kind != kind { continue }
+            if let category, document.category != category { continue }
+            let coverage = Double(matchedGroups[d].nonzeroBitCount) / Double(groups)
+            let score = Double(scores[d]) * (boost?(document) ?? 1)
+            ranked.append((d, score, coverage))
+        }
+        ranked.sort { $0.1 > $1.1 || ($0.1 == $1.1 && documents[$0.0].id < documents[$1.0].id) }
+        let total = ranked.count
+        guard offset < total else { return ([], total) }
+        let page = ranked[offset..<min(total, offset + limit)]
+        let queryStems = Set(expanded.map { terms[Int($0.term)] })
+        return (page.map { Hit(document: documents[$0.0], score: $0.1, coverage: $0.2,
+                               snippet: Self.snippet(documents[$0.0], stems: queryStems)) }, total)
+    }
+
+    /// The body sentence with the most matching words, escaped, with matches marked.
+    static func snippet(_ document: SearchDocument, stems: Set<String>, maxLength: Int = 220) -> String {
+        let sentences = document.body.split(whereSeparator: { $0 == "\n" }).flatMap { line in
+            line.split(separator: ". ").map { String($0) }
+        }
+        let best = sentences.max { a, b in
+            let x = TextAnalysis.terms(a).filter(stems.contains).count
+            let y = TextAnalysis.terms(b).filter(stems.contains).count
+            return x < y
+        } ?? document.summary
+        var text = best.count > maxLength ? String(best.prefix(maxLength)) + "…" : best
+        if text.isEmpty { text = document.summary }
+        var output = ""
+        var word = ""
+        func flushWord() {
+            guard !word.isEmpty else { return }
+            let escaped = HTMLEscape.escape(word)
+            let normalized = word.lowercased().filter { $0.isLetter || $0.isNumber }
+            output += !normalized.isEmpty && stems.contains(TextAnalysis.stem(normalized)) ? "<mark>\(escaped)</mark>" : escaped
+            word = ""
+        }
+        for character in text {
+            if character.isLetter || character.isNumber || character == "'" { word.append(character) } else {
+                flushWord()
+                output += HTMLEscape.escape(String(character))
+            }
+        }
+        flushWord()
+        return output
+    }
+}
+
+enum HTMLEscape {
+    static func escape(_ text: String) -> String {
+        var output = ""
+        output.reserveCapacity(text.count)
+        for character in text {
+            switch character {
+            case "&": output += "&amp;"
+            case "<": output += "&lt;"
+            case ">": output += "&gt;"
+            case "\"": output += "&quot;"
+            case "'": output += "&#39;"
+            default: output.append(character)
+            }
+        }
+        return output
+    }
+}
+
+/// Everyday words customers use for the store's terms (paraphrases that share few words with an article).
+enum Synonyms {
+    static let table: [String: [String]] = {
+        let groups: [[String]] = [
+            ["refund", "money back", "reimburse", "reimbursement", "compensation", "repay", "rebate"],
+            ["parcel", "package", "shipment", "delivery", "shipping"],
+            ["password", "login", "sign in", "log in", "credentials", "locked out"],
+            ["broken", "damaged", "cracked", "smashed", "defective", "faulty"],
+            ["cancel", "cancellation", "call off", "stop"],
+            ["replace", "replacement", "exchange", "swap"],
+            ["invoice", "receipt", "bill", "vat"],
+            ["late", "delayed", "slow", "overdue"],
+            ["track", "tracking", "where", "status"],
+            ["card", "payment", "pay", "charge", "charged"],
+            ["address", "deliver to", "postcode"],
+            ["delete", "remove", "erase", "close"],
+            ["data", "personal information", "privacy", "gdpr"],
+            ["clearance", "final sale", "sale"],
+            ["country", "abroad", "international", "canada", "uk", "europe"],
+            ["clean", "wash", "care", "descale", "maintain"],
+            ["warranty", "guarantee", "repair"],
+            ["human", "person", "agent", "someone"],
+            ["email", "mail", "newsletter", "unsubscribe"],
+        ]
+        var table: [String: [String]] = [:]
+        for group in groups {
+            for word in group {
+                let key = TextAnalysis.terms(word).joined(separator: " ")
+                guard !key.isEmpty, !key.contains(" ") else { continue }
+                table[key, default: []] += group.filter { $0 != word }
+            }
+        }
+        return table
+    }()
+}

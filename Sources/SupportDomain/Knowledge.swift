@@ -1,0 +1,45 @@
+import Foundation
+
+/// A help article: written in Markdown, stored in the database, searched by the retrieval service.
+public struct KnowledgeArticle: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var slug: String
+    public var title: String
+    public var summary: String
+    public var body: String
+    public var category: String
+    public var tags: [String]
+    public var views: Int
+    public var helpful: Int
+    public var notHelpful: Int
+    public var updatedAt: Date
+
+    public init(id: Int64, slug: String, title: String, summary: String, body: String, category: String, tags: [String],
+                views: Int = 0, helpful: Int = 0, notHelpful: Int = 0, updatedAt: Date = Date(timeIntervalSince1970: 0)) {
+        self.id = id
+        self.slug = slug
+        self.title = title
+        self.summary = summary
+        self.body = body
+        self.category = category
+        self.tags = tags
+        self.views = views
+        self.helpful = helpful
+        self.notHelpful = notHelpful
+        self.updatedAt = updatedAt
+    }
+
+    /// The categories of the knowledge base, in display order.
+    public static let categories: [(slug: String, name: String)] = [
+        ("account", "Account and password"), ("payments", "Payments and invoices"), ("shipping", "Shipping"),
+        ("returns", "Returns"), ("orders", "Orders"), ("product-care", "Product care"), ("privacy", "Privacy"),
+    ]
+}
+
+/// Articles in the database. The search index reads them all and rebuilds when `fingerprint` changes.
+public protocol ArticleStore: Sendable {
+    func fetchAllArticles() async throws -> [KnowledgeArticle]
+    func fetchArticle(id: Int64) async throws -> KnowledgeArticle?
+    /// Changes whenever an article is added, edited or removed (cheap to ask).
+    func fingerprint() async throws -> String
+}

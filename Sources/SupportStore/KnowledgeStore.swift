@@ -1,0 +1,125 @@
+import FluentKit
+import Foundation
+import SQLKit
+import SupportDomain
+
+public final class ArticleModel: Model, @unchecked Sendable {
+    public static let schema = "kb_articles"
+    @ID(custom: "id", generatedBy: .database) public var id: Int?
+    @Field(key: "slug") public var slug: String
+    @Field(key: "title") public var title: String
+    @Field(key: "summary") public var summary: String
+    @Field(key: "body") public var body: String
+    @Field(key: "category") public var category: String
+    /// Comma-separated.
+    @Field(key: "tags") public var tags: String
+    @Field(key: "views") public var views: Int
+    @Field(key: "helpful") public var helpful: Int
+    @Field(key: "not_helpful") public var notHelpful: Int
+    @Field(key: "updated_at") public var updatedAt: Date
+
+    public init() {}
+
+    var article: KnowledgeArticle {
+        KnowledgeArticle(id: Int64(id ?? 0), slug: slug, title: title, summary: summary, body: body, category: category,
+                         tags: tags.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                         views: views, helpful: helpful, notHelpful: notHelpful, updatedAt: updatedAt)
+    }
+}
+
+struct CreateKnowledgeBase: AsyncMigration {
+    var name: String { "SupportOps.CreateKnowledgeBase.v1" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("kb_articles")
+            .field("id", .int, .identifier(auto: true))
+            .field("slug", .string, .required)
+            .field("title", .string, .required)
+            .field("summary", .string, .required)
+            .field("body", .string, .required)
+            .field("category", .string, .required)
+            .field("tags", .string, .required)
+            .field("views", .int, .required)
+            .field("helpful", .int, .required)
+            .field("not_helpful", .int, .required)
+            .field("updated_at", .datetime, .required)
+            .unique(on: "slug")
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("kb_articles").delete()
+    }
+}
+
+/// Help articles in the database.
+public struct FluentArticleStore: ArticleStore {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    public func fetchAllArticles() async throws -> [KnowledgeArticle] {
+        try await ArticleModel.query(on: database).sort(\.$id).all().map(\.article)
+    }
+
+    public func fetchArticle(id: Int64) async throws -> KnowledgeArticle? {
+        guard let id = Int(exactly: id) else { return nil }
+        return try await ArticleModel.find(id, on: database)?.article
+    }
+
+    public func fingerprint() async throws -> String {
+        guard let sql = database as? any SQLDatabase else { throw StoreError.notSQL }
+        let row = try await sql.raw("SELECT COUNT(*) AS n, MAX(updated_at) AS latest FROM kb_articles").first()
+        let count = try row?.decode(column: "n", as: Int.self) ?? 0
+        let latest = try? row?.decode(column: "latest", as: Date?.self)
+        return "\(count)-\(latest.flatMap { $0 }?.timeIntervalSince1970 ?? 0)"
+    }
+
+    /// Counts a view; false when there is no such article.
+    public func recordView(id: Int64) async throws -> Bool {
+        try await increment("views", id: id)
+    }
+
+    public func recordFeedback(id: Int64, helpful: Bool) async throws -> Bool {
+        try await increment(helpful ? "helpful" : "not_helpful", id: id)
+    }
+
+    private func increment(_ column: String, id: Int64) async throws -> Bool {
+        guard let sql = database as? any SQLDatabase, let rawID = Int(exactly: id) else { return false }
+        guard try await ArticleModel.find(rawID, on: database) != nil else { return false }
+        try await sql.raw("UPDATE kb_articles SET \(unsafeRaw: column) = \(unsafeRaw: column) + 1 WHERE id = \(bind: rawID)").run()
+        return true
+    }
+
+    /// Inserts an article or, with the same slug, replaces its content (counters are kept).
+    @discardableResult
+    public func save(_ article: KnowledgeArticle, now: Date) async throws -> Int64 {
+        let row = try await ArticleModel.query(on: database).filter(\.$slug == article.slug).first() ?? {
+            let fresh = ArticleModel()
+            fresh.views = 0
+            fresh.helpful = 0
+            fresh.notHelpful = 0
+            return fresh
+        }()
+        row.slug = article.slug
+        row.title = article.title
+        row.summary = article.summary
+        row.body = article.body
+        row.category = article.category
+        row.tags = article.tags.joined(separator: ", ")
+        row.updatedAt = now
+        try await row.save(on: database)
+        return Int64(try row.requireID())
+    }
+
+    /// Adds the shipped articles whose slugs the database does not have yet; edited articles are left alone.
+    public func seedMissing(_ articles: [KnowledgeArticle], now: Date) async throws -> Int {
+        let existing = Set(try await ArticleModel.query(on: database).all(\.$slug))
+        var added = 0
+        for article in articles where !existing.contains(article.slug) {
+            try await save(article, now: now)
+            added += 1
+        }
+        return added
+    }
+}
