@@ -38,12 +38,18 @@ let package = Package(
             dependencies: ["SupportDomain"],
             swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
+        // Full-text search: analysis, BM25 index, snippets. Optimised even in debug builds.
+        .target(
+            name: "SupportSearch",
+            swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
         // The pipeline: redact, understand, retrieve, decide, act, reply. Storage only through protocols.
         .target(
             name: "SupportAgent",
             dependencies: [
                 "SupportDomain",
                 "SupportIntentModel",
+                "SupportSearch",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Resources/policies"), .copy("Resources/training"), .copy("Resources/kb")],
@@ -90,7 +96,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "SupportDomainTests", dependencies: ["SupportDomain"]),
-        .testTarget(name: "SupportAgentTests", dependencies: ["SupportAgent", "SupportDomain", "SupportIntentModel"]),
+        .testTarget(name: "SupportAgentTests", dependencies: ["SupportAgent", "SupportDomain", "SupportIntentModel", "SupportSearch"]),
         .testTarget(
             name: "SupportServerTests",
             dependencies: [

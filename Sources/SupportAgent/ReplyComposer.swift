@@ -1,4 +1,5 @@
 import Foundation
+import SupportSearch
 import SupportDomain
 
 /// Writes the customer's reply from the tool result and the cited policy. Deterministic and grounded:

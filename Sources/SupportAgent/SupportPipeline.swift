@@ -1,4 +1,5 @@
 import Foundation
+import SupportSearch
 import Logging
 import SupportDomain
 

@@ -2,6 +2,7 @@ import Foundation
 import SupportAgent
 import SupportDomain
 import SupportIntentModel
+import SupportSearch
 
 /// `eval`, `train` and `bench`: the offline model's commands. None of them needs the database.
 public enum ModelOperations {
@@ -43,6 +44,66 @@ public enum ModelOperations {
         }
         return "Trained on \(examples.count) examples in \(String(format: "%.2f", seconds)) s (temperature \(model.temperature)); "
             + "wrote \(outPath) (\(data.count / 1024) KiB)."
+    }
+
+    /// The retrieval index over the shipped policies and articles (what a fresh database serves).
+    static func bundledIndex(policy: SupportPolicy) throws -> SearchIndex {
+        let policies = try PolicyLibrary.bundled(policy: policy).sections.map(KnowledgeBase.document)
+        let articles = try ArticleMarkdown.bundled().enumerated().map { offset, article in
+            var numbered = article
+            numbered.id = Int64(offset + 1)
+            return KnowledgeBase.document(numbered)
+        }
+        return SearchIndex(documents: policies + articles)
+    }
+
+    public static func evaluateRetrieval(dataPath: String, asJSON: Bool, showMisses: Int, policy: SupportPolicy) throws -> String {
+        let index = try bundledIndex(policy: policy)
+        let questions = try RetrievalEvaluation.load(path: dataPath, knownIDs: Set(index.documents.map(\.id)))
+        let result = RetrievalEvaluation.run(questions, index: index)
+        if asJSON { return try result.json() }
+        var text = "\(dataPath) — \(index.documents.count) passages\n" + result.table
+        if showMisses > 0 {
+            text += "\n\nnot in the top 3 (first \(min(showMisses, result.misses.count)) of \(result.misses.count)):\n"
+                + result.misses.prefix(showMisses).map { "  \($0.question)\n    expected \($0.expected.joined(separator: " | "))\n    got      \($0.got.joined(separator: " | "))" }
+                .joined(separator: "\n")
+        }
+        return text
+    }
+
+    /// Indexes `articles` generated articles and times queries against them.
+    public static func benchRetrieval(articles count: Int, queries: Int) throws -> String {
+        var rng = SplitMix64(seed: 42)
+        let vocabulary = try ArticleMarkdown.bundled().flatMap { TextAnalysis.words($0.body) }.filter { $0.count > 3 }
+        let unique = Array(Set(vocabulary)).sorted()
+        func sentence(_ words: Int) -> String {
+            (0..<words).map { _ in unique[Int(rng.next() % UInt64(unique.count))] }.joined(separator: " ")
+        }
+        let categories = KnowledgeArticle.categories.map(\.slug)
+        var documents: [SearchDocument] = []
+        documents.reserveCapacity(count)
+        for n in 0..<count {
+            documents.append(SearchDocument(id: "kb:generated-\(n)", kind: .article, title: sentence(5), summary: sentence(15),
+                                            body: sentence(120), category: categories[n % categories.count],
+                                            tags: [sentence(1), sentence(2)], articleID: Int64(n + 1), source: "kb/generated-\(n)"))
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let index = SearchIndex(documents: documents)
+        let indexing = clock.now - start
+        var latencies: [Double] = []
+        for q in 0..<queries {
+            let query = sentence(2 + q % 5)
+            let begin = clock.now
+            _ = index.search(query, limit: 10)
+            let elapsed = clock.now - begin
+            latencies.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+        }
+        latencies.sort()
+        func p(_ q: Double) -> Double { latencies[min(latencies.count - 1, Int(q * Double(latencies.count)))] }
+        return String(format: "indexed %d generated articles (%d-word vocabulary) in %.2f s\n%d queries of 2–6 words: p50 %.3f ms, p99 %.3f ms, max %.3f ms",
+                      count, unique.count, Double(indexing.components.seconds) + Double(indexing.components.attoseconds) / 1e18,
+                      queries, p(0.5), p(0.99), latencies.last ?? 0)
     }
 
     /// Times training and per-message classification of the bundled model.

@@ -8,7 +8,8 @@ struct SupportOpsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "supportops",
         abstract: "Resolve customer-support requests safely, with an audit trail.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, Resolve.self, Eval.self, Train.self, Bench.self],
+        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, Resolve.self, Eval.self, Train.self, Bench.self,
+                      EvalRetrieval.self, BenchRetrieval.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -139,5 +140,34 @@ struct Bench: AsyncParsableCommand {
 
     func run() async throws {
         print(try await ModelOperations.bench(dataPath: data, repeats: max(1, repeats)))
+    }
+}
+
+struct EvalRetrieval: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "eval-retrieval",
+                                                    abstract: "Score retrieval: recall@1, recall@3 and MRR on labelled questions.")
+    @Option(help: "CSV with columns question and relevant (ids separated by |).") var data = "evaluation/retrieval.csv"
+    @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "Also list this many questions whose answer is not in the top 3.") var misses = 0
+
+    func run() async throws {
+        do {
+            print(try ModelOperations.evaluateRetrieval(dataPath: data, asJSON: json, showMisses: misses, policy: try loadConfig().policy))
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+struct BenchRetrieval: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench-retrieval",
+                                                    abstract: "Index generated articles and time queries.")
+    @Option(help: "How many articles to generate.") var articles = 100_000
+    @Option(help: "How many queries to time.") var queries = 2_000
+
+    func run() async throws {
+        print(try ModelOperations.benchRetrieval(articles: max(1, articles), queries: max(1, queries)))
     }
 }

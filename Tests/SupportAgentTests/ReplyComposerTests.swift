@@ -1,4 +1,5 @@
 import Foundation
+import SupportSearch
 import Testing
 import SupportDomain
 @testable import SupportAgent
@@ -255,7 +256,7 @@ struct ReplyComposerTests {
     private func hit(_ source: String, _ heading: String, _ score: Double) -> SearchIndex.Hit {
         SearchIndex.Hit(document: KnowledgeBase.document(PolicySection(source: source, title: "T", heading: heading,
                                                                        body: "Body of \(heading).")),
-                        score: score, coverage: 1, snippet: "")
+                        score: score, coverage: 1)
     }
 
     @Test("a second citation only when nearly as relevant and from another document")

@@ -1,4 +1,5 @@
 import Foundation
+import SupportSearch
 import SupportDomain
 import Testing
 @testable import SupportAgent

@@ -1,4 +1,5 @@
 import Foundation
+import SupportSearch
 import SupportDomain
 
 /// The one retrieval service over policy sections and help articles, used by the agent (citations, answers to
@@ -20,12 +21,12 @@ public actor KnowledgeBase {
     }
 
     /// A policy section as a search document; its id is `policy:FILE#heading-slug`.
-    static func document(_ section: PolicySection) -> SearchDocument {
+    public static func document(_ section: PolicySection) -> SearchDocument {
         SearchDocument(id: "policy:\(section.source)#\(slug(section.heading))", kind: .policy, title: section.heading,
                        summary: section.title, body: section.body, category: "policy", tags: [], source: section.source)
     }
 
-    static func document(_ article: KnowledgeArticle) -> SearchDocument {
+    public static func document(_ article: KnowledgeArticle) -> SearchDocument {
         SearchDocument(id: "kb:\(article.slug)", kind: .article, title: article.title, summary: article.summary,
                        body: ArticleMarkdown.plainText(article.body), category: article.category, tags: article.tags,
                        articleID: article.id, source: "kb/\(article.slug)")

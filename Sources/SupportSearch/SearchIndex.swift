@@ -40,8 +40,18 @@ public struct SearchIndex: Sendable {
         public var score: Double
         /// The share of the query's terms that the document contains (0...1): how confident the match is.
         public var coverage: Double
+        /// The query's terms as indexed (for snippets).
+        public var matchedTerms: Set<String>
+
+        public init(document: SearchDocument, score: Double, coverage: Double, matchedTerms: Set<String> = []) {
+            self.document = document
+            self.score = score
+            self.coverage = coverage
+            self.matchedTerms = matchedTerms
+        }
+
         /// The best sentence of the body, HTML-escaped, with matching words in `<mark>`.
-        public var snippet: String
+        public var snippet: String { SearchIndex.snippet(document, stems: matchedTerms) }
     }
 
     public let documents: [SearchDocument]
@@ -86,7 +96,7 @@ public struct SearchIndex: Sendable {
         return id
     }
 
-    static func deletions(_ term: String) -> Set<String> {
+    public static func deletions(_ term: String) -> Set<String> {
         let characters = Array(term)
         var result: Set<String> = [term]
         for index in characters.indices {
@@ -98,7 +108,7 @@ public struct SearchIndex: Sendable {
     }
 
     /// Query terms with their weights: exact terms 1, one-typo corrections 0.7, synonyms 0.6.
-    func expand(_ query: String) -> [(term: Int32, weight: Float, group: Int)] {
+    public func expand(_ query: String) -> [(term: Int32, weight: Float, group: Int)] {
         let queryTerms = Array(TextAnalysis.terms(query, limit: Self.maxQueryTerms * 4).prefix(Self.maxQueryTerms))
         var expanded: [(Int32, Float, Int)] = []
         var seen: Set<Int32> = []
@@ -158,12 +168,11 @@ public struct SearchIndex: Sendable {
         guard offset < total else { return ([], total) }
         let page = ranked[offset..<min(total, offset + limit)]
         let queryStems = Set(expanded.map { terms[Int($0.term)] })
-        return (page.map { Hit(document: documents[$0.0], score: $0.1, coverage: $0.2,
-                               snippet: Self.snippet(documents[$0.0], stems: queryStems)) }, total)
+        return (page.map { Hit(document: documents[$0.0], score: $0.1, coverage: $0.2, matchedTerms: queryStems) }, total)
     }
 
     /// The body sentence with the most matching words, escaped, with matches marked.
-    static func snippet(_ document: SearchDocument, stems: Set<String>, maxLength: Int = 220) -> String {
+    public static func snippet(_ document: SearchDocument, stems: Set<String>, maxLength: Int = 220) -> String {
         let sentences = document.body.split(whereSeparator: { $0 == "\n" }).flatMap { line in
             line.split(separator: ". ").map { String($0) }
         }
@@ -194,8 +203,8 @@ public struct SearchIndex: Sendable {
     }
 }
 
-enum HTMLEscape {
-    static func escape(_ text: String) -> String {
+public enum HTMLEscape {
+    public static func escape(_ text: String) -> String {
         var output = ""
         output.reserveCapacity(text.count)
         for character in text {
@@ -213,8 +222,8 @@ enum HTMLEscape {
 }
 
 /// Everyday words customers use for the store's terms (paraphrases that share few words with an article).
-enum Synonyms {
-    static let table: [String: [String]] = {
+public enum Synonyms {
+    public static let table: [String: [String]] = {
         let groups: [[String]] = [
             ["refund", "money back", "reimburse", "reimbursement", "compensation", "repay", "rebate"],
             ["parcel", "package", "shipment", "delivery", "shipping"],

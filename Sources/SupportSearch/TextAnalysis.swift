@@ -2,7 +2,7 @@ import Foundation
 
 /// Tokenising, stop words and a light English stemmer shared by indexing and querying.
 public enum TextAnalysis {
-    static let stopwords: Set<String> = [
+    public static let stopwords: Set<String> = [
         "a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "for", "with", "by", "from", "is", "are",
         "was", "were", "be", "been", "it", "its", "this", "that", "these", "those", "i", "me", "my", "we", "our", "you",
         "your", "he", "she", "they", "them", "do", "does", "did", "have", "has", "had", "can", "could", "would", "will",
@@ -60,7 +60,7 @@ public enum TextAnalysis {
     }
 
     /// One edit apart (insert, delete, substitute or swap of neighbours).
-    static func withinOneEdit(_ a: [Character], _ b: [Character]) -> Bool {
+    public static func withinOneEdit(_ a: [Character], _ b: [Character]) -> Bool {
         if abs(a.count - b.count) > 1 { return false }
         var i = 0, j = 0, edits = 0
         while i < a.count && j < b.count {
