@@ -144,9 +144,9 @@ public struct ReplyComposer: Sendable {
                 parts.append("The amount is always the order total on record, not an amount named in a message.")
             }
         } else if let article = answer, let id = article.document.articleID {
-            parts.append("\(article.document.summary) Read more in \"\(article.document.title)\": /kb/articles/\(id)")
+            parts.append("\(article.passage)\n\nMore in \"\(article.document.title)\": /kb/articles/\(id)")
         } else if let passage = answer {
-            parts.append(passage.document.body)
+            parts.append(passage.passage + " (\(passage.document.title), \(passage.document.source))")
         } else {
             parts.append("I can help with refunds, cancellations, replacements and order status. "
                 + "Tell me what you need and your order number, or ask for a person and we will get back to you within 24 hours.")

@@ -40,18 +40,24 @@ public struct SearchIndex: Sendable {
         public var score: Double
         /// The share of the query's terms that the document contains (0...1): how confident the match is.
         public var coverage: Double
-        /// The query's terms as indexed (for snippets).
+        /// The query's terms as indexed, with typo corrections and synonyms (for highlighting).
         public var matchedTerms: Set<String>
+        /// The query's own terms (for choosing the passage that answers).
+        public var queryTerms: Set<String>
 
-        public init(document: SearchDocument, score: Double, coverage: Double, matchedTerms: Set<String> = []) {
+        public init(document: SearchDocument, score: Double, coverage: Double, matchedTerms: Set<String> = [],
+                    queryTerms: Set<String> = []) {
             self.document = document
             self.score = score
             self.coverage = coverage
             self.matchedTerms = matchedTerms
+            self.queryTerms = queryTerms
         }
 
         /// The best sentence of the body, HTML-escaped, with matching words in `<mark>`.
         public var snippet: String { SearchIndex.snippet(document, stems: matchedTerms) }
+        /// Up to two plain sentences that answer the query.
+        public var passage: String { SearchIndex.bestPassage(document, stems: queryTerms, related: matchedTerms) }
     }
 
     public let documents: [SearchDocument]
@@ -65,13 +71,14 @@ public struct SearchIndex: Sendable {
     public static let k1: Float = 1.2
     public static let b: Float = 0.75
     public static let maxQueryTerms = 32
+    public static let synonymWeight: Float = 0.2
 
     public init(documents: [SearchDocument]) {
         self.documents = documents
         lengths.reserveCapacity(documents.count)
         for (index, document) in documents.enumerated() {
             var weights: [String: Float] = [:]
-            for (text, weight) in [(document.title, Float(3)), (document.tags.joined(separator: " "), 2), (document.summary, 1.5),
+            for (text, weight) in [(document.title, Float(3)), (document.tags.joined(separator: " "), 3), (document.summary, 1.5),
                                    (document.body, 1)] {
                 for term in TextAnalysis.terms(text) { weights[term, default: 0] += weight }
             }
@@ -124,7 +131,7 @@ public struct SearchIndex: Sendable {
             }
             for synonym in Synonyms.table[term] ?? [] {
                 for synonymTerm in TextAnalysis.terms(synonym) {
-                    if let id = termIDs[synonymTerm], seen.insert(id).inserted { expanded.append((id, 0.6, group)) }
+                    if let id = termIDs[synonymTerm], seen.insert(id).inserted { expanded.append((id, Self.synonymWeight, group)) }
                 }
             }
         }
@@ -168,18 +175,49 @@ public struct SearchIndex: Sendable {
         guard offset < total else { return ([], total) }
         let page = ranked[offset..<min(total, offset + limit)]
         let queryStems = Set(expanded.map { terms[Int($0.term)] })
-        return (page.map { Hit(document: documents[$0.0], score: $0.1, coverage: $0.2, matchedTerms: queryStems) }, total)
+        let direct = Set(expanded.filter { $0.weight == 1 }.map { terms[Int($0.term)] })
+        return (page.map { Hit(document: documents[$0.0], score: $0.1, coverage: $0.2, matchedTerms: queryStems,
+                               queryTerms: direct) }, total)
+    }
+
+    /// The body's sentences, in order.
+    static func sentences(_ body: String) -> [String] {
+        body.split(whereSeparator: { $0 == "\n" }).flatMap { line -> [String] in
+            var parts: [String] = []
+            var current = ""
+            for character in line {
+                current.append(character)
+                if ".!?".contains(character) {
+                    parts.append(current.trimmingCharacters(in: .whitespaces))
+                    current = ""
+                }
+            }
+            if !current.trimmingCharacters(in: .whitespaces).isEmpty { parts.append(current.trimmingCharacters(in: .whitespaces)) }
+            return parts
+        }
+    }
+
+    /// The plain-text passage (up to two sentences) of the body that matches the query best: an answer to quote.
+    public static func bestPassage(_ document: SearchDocument, stems: Set<String>, related: Set<String> = [],
+                                   maxLength: Int = 320) -> String {
+        let all = sentences(document.body)
+        guard !all.isEmpty else { return document.summary }
+        // Distinct query terms per sentence; a sentence repeating one word does not beat one that answers.
+        let scores = all.map { sentence -> Double in
+            let terms = Set(TextAnalysis.terms(sentence))
+            return Double(terms.intersection(stems).count) + 0.1 * Double(terms.intersection(related).count)
+        }
+        let best = scores.indices.max { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 > $1) } ?? 0
+        var passage = all[best]
+        if best + 1 < all.count, passage.count + all[best + 1].count < maxLength { passage += " " + all[best + 1] }
+        return passage.count > maxLength ? String(passage.prefix(maxLength)) + "…" : passage
     }
 
     /// The body sentence with the most matching words, escaped, with matches marked.
     public static func snippet(_ document: SearchDocument, stems: Set<String>, maxLength: Int = 220) -> String {
-        let sentences = document.body.split(whereSeparator: { $0 == "\n" }).flatMap { line in
-            line.split(separator: ". ").map { String($0) }
-        }
-        let best = sentences.max { a, b in
-            let x = TextAnalysis.terms(a).filter(stems.contains).count
-            let y = TextAnalysis.terms(b).filter(stems.contains).count
-            return x < y
+        let candidates = sentences(document.body)
+        let best = candidates.max { a, b in
+            Set(TextAnalysis.terms(a)).intersection(stems).count < Set(TextAnalysis.terms(b)).intersection(stems).count
         } ?? document.summary
         var text = best.count > maxLength ? String(best.prefix(maxLength)) + "…" : best
         if text.isEmpty { text = document.summary }
@@ -225,25 +263,34 @@ public enum HTMLEscape {
 public enum Synonyms {
     public static let table: [String: [String]] = {
         let groups: [[String]] = [
-            ["refund", "money back", "reimburse", "reimbursement", "compensation", "repay", "rebate"],
-            ["parcel", "package", "shipment", "delivery", "shipping"],
+            ["refund", "money back", "reimburse", "reimbursement", "compensation", "repay", "rebate", "pay back"],
+            ["parcel", "package", "shipment", "delivery", "shipping", "stuff"],
+            ["ship", "send", "sent", "deliver", "dispatch", "dispatched", "shipped"],
             ["password", "login", "sign in", "log in", "credentials", "locked out"],
-            ["broken", "damaged", "cracked", "smashed", "defective", "faulty"],
+            ["create", "make", "open", "register", "sign up", "signup", "new account"],
+            ["guest", "without account", "no account", "without signing"],
+            ["broken", "damaged", "cracked", "smashed", "defective", "faulty", "chipped"],
             ["cancel", "cancellation", "call off", "stop"],
-            ["replace", "replacement", "exchange", "swap"],
+            ["replace", "replacement", "exchange", "swap", "new one"],
             ["invoice", "receipt", "bill", "vat"],
             ["late", "delayed", "slow", "overdue"],
+            ["quick", "quicker", "faster", "fast", "express", "urgent", "sooner", "expedite"],
             ["track", "tracking", "where", "status"],
             ["card", "payment", "pay", "charge", "charged"],
-            ["address", "deliver to", "postcode"],
+            ["address", "street", "postcode", "zip", "house"],
             ["delete", "remove", "erase", "close"],
-            ["data", "personal information", "privacy", "gdpr"],
+            ["add", "edit", "change", "modify", "amend", "update"],
+            ["data", "personal", "information", "privacy", "gdpr", "records", "logs", "stored", "keep"],
             ["clearance", "final sale", "sale"],
-            ["country", "abroad", "international", "canada", "uk", "europe"],
+            ["country", "countries", "abroad", "international", "overseas", "canada", "uk", "europe", "ireland", "france",
+             "germany", "spain", "italy"],
             ["clean", "wash", "care", "descale", "maintain"],
             ["warranty", "guarantee", "repair"],
-            ["human", "person", "agent", "someone"],
+            ["human", "person", "agent", "someone", "somebody", "representative"],
             ["email", "mail", "newsletter", "unsubscribe"],
+            ["missing", "incomplete", "short"],
+            ["scam", "phishing", "pretending", "fake", "fraud", "suspicious"],
+            ["save", "multiple", "several", "saved", "book"],
         ]
         var table: [String: [String]] = [:]
         for group in groups {

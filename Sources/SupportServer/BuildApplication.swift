@@ -64,7 +64,7 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
         .grouped(JSONBodyCheck(path: "/support/resolve", fields: [("user_input", .string, true), ("user_id", .integer, true),
                                                                   ("conversation_id", .string, false)]))
         .grouped(ExplicitNullsMiddleware(paths: ["/support/resolve"], keys: ["order_id", "action_result", "clarification_prompt"]))
-    let handler = SupportAPI(pipeline: pipeline, database: app.db, databaseKind: config.database.kind, currency: config.currency)
+    let handler = SupportAPI(pipeline: pipeline, knowledge: knowledge, articles: articles, database: app.db, databaseKind: config.database.kind, currency: config.currency)
     try handler.registerHandlers(on: VaporTransport(routesBuilder: protected), serverURL: URL(string: "/")!)
 
     try DocsController().register(on: app)

@@ -8,6 +8,8 @@ import SupportDomain
 /// The HTTP API, implementing the protocol generated from `openapi.yaml`.
 struct SupportAPI: APIProtocol {
     let pipeline: SupportPipeline
+    let knowledge: KnowledgeBase
+    let articles: any ArticleStore
     let database: any Database
     let databaseKind: String
     let currency: String
