@@ -67,6 +67,8 @@ public struct SearchIndex: Sendable {
     private var lengths: [Float] = []
     private var averageLength: Float = 1
     private var deletes: [String: [Int32]] = [:]
+    private var kinds: [SearchDocument.Kind] = []
+    private var categories: [String] = []
 
     public static let k1: Float = 1.2
     public static let b: Float = 0.75
@@ -76,6 +78,8 @@ public struct SearchIndex: Sendable {
     public init(documents: [SearchDocument]) {
         self.documents = documents
         lengths.reserveCapacity(documents.count)
+        kinds = documents.map(\.kind)
+        categories = documents.map(\.category)
         for (index, document) in documents.enumerated() {
             var weights: [String: Float] = [:]
             for (text, weight) in [(document.title, Float(3)), (document.tags.joined(separator: " "), 3), (document.summary, 1.5),
@@ -160,20 +164,23 @@ public struct SearchIndex: Sendable {
                 matchedGroups[d] |= 1 << UInt64(min(group, 63))
             }
         }
-        var ranked: [(Int, Double, Double)] = []
+        // Filter, then keep only the best `offset + limit` in a small heap: no full sort of every match.
+        let wanted = offset + limit
+        var total = 0
+        var heap = TopK(capacity: wanted)
         for doc in touched {
             let d = Int(doc)
-            let document = documents[d]
-            if let kind, document.kind != kind { continue }
-            if let category, document.category != category { continue }
-            let coverage = Double(matchedGroups[d].nonzeroBitCount) / Double(groups)
-            let score = Double(scores[d]) * (boost?(document) ?? 1)
-            ranked.append((d, score, coverage))
+            if let kind, kinds[d] != kind { continue }
+            if let category, categories[d] != category { continue }
+            total += 1
+            let score = Double(scores[d]) * (boost.map { $0(documents[d]) } ?? 1)
+            heap.insert(score: score, doc: d)
         }
-        ranked.sort { $0.1 > $1.1 || ($0.1 == $1.1 && documents[$0.0].id < documents[$1.0].id) }
-        let total = ranked.count
-        guard offset < total else { return ([], total) }
-        let page = ranked[offset..<min(total, offset + limit)]
+        let ordered = heap.sorted()
+        guard offset < ordered.count else { return ([], total) }
+        let page = ordered[offset...].map { entry in
+            (entry.doc, entry.score, Double(matchedGroups[entry.doc].nonzeroBitCount) / Double(groups))
+        }
         let queryStems = Set(expanded.map { terms[Int($0.term)] })
         let direct = Set(expanded.filter { $0.weight == 1 }.map { terms[Int($0.term)] })
         return (page.map { Hit(document: documents[$0.0], score: $0.1, coverage: $0.2, matchedTerms: queryStems,
@@ -238,6 +245,54 @@ public struct SearchIndex: Sendable {
         }
         flushWord()
         return output
+    }
+}
+
+/// The `capacity` best (score, document) pairs; ties go to the lower document index, so results are stable.
+struct TopK {
+    struct Entry { var score: Double; var doc: Int }
+    let capacity: Int
+    private var entries: [Entry] = []
+
+    init(capacity: Int) { self.capacity = max(0, capacity) }
+
+    private static func worse(_ a: Entry, _ b: Entry) -> Bool { a.score < b.score || (a.score == b.score && a.doc > b.doc) }
+
+    mutating func insert(score: Double, doc: Int) {
+        guard capacity > 0 else { return }
+        let entry = Entry(score: score, doc: doc)
+        if entries.count < capacity {
+            entries.append(entry)
+            siftUp(entries.count - 1)
+        } else if Self.worse(entries[0], entry) {
+            entries[0] = entry
+            siftDown(0)
+        }
+    }
+
+    func sorted() -> [Entry] { entries.sorted { Self.worse($1, $0) } }
+
+    private mutating func siftUp(_ index: Int) {
+        var child = index
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard Self.worse(entries[child], entries[parent]) else { return }
+            entries.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func siftDown(_ index: Int) {
+        var parent = index
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var worst = parent
+            if left < entries.count, Self.worse(entries[left], entries[worst]) { worst = left }
+            if right < entries.count, Self.worse(entries[right], entries[worst]) { worst = right }
+            guard worst != parent else { return }
+            entries.swapAt(parent, worst)
+            parent = worst
+        }
     }
 }
 

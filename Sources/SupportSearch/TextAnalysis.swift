@@ -14,19 +14,41 @@ public enum TextAnalysis {
     /// Lower-cased words of letters and digits (apostrophes dropped), at most `limit` of them.
     public static func words(_ text: String, limit: Int = 10_000) -> [String] {
         var words: [String] = []
-        var current = ""
-        for scalar in text.lowercased().unicodeScalars {
-            if CharacterSet.alphanumerics.contains(scalar) {
-                current.unicodeScalars.append(scalar)
-            } else if scalar == "'" || scalar == "’" {
+        var current: [UInt8] = []
+        var nonASCII = false
+        func flush() {
+            guard !current.isEmpty else { return }
+            if nonASCII {
+                // Rare path: letters beyond ASCII are lower-cased and filtered by Unicode properties.
+                let word = String(decoding: current, as: UTF8.self).lowercased().replacingOccurrences(of: "’", with: "")
+                words += word.components(separatedBy: CharacterSet.alphanumerics.inverted).filter { !$0.isEmpty }
+            } else {
+                words.append(String(decoding: current, as: UTF8.self))
+            }
+            current.removeAll(keepingCapacity: true)
+            nonASCII = false
+        }
+        var utf8 = text.utf8.makeIterator()
+        while let byte = utf8.next() {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                current.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                current.append(byte + 32)
+            case UInt8(ascii: "'"):
                 continue
-            } else if !current.isEmpty {
-                words.append(current)
-                current = ""
+            case 0x80...:
+                // Part of a multi-byte character: the Unicode path lower-cases it, drops typographic apostrophes
+                // and splits at other punctuation.
+                current.append(byte)
+                nonASCII = true
+            default:
+                flush()
                 if words.count >= limit { return words }
             }
         }
-        if !current.isEmpty { words.append(current) }
+        flush()
+        if words.count > limit { words.removeLast(words.count - limit) }
         return words
     }
 
