@@ -199,3 +199,39 @@ struct PolicyLibraryTests {
         #expect(long.body.hasPrefix(String(long.excerpt.dropLast())))
     }
 }
+
+/// The policy text and the enforced configuration cannot disagree: the Markdown never writes an enforced number
+/// itself, and every placeholder it uses is filled from `SupportPolicy`.
+@Suite struct PolicyConfigurationAgreementTests {
+    static func rawPolicies() throws -> [(String, String)] {
+        let directory = try #require(Bundle.module.url(forResource: "policies", withExtension: nil, subdirectory: nil)
+            ?? PolicyDirectory.url)
+        return try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".md") }.map {
+            ($0, try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8))
+        }
+    }
+
+    @Test func enforcedNumbersAreNeverWrittenLiterally() throws {
+        let library = try PolicyLibrary.bundled(policy: .standard)
+        let text = library.sections.map(\.body).joined(separator: "\n")
+        // Every enforced value appears in the rendered text...
+        for value in PolicyLibrary.placeholders(for: .standard).values {
+            #expect(text.contains(value), "rendered policies never mention \(value)")
+        }
+        // ...and a different configuration changes every one of them.
+        let custom = SupportPolicy(returnWindowDays: 41, maxRefundsPerWindow: 3, refundLimitWindowDays: 43,
+                                   fraud: FraudThresholds(highValue: Money(minorUnits: 777_00), newAccountDays: 11,
+                                                          maxRefundRequestsIn90Days: 6))
+        let customText = try PolicyLibrary.bundled(policy: custom).sections.map(\.body).joined(separator: "\n")
+        for value in ["41 days", "43 days", "777.00", "11 days"] {
+            #expect(customText.contains(value), "custom configuration value \(value) missing")
+        }
+        for stale in ["30 days", "30-day", "500.00", "7 days"] {
+            #expect(!customText.contains(stale), "the policy text hard-codes \(stale)")
+        }
+    }
+}
+
+enum PolicyDirectory {
+    static var url: URL? { nil }
+}
