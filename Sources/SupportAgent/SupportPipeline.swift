@@ -67,6 +67,9 @@ public struct SupportPipeline: Sendable {
                 trace.append(TraceStep(step: "continue", detail: "answer to the pending question about \(pending.intent.rawValue)"))
             }
         }
+        if let reason = understood.fallbackReason {
+            trace.append(TraceStep(step: "llm", detail: "language model not used (\(reason)); the offline model answered"))
+        }
         trace.append(TraceStep(step: "understand", detail: "intent \(understood.intent.rawValue) (\(understood.confidence))"
             + (understood.orderID.map { ", order \($0)" } ?? "") + (understood.reason.map { ", reason \($0.rawValue)" } ?? "")
             + (understood.mentionedAmounts.isEmpty ? "" : ", amounts named in text ignored: \(understood.mentionedAmounts.count)")))
@@ -141,7 +144,7 @@ public struct SupportPipeline: Sendable {
             requestID: input.requestID, conversationID: conversationID, intent: understood.intent,
             confidence: understood.confidence, orderID: understood.orderID, actionResult: result, reply: reply,
             citations: cited, needsClarification: unsure || (clarification != nil && nextPending != nil),
-            clarificationPrompt: unsure || nextPending != nil ? clarification : nil, escalated: escalated, understoodBy: "offline",
+            clarificationPrompt: unsure || nextPending != nil ? clarification : nil, escalated: escalated, understoodBy: understood.understoodBy,
             redactedInput: redacted.text, trace: trace)
     }
 

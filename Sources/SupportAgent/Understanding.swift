@@ -12,6 +12,10 @@ public struct Understanding: Sendable, Hashable {
     public var secondaryIntents: [Intent]
     /// The most likely intents, best first (for "did you mean …?" when unsure).
     public var alternatives: [Intent] = []
+    /// Which path answered: `offline`, or the language-model provider's name (`llm:mistral`).
+    public var understoodBy = "offline"
+    /// Why the language model's answer was not used, when one was asked.
+    public var fallbackReason: String?
 
     public init(intent: Intent, confidence: Double, orderID: OrderID?, reason: ReturnReason?,
                 mentionedAmounts: [String] = [], secondaryIntents: [Intent] = []) {

@@ -20,6 +20,19 @@ public struct AppConfig: Sendable {
         case fraudMaxRequests = "SUPPORTOPS_FRAUD_MAX_REFUND_REQUESTS_90D"
         case model = "SUPPORTOPS_MODEL"
         case minConfidence = "SUPPORTOPS_MIN_CONFIDENCE"
+        case llmProvider = "SUPPORTOPS_LLM_PROVIDER"
+        case llmModel = "SUPPORTOPS_LLM_MODEL"
+        case llmBaseURL = "SUPPORTOPS_LLM_BASE_URL"
+        case llmAPIKey = "SUPPORTOPS_LLM_API_KEY"
+        case mistralAPIKey = "MISTRAL_API_KEY"
+        case llmTimeoutMs = "SUPPORTOPS_LLM_TIMEOUT_MS"
+        case llmJSONMode = "SUPPORTOPS_LLM_JSON_MODE"
+    }
+
+    /// Which language model, if any, understands messages before the offline model checks and backs it.
+    public enum LanguageModelSettings: Sendable, Equatable {
+        case offline
+        case remote(name: String, baseURL: String, model: String, apiKey: String?, jsonMode: String, timeoutMs: Int)
     }
 
     public enum LogFormat: String, Sendable { case text, json }
@@ -38,6 +51,7 @@ public struct AppConfig: Sendable {
     public var modelPath: String?
     /// Below this confidence the agent asks instead of acting.
     public var minConfidence: Double
+    public var languageModel: LanguageModelSettings = .offline
 
     public init(database: DatabaseLocation, apiKeys: [String] = [], actionLogPath: String = "action_log.jsonl",
                 logFormat: LogFormat = .text, logLevel: String = "info", seedDemoWhenEmpty: Bool = true,
@@ -121,9 +135,49 @@ public struct AppConfig: Sendable {
             }
             minConfidence = number
         }
-        return AppConfig(database: database, apiKeys: keys, actionLogPath: value(.actionLog) ?? "action_log.jsonl",
+        let languageModel = try languageModelSettings(value)
+        var config = AppConfig(database: database, apiKeys: keys, actionLogPath: value(.actionLog) ?? "action_log.jsonl",
                          logFormat: format, logLevel: level,
                          seedDemoWhenEmpty: ["true", "1", "yes"].contains(seed), currency: currency, policy: policy,
                          modelPath: value(.model), minConfidence: minConfidence)
+        config.languageModel = languageModel
+        return config
+    }
+
+    static let defaultMistralModel = "mistral-medium-latest"
+
+    static func languageModelSettings(_ value: (Variable) -> String?) throws -> LanguageModelSettings {
+        let provider = (value(.llmProvider) ?? "offline").lowercased()
+        var timeout = 8000
+        if let raw = value(.llmTimeoutMs) {
+            guard let number = Int(raw), (100...120_000).contains(number) else {
+                throw Invalid(variable: .llmTimeoutMs, problem: "must be a number of milliseconds between 100 and 120000")
+            }
+            timeout = number
+        }
+        let jsonMode = value(.llmJSONMode)
+        if let jsonMode, !["json_schema", "json_object"].contains(jsonMode) {
+            throw Invalid(variable: .llmJSONMode, problem: "must be json_schema or json_object")
+        }
+        switch provider {
+        case "offline":
+            return .offline
+        case "mistral":
+            guard let key = value(.mistralAPIKey) ?? value(.llmAPIKey) else {
+                throw Invalid(variable: .mistralAPIKey, problem: "is required when SUPPORTOPS_LLM_PROVIDER=mistral")
+            }
+            return .remote(name: "mistral", baseURL: value(.llmBaseURL) ?? "https://api.mistral.ai/v1",
+                           model: value(.llmModel) ?? defaultMistralModel, apiKey: key, jsonMode: jsonMode ?? "json_schema",
+                           timeoutMs: timeout)
+        case "openai-compatible", "openai":
+            guard let base = value(.llmBaseURL), let url = URL(string: base), url.scheme == "http" || url.scheme == "https",
+                  url.host != nil else {
+                throw Invalid(variable: .llmBaseURL, problem: "must be the server's base URL, e.g. http://127.0.0.1:8081/v1")
+            }
+            return .remote(name: "openai-compatible", baseURL: base, model: value(.llmModel) ?? "default",
+                           apiKey: value(.llmAPIKey), jsonMode: jsonMode ?? "json_object", timeoutMs: timeout)
+        default:
+            throw Invalid(variable: .llmProvider, problem: "must be offline, mistral or openai-compatible")
+        }
     }
 }

@@ -47,7 +47,7 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
                                 actionLog: ActionLog(path: config.actionLogPath, logger: app.logger), logger: app.logger)
     let pipeline = SupportPipeline(
         toolbox: toolbox, conversations: FluentConversationStore(database: app.db),
-        understanding: try loadUnderstanding(modelPath: config.modelPath),
+        understanding: try loadUnderstanding(config: config, logger: app.logger),
         knowledge: knowledge, composer: ReplyComposer(policy: config.policy, currency: config.currency),
         clock: dependencies.clock, logger: app.logger, confidenceThreshold: config.minConfidence)
     app.storage[ServiceKey.self] = SupportService(config: config, pipeline: pipeline, clock: dependencies.clock,
@@ -74,6 +74,16 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
 func loadUnderstanding(modelPath: String?) throws -> OfflineUnderstanding {
     if let modelPath { return OfflineUnderstanding(classifier: try IntentClassifier.load(contentsOf: modelPath)) }
     return try OfflineUnderstanding.bundled()
+}
+
+/// The configured understanding: the offline model alone, or a language model checked and backed by it.
+func loadUnderstanding(config: AppConfig, logger: Logger) throws -> any IntentUnderstanding {
+    let offline = try loadUnderstanding(modelPath: config.modelPath)
+    guard case let .remote(name, baseURL, model, apiKey, jsonMode, timeoutMs) = config.languageModel else { return offline }
+    let provider = ChatCompletionsProvider(name: name, baseURL: baseURL, model: model, apiKey: apiKey,
+                                           jsonMode: ChatCompletionsProvider.JSONMode(rawValue: jsonMode) ?? .jsonObject)
+    let resilient = ResilientProvider(provider, policy: .init(budget: .milliseconds(timeoutMs)), logger: logger)
+    return LLMUnderstanding(provider: resilient, offline: offline, logger: logger)
 }
 
 /// The assembled services, reachable from commands (for example `resolve`) through the application.

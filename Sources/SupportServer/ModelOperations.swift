@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SupportAgent
 import SupportDomain
 import SupportIntentModel
@@ -11,15 +12,24 @@ public enum ModelOperations {
         case offline
         /// The first rule-based version, kept as a reference point.
         case rules
+        /// The configured language model (SUPPORTOPS_LLM_PROVIDER …), backed by the offline model.
+        case llm
     }
 
     public static func evaluate(dataPath: String, textColumn: String, labelColumn: String, asJSON: Bool,
                                 modelPath: String?, understander: Understander, minConfidence: Double,
-                                showErrors: Int = 0) async throws -> String {
+                                config: AppConfig? = nil, showErrors: Int = 0) async throws -> String {
         let examples = try LabelledCSV.load(path: dataPath, textColumn: textColumn, labelColumn: labelColumn)
         let understanding: any IntentUnderstanding = switch understander {
         case .offline: try loadUnderstanding(modelPath: modelPath)
         case .rules: RuleBasedUnderstanding()
+        case .llm:
+            try {
+                guard let config, config.languageModel != .offline else {
+                    throw LabelledCSV.Error(message: "--provider llm needs SUPPORTOPS_LLM_PROVIDER=mistral or openai-compatible")
+                }
+                return try loadUnderstanding(config: config, logger: Logger(label: "supportops.eval"))
+            }()
         }
         let result = await IntentEvaluation.run(examples, with: understanding, minConfidence: minConfidence)
         if asJSON { return try result.json() }

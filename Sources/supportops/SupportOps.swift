@@ -102,17 +102,19 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Column holding the message.") var textColumn = "text"
     @Option(help: "Column holding the intent label.") var labelColumn = "intent"
     @Option(help: "A model file from `supportops train` (default: the bundled model).") var model: String?
-    @Option(help: "Which understanding to score: offline (trained model) or rules.") var provider: ModelOperations.Understander = .offline
+    @Option(help: "Which understanding to score: offline (trained model), rules, or llm (the configured provider).") var provider: ModelOperations.Understander = .offline
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Also list this many misclassified messages.") var errors = 0
     @Option(help: "Below this confidence the agent asks instead of acting; counted as other (default: SUPPORTOPS_MIN_CONFIDENCE or 0.6).")
     var minConfidence: Double?
 
     func run() async throws {
+        let config = try loadConfig()
         do {
             print(try await ModelOperations.evaluate(dataPath: data, textColumn: textColumn, labelColumn: labelColumn,
                                                      asJSON: json, modelPath: model, understander: provider,
-                                                     minConfidence: try minConfidence ?? loadConfig().minConfidence, showErrors: errors))
+                                                     minConfidence: minConfidence ?? config.minConfidence, config: config,
+                                                     showErrors: errors))
         } catch {
             throw ValidationError("\(error)")
         }

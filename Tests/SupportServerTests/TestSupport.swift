@@ -58,14 +58,16 @@ struct TestHarness {
     var actionLogPath: String { config.actionLogPath }
 
     static func make(apiKeys: [String] = [testAPIKey], database: DatabaseLocation? = nil, seed: Bool = true,
-                     policy: SupportPolicy = .standard) async throws -> TestHarness {
+                     policy: SupportPolicy = .standard,
+                     languageModel: AppConfig.LanguageModelSettings = .offline) async throws -> TestHarness {
         CapturedLogs.shared.bootstrapOnce()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("supportops-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let location = database ?? .sqlite(path: directory.appendingPathComponent("test.sqlite").path)
-        let config = AppConfig(database: location, apiKeys: apiKeys,
+        var config = AppConfig(database: location, apiKeys: apiKeys,
                                actionLogPath: directory.appendingPathComponent("action_log.jsonl").path,
                                logLevel: "debug", seedDemoWhenEmpty: false, policy: policy)
+        config.languageModel = languageModel
         let app = try await buildApplication(config: config, dependencies: AppDependencies(clock: .fixed(testNow)),
                                              environment: .testing)
         do {
@@ -89,8 +91,9 @@ struct TestHarness {
 
     /// Runs `body` and always shuts the application down.
     static func with<T>(apiKeys: [String] = [testAPIKey], database: DatabaseLocation? = nil, seed: Bool = true,
-                        policy: SupportPolicy = .standard, _ body: (TestHarness) async throws -> T) async throws -> T {
-        let harness = try await make(apiKeys: apiKeys, database: database, seed: seed, policy: policy)
+                        policy: SupportPolicy = .standard, languageModel: AppConfig.LanguageModelSettings = .offline,
+                        _ body: (TestHarness) async throws -> T) async throws -> T {
+        let harness = try await make(apiKeys: apiKeys, database: database, seed: seed, policy: policy, languageModel: languageModel)
         do {
             let value = try await body(harness)
             try await harness.shutdown()
