@@ -67,7 +67,8 @@ final class FakeLanguageModelServer: @unchecked Sendable {
         try await app.asyncShutdown()
     }
 
-    func understanding(budget: Duration = .milliseconds(800), threshold: Int = 3) throws -> LLMUnderstanding {
+    /// A generous default budget: tests run in parallel on two cores, and only the slow case is about time.
+    func understanding(budget: Duration = .seconds(6), threshold: Int = 3) throws -> LLMUnderstanding {
         let provider = ChatCompletionsProvider(name: "openai-compatible", baseURL: baseURL, model: "fake", apiKey: "k",
                                                jsonMode: .jsonObject)
         let resilient = ResilientProvider(provider, policy: .init(budget: budget, maxRetries: 2, backoff: .milliseconds(20),
@@ -89,8 +90,9 @@ final class FakeLanguageModelServer: @unchecked Sendable {
         try await server.stop()
     }
 
-    func understand(_ server: FakeLanguageModelServer, _ text: String = message) async throws -> Understanding {
-        await (try server.understanding()).understand(Redactor().redact(text).text)
+    func understand(_ server: FakeLanguageModelServer, _ text: String = message,
+                    budget: Duration = .seconds(6)) async throws -> Understanding {
+        await (try server.understanding(budget: budget)).understand(Redactor().redact(text).text)
     }
 
     @Test func aValidAnswerIsUsedAndOnlyRedactedTextLeaves() async throws {
@@ -110,7 +112,7 @@ final class FakeLanguageModelServer: @unchecked Sendable {
     }
 
     @Test(arguments: [
-        ("slow", FakeLanguageModelServer.Mode.slow(seconds: 3), "timeout"),
+        ("slow", FakeLanguageModelServer.Mode.slow(seconds: 4), "timeout"),
         ("500", .status(500), "HTTP 500"),
         ("garbage", .raw("<html>oops</html>"), "invalid response"),
         ("prose", .answer("Sure! The customer wants a refund, I think."), "invalid response"),
@@ -122,7 +124,8 @@ final class FakeLanguageModelServer: @unchecked Sendable {
     ])
     func misbehaviourFallsBackToTheOfflineModel(_ name: String, _ mode: FakeLanguageModelServer.Mode, _ reason: String) async throws {
         try await withServer(mode) { server in
-            let understood = try await understand(server, "The lamp in order 1006 arrived smashed, please send a replacement")
+            let understood = try await understand(server, "The lamp in order 1006 arrived smashed, please send a replacement",
+                                                  budget: name == "slow" ? .milliseconds(1500) : .seconds(6))
             #expect(understood.understoodBy == "offline", "\(name)")
             #expect(understood.fallbackReason?.contains(reason) == true, "\(name): \(understood.fallbackReason ?? "nil")")
             #expect(understood.intent == .replacement)
