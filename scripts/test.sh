@@ -20,4 +20,9 @@ if [ -n "${SUPPORTOPS_TEST_POSTGRES_URL:-}" ]; then
 else
   echo "PostgreSQL tests: skipped (install Debian's postgresql and run as root, or set SUPPORTOPS_TEST_POSTGRES_URL)"
 fi
+if [ -n "${SUPPORTOPS_TEST_LLM_URL:-}" ]; then
+  echo "Real language-model server tests: on ($SUPPORTOPS_TEST_LLM_URL)"
+else
+  echo "Real language-model server tests: skipped (set SUPPORTOPS_TEST_LLM_URL to an OpenAI-compatible /v1 base URL; .ci/run starts llama.cpp)"
+fi
 exec swift test "$@"
