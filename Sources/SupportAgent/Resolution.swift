@@ -43,6 +43,8 @@ public struct Resolution: Sendable {
     public var clarificationPrompt: String?
     public var escalated: Bool
     public var understoodBy: String
+    /// `template`, or the language model that restyled the reply.
+    public var writtenBy: String
     public var redactedInput: String
     public var trace: [TraceStep]
 }

@@ -14,12 +14,16 @@ public struct SupportPipeline: Sendable {
     public var logger: Logger
     /// Below this confidence the agent asks instead of acting.
     public var confidenceThreshold: Double
+    /// Restyles the template reply (a language model), or keeps it.
+    public var replyWriter: any ReplyWriter
     private let redactor = Redactor()
     private let extractor = EntityExtractor()
 
     public init(toolbox: any SupportToolbox, conversations: any ConversationStore, understanding: any IntentUnderstanding,
                 knowledge: KnowledgeBase, composer: ReplyComposer = ReplyComposer(), clock: WallClock = .system,
-                logger: Logger = Logger(label: "supportops.agent"), confidenceThreshold: Double = 0.6) {
+                logger: Logger = Logger(label: "supportops.agent"), confidenceThreshold: Double = 0.6,
+                replyWriter: any ReplyWriter = TemplateReplyWriter()) {
+        self.replyWriter = replyWriter
         self.confidenceThreshold = confidenceThreshold
         self.toolbox = toolbox
         self.conversations = conversations
@@ -130,8 +134,10 @@ public struct SupportPipeline: Sendable {
         }
         let cited = composer.chooseCitations(hits, intent: understood.intent)
         trace.append(TraceStep(step: "retrieve", detail: cited.map { "\($0.source) › \($0.section)" }.joined(separator: "; ")))
-        let reply = composer.reply(intent: understood.intent, understanding: understood, result: result,
+        let draft = composer.reply(intent: understood.intent, understanding: understood, result: result,
                                    clarification: clarification, citations: cited, answer: answer)
+        let (reply, writtenBy) = await replyWriter.write(draft: draft, passages: hits.map { $0.document.body })
+        if writtenBy != "template" { trace.append(TraceStep(step: "reply", detail: "restyled by \(writtenBy), numbers checked")) }
 
         try await conversations.savePending(nextPending, conversationID: conversationID, customer: customer.id, now: clock.now())
 
@@ -144,7 +150,7 @@ public struct SupportPipeline: Sendable {
             requestID: input.requestID, conversationID: conversationID, intent: understood.intent,
             confidence: understood.confidence, orderID: understood.orderID, actionResult: result, reply: reply,
             citations: cited, needsClarification: unsure || (clarification != nil && nextPending != nil),
-            clarificationPrompt: unsure || nextPending != nil ? clarification : nil, escalated: escalated, understoodBy: understood.understoodBy,
+            clarificationPrompt: unsure || nextPending != nil ? clarification : nil, escalated: escalated, understoodBy: understood.understoodBy, writtenBy: writtenBy,
             redactedInput: redacted.text, trace: trace)
     }
 

@@ -27,6 +27,7 @@ public struct AppConfig: Sendable {
         case mistralAPIKey = "MISTRAL_API_KEY"
         case llmTimeoutMs = "SUPPORTOPS_LLM_TIMEOUT_MS"
         case llmJSONMode = "SUPPORTOPS_LLM_JSON_MODE"
+        case llmReplies = "SUPPORTOPS_LLM_REPLIES"
     }
 
     /// Which language model, if any, understands messages before the offline model checks and backs it.
@@ -52,6 +53,8 @@ public struct AppConfig: Sendable {
     /// Below this confidence the agent asks instead of acting.
     public var minConfidence: Double
     public var languageModel: LanguageModelSettings = .offline
+    /// Whether the configured language model also restyles replies (checked against the facts).
+    public var languageModelReplies = true
 
     public init(database: DatabaseLocation, apiKeys: [String] = [], actionLogPath: String = "action_log.jsonl",
                 logFormat: LogFormat = .text, logLevel: String = "info", seedDemoWhenEmpty: Bool = true,
@@ -141,6 +144,11 @@ public struct AppConfig: Sendable {
                          seedDemoWhenEmpty: ["true", "1", "yes"].contains(seed), currency: currency, policy: policy,
                          modelPath: value(.model), minConfidence: minConfidence)
         config.languageModel = languageModel
+        let replies = (value(.llmReplies) ?? "true").lowercased()
+        guard ["true", "false", "1", "0", "yes", "no"].contains(replies) else {
+            throw Invalid(variable: .llmReplies, problem: "must be true or false")
+        }
+        config.languageModelReplies = ["true", "1", "yes"].contains(replies)
         return config
     }
 

@@ -41,15 +41,19 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     try await config.database.prepare(app.db)
 
     let policies = try PolicyLibrary.bundled(policy: config.policy)
+    // One provider (one circuit breaker) for understanding and replies.
+    let provider = makeProvider(config: config, logger: app.logger)
     let articles = FluentArticleStore(database: app.db)
     let knowledge = KnowledgeBase(policies: policies, store: articles)
     let toolbox = FluentToolbox(database: app.db, policy: config.policy, clock: dependencies.clock,
                                 actionLog: ActionLog(path: config.actionLogPath, logger: app.logger), logger: app.logger)
     let pipeline = SupportPipeline(
         toolbox: toolbox, conversations: FluentConversationStore(database: app.db),
-        understanding: try loadUnderstanding(config: config, logger: app.logger),
+        understanding: try loadUnderstanding(config: config, provider: provider, logger: app.logger),
         knowledge: knowledge, composer: ReplyComposer(policy: config.policy, currency: config.currency),
-        clock: dependencies.clock, logger: app.logger, confidenceThreshold: config.minConfidence)
+        clock: dependencies.clock, logger: app.logger, confidenceThreshold: config.minConfidence,
+        replyWriter: config.languageModelReplies ? provider.map { LLMReplyWriter(provider: $0, logger: app.logger) }
+            ?? TemplateReplyWriter() : TemplateReplyWriter())
     app.storage[ServiceKey.self] = SupportService(config: config, pipeline: pipeline, clock: dependencies.clock,
                                                   knowledge: knowledge, articles: articles)
 
@@ -76,14 +80,19 @@ func loadUnderstanding(modelPath: String?) throws -> OfflineUnderstanding {
     return try OfflineUnderstanding.bundled()
 }
 
-/// The configured understanding: the offline model alone, or a language model checked and backed by it.
-func loadUnderstanding(config: AppConfig, logger: Logger) throws -> any IntentUnderstanding {
-    let offline = try loadUnderstanding(modelPath: config.modelPath)
-    guard case let .remote(name, baseURL, model, apiKey, jsonMode, timeoutMs) = config.languageModel else { return offline }
+/// The remote provider of the configuration, wrapped in budget, retries and a circuit breaker.
+func makeProvider(config: AppConfig, logger: Logger) -> (any LanguageModelProvider)? {
+    guard case let .remote(name, baseURL, model, apiKey, jsonMode, timeoutMs) = config.languageModel else { return nil }
     let provider = ChatCompletionsProvider(name: name, baseURL: baseURL, model: model, apiKey: apiKey,
                                            jsonMode: ChatCompletionsProvider.JSONMode(rawValue: jsonMode) ?? .jsonObject)
-    let resilient = ResilientProvider(provider, policy: .init(budget: .milliseconds(timeoutMs)), logger: logger)
-    return LLMUnderstanding(provider: resilient, offline: offline, logger: logger)
+    return ResilientProvider(provider, policy: .init(budget: .milliseconds(timeoutMs)), logger: logger)
+}
+
+/// The configured understanding: the offline model alone, or a language model checked and backed by it.
+func loadUnderstanding(config: AppConfig, provider: (any LanguageModelProvider)?, logger: Logger) throws -> any IntentUnderstanding {
+    let offline = try loadUnderstanding(modelPath: config.modelPath)
+    guard let provider else { return offline }
+    return LLMUnderstanding(provider: provider, offline: offline, logger: logger)
 }
 
 /// The assembled services, reachable from commands (for example `resolve`) through the application.

@@ -28,7 +28,8 @@ public enum ModelOperations {
                 guard let config, config.languageModel != .offline else {
                     throw LabelledCSV.Error(message: "--provider llm needs SUPPORTOPS_LLM_PROVIDER=mistral or openai-compatible")
                 }
-                return try loadUnderstanding(config: config, logger: Logger(label: "supportops.eval"))
+                let logger = Logger(label: "supportops.eval")
+                return try loadUnderstanding(config: config, provider: makeProvider(config: config, logger: logger), logger: logger)
             }()
         }
         let result = await IntentEvaluation.run(examples, with: understanding, minConfidence: minConfidence)

@@ -1,7 +1,7 @@
 import FluentKit
 import Foundation
 import NIOConcurrencyHelpers
-import SupportAgent
+@testable import SupportAgent
 import SupportDomain
 import SupportStore
 import Testing
@@ -178,6 +178,44 @@ final class FakeLanguageModelServer: @unchecked Sendable {
                 let body = try await h.resolve("please cancel order 1002", user: 1)
                 #expect(body["understood_by"] as? String == "offline")
                 #expect(body.action?["success"] as? Bool == true)
+            }
+        }
+    }
+
+    @Test func replyWriterKeepsToTheFacts() throws {
+        let draft = "Done: I have refunded 49.99 USD for order #1001. It usually appears within 5–10 business days."
+        let good = #"{"reply": "Good news — order #1001 is refunded: 49.99 USD, back on your card within 5–10 business days."}"#
+        #expect(try LLMReplyWriter.validate(good, draft: draft, passages: []).contains("49.99"))
+        let invented = #"{"reply": "Refunded 500.00 USD for order #1001 within 5–10 business days, 49.99 noted."}"#
+        #expect(throws: LanguageModelError.self) { try LLMReplyWriter.validate(invented, draft: draft, passages: []) }
+        let dropped = #"{"reply": "Your order is refunded within 5–10 business days."}"#
+        #expect(throws: LanguageModelError.self) { try LLMReplyWriter.validate(dropped, draft: draft, passages: []) }
+        #expect(throws: LanguageModelError.self) { try LLMReplyWriter.validate("not json", draft: draft, passages: []) }
+        // A number from a retrieved passage may be quoted.
+        let quoted = #"{"reply": "Order #1001: 49.99 USD refunded; it takes 5–10 business days, and a person replies within 24 hours."}"#
+        #expect(throws: Never.self) { try LLMReplyWriter.validate(quoted, draft: draft, passages: ["A person replies within 24 hours."]) }
+    }
+
+    @Test func aRestyledReplyIsSentOnlyWhenItKeepsTheFacts() async throws {
+        let restyled = #"{"reply": "All sorted! Order #1001 is refunded: 49.99 USD goes back to your card, usually within 5–10 business days."}"#
+        try await withServer(.answer(restyled)) { server in
+            try await TestHarness.with(languageModel: .remote(name: "openai-compatible", baseURL: server.baseURL, model: "fake",
+                                                              apiKey: nil, jsonMode: "json_object", timeoutMs: 5000)) { h in
+                let body = try await h.resolve("order 1001 arrived cracked, refund please", user: 1)
+                #expect(body["reply_by"] as? String == "llm:openai-compatible")
+                #expect((body["reply"] as? String)?.hasPrefix("All sorted!") == true)
+                #expect(body.action?["amount"] as? String == "49.99")
+                // The reply JSON is no understanding: the offline model understood the message.
+                #expect(body["understood_by"] as? String == "offline")
+            }
+        }
+        let inventive = #"{"reply": "Refunded! You will get 500 USD for order #1001 tomorrow."}"#
+        try await withServer(.answer(inventive)) { server in
+            try await TestHarness.with(languageModel: .remote(name: "openai-compatible", baseURL: server.baseURL, model: "fake",
+                                                              apiKey: nil, jsonMode: "json_object", timeoutMs: 5000)) { h in
+                let body = try await h.resolve("order 1001 arrived cracked, refund please", user: 1)
+                #expect(body["reply_by"] as? String == "template")
+                #expect((body["reply"] as? String)?.contains("500") == false)
             }
         }
     }

@@ -17,7 +17,8 @@ enum WireMapping {
             needsClarification: resolution.needsClarification,
             clarificationPrompt: resolution.clarificationPrompt,
             escalated: resolution.escalated,
-            understoodBy: resolution.understoodBy)
+            understoodBy: resolution.understoodBy,
+            replyBy: resolution.writtenBy)
     }
 
     static func actionResult(_ result: ToolResult, currency: String) -> Components.Schemas.ActionResult {
