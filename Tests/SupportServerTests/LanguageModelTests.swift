@@ -201,8 +201,14 @@ final class FakeLanguageModelServer: @unchecked Sendable {
         try await withServer(.answer(restyled)) { server in
             try await TestHarness.with(languageModel: .remote(name: "openai-compatible", baseURL: server.baseURL, model: "fake",
                                                               apiKey: nil, jsonMode: "json_object", timeoutMs: 5000)) { h in
-                let body = try await h.resolve("order 1001 arrived cracked, refund please", user: 1)
+                let body = try await h.resolve("order 1001 arrived cracked, refund please. Reach me at jo.k@mail.com or "
+                                               + "+44 20 7946 0958, card 4111 1111 1111 1111", user: 1)
                 #expect(body["reply_by"] as? String == "llm:openai-compatible")
+                let sent = server.bodies.withLockedValue { $0 }
+                #expect(sent.count >= 2) // one call to understand, one to write the reply
+                for secret in ["jo.k@mail.com", "7946 0958", "4111 1111"] {
+                    #expect(!sent.joined().contains(secret), "a provider call carried \(secret)")
+                }
                 #expect((body["reply"] as? String)?.hasPrefix("All sorted!") == true)
                 #expect(body.action?["amount"] as? String == "49.99")
                 // The reply JSON is no understanding: the offline model understood the message.

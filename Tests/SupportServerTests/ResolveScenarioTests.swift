@@ -211,6 +211,20 @@ import VaporTesting
         }
     }
 
+    @Test func aProductNamedWithoutAnOrderIsMatchedAndConfirmed() async throws {
+        try await TestHarness.with { h in
+            let first = try await h.resolve("the blender I bought last week arrived cracked, I want a refund", user: 1)
+            #expect(first["needs_clarification"] as? Bool == true)
+            #expect((first["clarification_prompt"] as? String)?.contains("#1001") == true, "\(first["clarification_prompt"] ?? "")")
+            #expect(try await RefundModel.query(on: h.app.db).filter(\.$customerID == 1).count() == 0)
+            let conversation = try #require(first["conversation_id"] as? String)
+            let yes = try await h.resolve("yes", user: 1, conversation: conversation)
+            #expect(yes.action?["action"] as? String == "issue_refund")
+            #expect(yes.action?["order_id"] as? Int == 1001)
+            #expect(yes.action?["amount"] as? String == "49.99")
+        }
+    }
+
     @Test func mixedRequestsHandleTheFirstAndSayWhatIsLeft() async throws {
         try await TestHarness.with { h in
             let body = try await h.resolve("cancel order 1002 and refund order 1001", user: 1)
