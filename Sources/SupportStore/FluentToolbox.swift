@@ -32,6 +32,11 @@ public struct FluentToolbox: SupportToolbox {
         let result: ToolResult
         do {
             result = try await database.transaction { tx in
+                // Write first: the customer's row lock serialises one customer's tool calls on PostgreSQL (so the rolling
+                // refund limit holds under concurrency), and on SQLite it takes the write lock before anything is read,
+                // so a transaction never has to upgrade a stale read snapshot (SQLITE_BUSY_SNAPSHOT).
+                guard let sql = tx as? any SQLDatabase else { throw StoreError.notSQL }
+                try await sql.raw("UPDATE customers SET refund_guard = refund_guard + 1 WHERE id = \(bind: Int(context.customerID.rawValue))").run()
                 let result = try await perform(invocation, context: context, now: now, on: tx)
                 try await record(AuditRecord(context: context, invocation: invocation, result: result, time: now), on: tx)
                 return result
@@ -94,9 +99,6 @@ public struct FluentToolbox: SupportToolbox {
 
     private func refund(_ orderID: OrderID, reason: ReturnReason, customerID: CustomerID, now: Date,
                         on tx: any Database) async throws -> ToolResult {
-        // Take the customer's row lock first, so that concurrent refunds of one customer run one after another.
-        guard let sql = tx as? any SQLDatabase else { throw StoreError.notSQL }
-        try await sql.raw("UPDATE customers SET refund_guard = refund_guard + 1 WHERE id = \(bind: Int(customerID.rawValue))").run()
         let order = try await fetchOwnedOrder(orderID, customer: customerID, on: tx)
         let snapshot = order.snapshot()
         guard let customer = try await CustomerModel.find(Int(customerID.rawValue), on: tx) else { throw ToolError.orderNotFound }

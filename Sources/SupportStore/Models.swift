@@ -2,8 +2,8 @@ import FluentKit
 import Foundation
 import SupportDomain
 
-/// A customer row. `refundGuard` is bumped at the start of every refund transaction: the row lock it takes
-/// serialises one customer's refunds on SQLite and PostgreSQL alike, so the rolling limit holds under concurrency.
+/// A customer row. `refundGuard` is bumped at the start of every tool transaction: the row lock it takes
+/// serialises one customer's tool calls on SQLite and PostgreSQL alike, so the rolling limit holds under concurrency.
 public final class CustomerModel: Model, @unchecked Sendable {
     public static let schema = "customers"
     @ID(custom: "id", generatedBy: .database) public var id: Int?

@@ -51,6 +51,28 @@ func runConcurrentRefunds(_ h: TestHarness, customerID: Int = 500, firstOrder: I
         try await TestHarness.with(seed: false) { h in try await runConcurrentRefunds(h) }
     }
 
+    @Test func concurrentReadsAndWritesNeverFail() async throws {
+        // Every tool call writes an audit entry; on SQLite a transaction that read first and wrote later could hit a stale
+        // snapshot under concurrency. All of these must answer 200 and be audited.
+        try await TestHarness.with { h in
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for n in 0..<24 {
+                    group.addTask {
+                        let text = n % 3 == 0 ? "where is order 1003" : n % 3 == 1 ? "I need a human please" : "refund order 1001"
+                        let payload = #"{"user_input": "\#(text)", "user_id": 1}"#
+                        return Int(try await h.postRaw(payload).status.code)
+                    }
+                }
+                var all: [Int] = []
+                for try await status in group { all.append(status) }
+                return all
+            }
+            #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+            #expect(try await AuditEntryModel.query(on: h.app.db).count() == 24)
+            #expect(try await RefundModel.query(on: h.app.db).filter(\.$orderID == 1001).count() == 1)
+        }
+    }
+
     @Test func aBadDocumentIsRefusedWholeNamingTheField() async throws {
         try await TestHarness.with(seed: false) { h in
             let good = concurrencyDocument()

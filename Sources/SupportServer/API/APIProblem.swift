@@ -21,7 +21,9 @@ struct APIErrorMiddleware: AsyncMiddleware {
         } catch {
             let problem = Self.problem(for: error)
             if problem.status.code >= 500 {
-                request.logger.error("request failed", metadata: ["error": .string(String(reflecting: error))])
+                // Only the underlying cause: the runtime's own description would include the request body (customer text).
+                let cause = (error as? ServerError).map { String(describing: $0.underlyingError) } ?? String(describing: error)
+                request.logger.error("request failed", metadata: ["error": .string(String(cause.prefix(300)))])
             }
             var body: [String: String] = ["error": problem.code, "message": problem.message]
             if let field = problem.field { body["field"] = field }
