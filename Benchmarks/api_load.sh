@@ -11,9 +11,11 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 
 [ -x "$bin" ] || swift build --product supportops
 work=$(mktemp -d)
 port=18181
-(cd "$work" && DATABASE_URL="sqlite://$work/bench.sqlite" SUPPORTOPS_LOG_LEVEL=warning "$OLDPWD/$bin" serve --port $port \
+binary=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+(cd "$work" && exec env DATABASE_URL="sqlite://$work/bench.sqlite" SUPPORTOPS_LOG_LEVEL=warning "$binary" serve --port $port \
   > "$work/server.log" 2>&1) &
 server=$!
+if curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; then echo "port $port is already in use"; exit 1; fi
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.5; done
 cat > "$work/status.lua" <<'LUA'
@@ -26,4 +28,5 @@ wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$work/status.lua" "http:
   | grep -E "Requests/sec|Latency|50%|99%|Non-2xx"
 echo "== health check"
 wrk -t2 -c"$connections" -d"${duration}s" --latency "http://127.0.0.1:$port/health" | grep -E "Requests/sec|50%|99%"
-echo "server RSS after load: $(ps -o rss= -p $(pgrep -P $server supportops 2>/dev/null || echo $server) 2>/dev/null | awk '{print int($1/1024)" MB"}')"
+echo "server RSS after load: $(ps -o rss= -p $server | awk '{print int($1/1024)" MB"}')"
+grep -q " error " "$work/server.log" && { echo "server errors:"; grep " error " "$work/server.log" | head -5; } || true
