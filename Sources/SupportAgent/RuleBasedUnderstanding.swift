@@ -1,4 +1,5 @@
 import Foundation
+import SupportSearch
 import SupportDomain
 
 /// A first, transparent understanding step: weighted cue phrases per intent, with negation
@@ -93,17 +94,6 @@ public struct RuleBasedUnderstanding: IntentUnderstanding {
     }
 
     static func withinOneEdit(_ a: String, _ b: String) -> Bool {
-        let a = Array(a), b = Array(b)
-        if abs(a.count - b.count) > 1 { return false }
-        var i = 0, j = 0, edits = 0
-        while i < a.count && j < b.count {
-            if a[i] == b[j] { i += 1; j += 1; continue }
-            edits += 1
-            if edits > 1 { return false }
-            // A swap of two neighbours ("refnud") counts as one edit.
-            if a.count == b.count, i + 1 < a.count, a[i] == b[j + 1], a[i + 1] == b[j] { i += 2; j += 2; continue }
-            if a.count > b.count { i += 1 } else if a.count < b.count { j += 1 } else { i += 1; j += 1 }
-        }
-        return edits + (a.count - i) + (b.count - j) <= 1
+        TextAnalysis.withinOneEdit(Array(a), Array(b))
     }
 }
