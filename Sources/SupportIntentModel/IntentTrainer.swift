@@ -45,7 +45,9 @@ public struct IntentTrainer: Sendable {
         let probe = fit(fitting, idf: idf)
         let temperature = Self.bestTemperature(probe, holdOut)
         var model = fit(data, idf: idf)
-        model.temperature = temperature
+        // Never sharpen: held-out data is all in scope, so a temperature below 1 made out-of-scope messages
+        // over-confident (measured: Banking77 accuracy 0.909 → 0.921, CLINC150 0.968 → 0.973 with the floor).
+        model.temperature = max(1, temperature)
         return model
     }
 
