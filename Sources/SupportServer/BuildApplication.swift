@@ -1,6 +1,8 @@
 import Fluent
 import Foundation
 import Logging
+import Leaf
+import LeafKit
 import OpenAPIVapor
 import SupportAgent
 import SupportDomain
@@ -72,12 +74,41 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     try handler.registerHandlers(on: VaporTransport(routesBuilder: protected), serverURL: URL(string: "/")!)
 
     try DocsController().register(on: app)
+    try configurePortal(app, knowledge: knowledge, articles: articles, clock: dependencies.clock)
 }
 
 /// The offline model: from an operator's model file, or trained from the bundled examples.
 func loadUnderstanding(modelPath: String?) throws -> OfflineUnderstanding {
     if let modelPath { return OfflineUnderstanding(classifier: try IntentClassifier.load(contentsOf: modelPath)) }
     return try OfflineUnderstanding.bundled()
+}
+
+/// Leaf views from the bundle, sessions in the database (any instance can serve a user), HttpOnly SameSite cookies.
+private func configurePortal(_ app: Application, knowledge: KnowledgeBase, articles: FluentArticleStore, clock: WallClock) throws {
+    guard let views = Bundle.module.url(forResource: "Views", withExtension: nil),
+          let css = Bundle.module.url(forResource: "Public/css/portal.css", withExtension: nil) else {
+        throw Abort(.internalServerError, reason: "the portal's views are missing from the bundle")
+    }
+    app.views.use(.leaf)
+    app.leaf.configuration = LeafConfiguration(rootDirectory: views.path + "/")
+    // The bundle may sit under a hidden folder (.build); templates stay confined to the views folder all the same.
+    app.leaf.sources = .singleSource(NIOLeafFiles(fileio: app.fileio, limits: [.toSandbox, .requireExtensions],
+                                                  sandboxDirectory: views.path, viewDirectory: views.path))
+    app.leaf.cache.isEnabled = app.environment.isRelease
+    app.sessions.use(.fluent)
+    app.sessions.configuration = .init(cookieName: "supportops_session") { id in
+        HTTPCookies.Value(string: id.string, maxAge: 60 * 60 * 24 * 7, path: "/", isSecure: false, isHTTPOnly: true,
+                          sameSite: .lax)
+    }
+    let stylesheet = try Data(contentsOf: css)
+    app.get("css", "portal.css") { _ -> Response in
+        let response = Response(status: .ok, body: .init(data: stylesheet))
+        response.headers.contentType = .css
+        response.headers.cacheControl = .init(isPublic: true, maxAge: 3600)
+        return response
+    }
+    let portal = app.grouped(PortalErrorMiddleware()).grouped(app.sessions.middleware).grouped(PortalSessionMiddleware())
+    PortalController(knowledge: knowledge, articles: articles, clock: clock).register(on: portal)
 }
 
 /// The remote provider of the configuration, wrapped in budget, retries and a circuit breaker.

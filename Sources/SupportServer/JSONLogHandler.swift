@@ -26,6 +26,38 @@ public struct JSONLogHandler: LogHandler {
     }
 }
 
+/// Drops the database layer's debug records that carry query values (customer data, password hashes):
+/// Fluent logs every query with its input at debug level, whatever the SQL log level says.
+public struct PrivateDataLogFilter: LogHandler {
+    public var inner: any LogHandler
+
+    public init(_ inner: any LogHandler) { self.inner = inner }
+
+    public var metadata: Logger.Metadata {
+        get { inner.metadata }
+        set { inner.metadata = newValue }
+    }
+
+    public var logLevel: Logger.Level {
+        get { inner.logLevel }
+        set { inner.logLevel = newValue }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { inner[metadataKey: key] }
+        set { inner[metadataKey: key] = newValue }
+    }
+
+    static let queryMessages: Set<String> = ["Running query", "Executing query"]
+
+    public func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+                    file: String, function: String, line: UInt) {
+        if Self.queryMessages.contains(message.description) { return }
+        if let metadata, metadata["input"] != nil || metadata["binds"] != nil { return }
+        inner.log(level: level, message: message, metadata: metadata, source: source, file: file, function: function, line: line)
+    }
+}
+
 public enum SupportLogging {
     /// Chooses the process-wide log format once, before anything logs.
     public static func bootstrap(_ config: AppConfig) {
@@ -33,7 +65,7 @@ public enum SupportLogging {
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler = config.logFormat == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
             handler.logLevel = level
-            return handler
+            return PrivateDataLogFilter(handler)
         }
     }
 }

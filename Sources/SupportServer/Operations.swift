@@ -15,6 +15,8 @@ public enum SupportOperations {
             if config.seedDemoWhenEmpty {
                 let summary = try await DemoSeeder().run(on: app.db, now: Date(), reset: false)
                 if !summary.skipped { app.logger.notice("\(summary)") }
+                let accounts = try await seedPortalAccounts(app)
+                if accounts > 0 { app.logger.notice("Added \(accounts) demo portal accounts") }
             }
             let added = try await seedKnowledgeBase(app)
             if added > 0 { app.logger.notice("Added \(added) knowledge-base articles") }
@@ -49,7 +51,9 @@ public enum SupportOperations {
             let summary = try await DemoSeeder(generatedCustomers: customers, generatedOrders: orders)
                 .run(on: app.db, now: Date(), reset: reset)
             let articles = try await seedKnowledgeBase(app)
+            let accounts = try await seedPortalAccounts(app)
             return summary.description + (articles > 0 ? " Added \(articles) knowledge-base articles." : "")
+                + (accounts > 0 ? " Added \(accounts) demo portal accounts." : "")
         }
     }
 
@@ -77,6 +81,26 @@ public enum SupportOperations {
     /// Adds the shipped help articles the database does not have yet (edits made by admins are kept).
     static func seedKnowledgeBase(_ app: Application) async throws -> Int {
         try await app.supportService.articles.seedMissing(try ArticleMarkdown.bundled(), now: Date())
+    }
+
+    /// The README's demo password; demo accounts exist only where the demo store was seeded.
+    public static let demoPassword = "supportops-demo"
+
+    /// Portal accounts for the demo customers (linked to their orders), one agent and one admin; only into an empty table.
+    static func seedPortalAccounts(_ app: Application) async throws -> Int {
+        guard try await UserModel.query(on: app.db).count() == 0 else { return 0 }
+        let hash = try await app.password.async.hash(demoPassword)
+        var accounts: [UserModel] = []
+        for customer in try await CustomerModel.query(on: app.db).filter(\.$id <= 4).sort(\.$id).all() {
+            accounts.append(UserModel(email: customer.email, name: customer.name, passwordHash: hash, role: .customer,
+                                      customerID: customer.id, createdAt: Date()))
+        }
+        accounts.append(UserModel(email: "agent@example.com", name: "Sam Agent", passwordHash: hash, role: .agent,
+                                  customerID: nil, createdAt: Date()))
+        accounts.append(UserModel(email: "admin@example.com", name: "Ada Admin", passwordHash: hash, role: .admin,
+                                  customerID: nil, createdAt: Date()))
+        for account in accounts { try await account.create(on: app.db) }
+        return accounts.count
     }
 
     static func encodeResponse(_ resolution: Resolution, currency: String) throws -> String {

@@ -69,7 +69,7 @@ public struct DemoSeeder: Sendable {
     public func run(on database: any Database, now: Date, reset: Bool) async throws -> Summary {
         guard let sql = database as? any SQLDatabase else { throw StoreError.notSQL }
         if reset {
-            for table in ["kb_articles", "conversations", "audit_entries", "escalations", "replacements", "refunds", "order_items", "orders",
+            for table in ["login_attempts", "users", "kb_articles", "conversations", "audit_entries", "escalations", "replacements", "refunds", "order_items", "orders",
                           "products", "customers"] {
                 try await sql.delete(from: table).run()
             }

@@ -1,3 +1,4 @@
+import Fluent
 import FluentKit
 import SQLKit
 
@@ -107,5 +108,5 @@ struct CreateSchema: AsyncMigration {
 
 /// Every migration of the store, in order.
 public enum SupportMigrations {
-    public static var all: [any Migration] { [CreateSchema(), CreateKnowledgeBase()] }
+    public static var all: [any Migration] { [CreateSchema(), CreateKnowledgeBase(), CreatePortal(), SessionRecord.migration] }
 }

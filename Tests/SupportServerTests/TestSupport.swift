@@ -26,7 +26,8 @@ final class CapturedLogs: @unchecked Sendable {
         bootstrapped.withLockedValue { done in
             guard !done else { return }
             done = true
-            LoggingSystem.bootstrap { label in CapturingHandler(label: label) }
+            // The same filter production logging uses (SupportLogging.bootstrap) around a capturing handler.
+            LoggingSystem.bootstrap { label in PrivateDataLogFilter(CapturingHandler(label: label)) }
         }
     }
 }
@@ -76,6 +77,7 @@ struct TestHarness {
             if seed {
                 _ = try await DemoSeeder(generatedCustomers: 5, generatedOrders: 20).run(on: app.db, now: testNow, reset: false)
                 _ = try await SupportOperations.seedKnowledgeBase(app)
+                _ = try await SupportOperations.seedPortalAccounts(app)
             }
         } catch {
             try? await app.asyncShutdown()

@@ -1,0 +1,233 @@
+import Fluent
+import Foundation
+import Leaf
+import SupportAgent
+import SupportDomain
+import SupportSearch
+import SupportStore
+import Vapor
+
+/// The customer portal: accounts and the help center. Every form carries a CSRF token; passwords are bcrypt hashes;
+/// sign-in is throttled per e-mail address across instances (attempts are stored in the database).
+struct PortalController {
+    let knowledge: KnowledgeBase
+    let articles: FluentArticleStore
+    let clock: WallClock
+
+    static let maxFailedLogins = 5
+    static let throttleWindow: TimeInterval = 15 * 60
+    static let minPasswordLength = 10
+
+    func register(on routes: any RoutesBuilder) {
+        routes.get(use: home)
+        routes.get("login", use: loginPage)
+        routes.post("login", use: login)
+        routes.get("register", use: registerPage)
+        routes.post("register", use: register)
+        routes.post("logout", use: logout)
+        routes.get("profile", use: profile)
+        routes.post("profile", use: updateProfile)
+        routes.get("kb", use: kbIndex)
+        routes.get("kb", "articles", ":id", use: kbArticle)
+        routes.post("kb", "articles", ":id", "feedback", use: kbFeedback)
+    }
+
+    static var categoryList: LeafData {
+        .array(KnowledgeArticle.categories.map { .dictionary(["slug": .string($0.slug), "name": .string($0.name)]) })
+    }
+
+    func home(_ request: Request) async throws -> Response {
+        try await PortalPage.render(request, "home", title: "Help center", extra: ["categories": Self.categoryList])
+    }
+
+    // MARK: Accounts
+
+    func loginPage(_ request: Request) async throws -> Response {
+        if request.portalUser != nil { return request.redirect(to: "/profile") }
+        return try await PortalPage.render(request, "login", title: "Log in")
+    }
+
+    func login(_ request: Request) async throws -> Response {
+        struct Form: Content { var email: String?; var password: String? }
+        let form = try request.content.decode(Form.self)
+        let email = (form.email ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        let password = form.password ?? ""
+        func refuse(_ message: String, status: HTTPResponseStatus = .unauthorized) async throws -> Response {
+            try await PortalPage.render(request, "login", title: "Log in", status: status, error: message,
+                                        extra: ["email": .string(email)])
+        }
+        guard !email.isEmpty, !password.isEmpty else { return try await refuse("Enter your e-mail address and password.", status: .badRequest) }
+        let since = clock.now().addingTimeInterval(-Self.throttleWindow)
+        let failures = try await LoginAttemptModel.query(on: request.db)
+            .filter(\.$email == email).filter(\.$succeeded == false).filter(\.$createdAt >= since).count()
+        guard failures < Self.maxFailedLogins else {
+            return try await refuse("Too many failed attempts for this account. Please wait 15 minutes and try again.",
+                                    status: .tooManyRequests)
+        }
+        let user = try await UserModel.query(on: request.db).filter(\.$email == email).first()
+        // Verify against a dummy hash when the account does not exist, so timing does not reveal which e-mails exist.
+        let hash = user?.passwordHash ?? "$2b$12$C6UzMDM.H6dfI/f/IKcEeO5Q6e6gRQTqDrmJ8MpEiYpb9Ao8QJ8d2"
+        let valid = (try? Bcrypt.verify(password, created: hash)) ?? false
+        try await LoginAttemptModel(email: email, succeeded: valid && user != nil, createdAt: clock.now()).create(on: request.db)
+        guard valid, let user, let id = user.id else { return try await refuse("The e-mail address or password is not right.") }
+        request.session.data["user_id"] = String(id)
+        return request.redirect(to: "/profile")
+    }
+
+    func registerPage(_ request: Request) async throws -> Response {
+        try await PortalPage.render(request, "register", title: "Create an account")
+    }
+
+    func register(_ request: Request) async throws -> Response {
+        struct Form: Content { var name: String?; var email: String?; var password: String?; var password_confirm: String? }
+        let form = try request.content.decode(Form.self)
+        let name = (form.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let email = (form.email ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        let password = form.password ?? ""
+        func refuse(_ message: String) async throws -> Response {
+            try await PortalPage.render(request, "register", title: "Create an account", status: .unprocessableEntity,
+                                        error: message, extra: ["name": .string(name), "email": .string(email)])
+        }
+        guard (1...100).contains(name.count) else { return try await refuse("Enter your name (up to 100 characters).") }
+        guard email.count <= 254, email.range(of: #"^[^@\s]+@[^@\s]+\.[^@\s]+$"#, options: .regularExpression) != nil else {
+            return try await refuse("Enter a valid e-mail address.")
+        }
+        guard password.count >= Self.minPasswordLength, password.count <= 128 else {
+            return try await refuse("Choose a password of at least \(Self.minPasswordLength) characters.")
+        }
+        guard password == form.password_confirm else { return try await refuse("The two passwords do not match.") }
+        guard try await UserModel.query(on: request.db).filter(\.$email == email).count() == 0 else {
+            return try await refuse("An account with this e-mail address already exists. Log in instead.")
+        }
+        let now = clock.now()
+        let hash = try await request.password.async.hash(password)
+        // A new customer record for a new e-mail. An existing customer's orders are never linked to a fresh sign-up:
+        // that needs a verified e-mail (not built yet), or anyone could claim someone else's orders.
+        var customerID: Int?
+        if try await CustomerModel.query(on: request.db).filter(\.$email == email).count() == 0 {
+            let customer = CustomerModel(name: name, email: email, createdAt: now)
+            try await customer.create(on: request.db)
+            customerID = customer.id
+        }
+        let user = UserModel(email: email, name: name, passwordHash: hash, role: .customer, customerID: customerID, createdAt: now)
+        try await user.create(on: request.db)
+        request.session.data["user_id"] = String(try user.requireID())
+        return request.redirect(to: "/profile?welcome=1")
+    }
+
+    func logout(_ request: Request) async throws -> Response {
+        request.session.destroy()
+        return request.redirect(to: "/")
+    }
+
+    func requireUser(_ request: Request) throws -> PortalUser {
+        guard let user = request.portalUser else { throw Abort.redirect(to: "/login") }
+        return user
+    }
+
+    func profile(_ request: Request) async throws -> Response {
+        let user = try requireUser(request)
+        guard let row = try await UserModel.find(user.id, on: request.db) else { throw Abort(.notFound) }
+        var profile: [String: LeafData] = ["name": .string(row.name), "email": .string(row.email), "role": .string(row.role),
+                                           "createdAt": .string(ISO8601DateFormatter().string(from: row.createdAt))]
+        if let customer = row.customerID { profile["customerId"] = .int(customer) }
+        let welcome = request.query[String.self, at: "welcome"] == "1" ? "Welcome! Your account is ready." : nil
+        return try await PortalPage.render(request, "profile", title: "Your profile", notice: welcome,
+                                           extra: ["profile": .dictionary(profile)])
+    }
+
+    func updateProfile(_ request: Request) async throws -> Response {
+        let user = try requireUser(request)
+        struct Form: Content { var name: String? }
+        let name = (try request.content.decode(Form.self).name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...100).contains(name.count) else { throw Abort(.unprocessableEntity, reason: "Enter your name (up to 100 characters).") }
+        guard let row = try await UserModel.find(user.id, on: request.db) else { throw Abort(.notFound) }
+        row.name = name
+        try await row.save(on: request.db)
+        return request.redirect(to: "/profile")
+    }
+
+    // MARK: Help center
+
+    func kbIndex(_ request: Request) async throws -> Response {
+        let q = String((request.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(500))
+        let requested = request.query[String.self, at: "category"]
+        let category = KnowledgeArticle.categories.first { $0.slug == requested }?.slug
+        let page = max(1, min(1000, request.query[Int.self, at: "page"] ?? 1))
+        let perPage = 10
+        var results: [LeafData] = []
+        var total = 0
+        if !q.isEmpty {
+            let found = try await knowledge.searchArticles(q, category: category, limit: perPage, offset: (page - 1) * perPage)
+            total = found.total
+            results = found.hits.map { hit in
+                .dictionary(["url": .string("/kb/articles/\(hit.document.articleID ?? 0)"), "title": .string(hit.document.title),
+                             "category": .string(hit.document.category), "snippetHtml": .string(hit.snippet),
+                             "summary": .string(hit.document.summary)])
+            }
+        } else {
+            let all = try await articles.fetchAllArticles().filter { category == nil || $0.category == category }
+                .sorted { ($0.views, -$0.id) > ($1.views, -$1.id) }
+            total = all.count
+            results = all.dropFirst((page - 1) * perPage).prefix(perPage).map { article in
+                .dictionary(["url": .string("/kb/articles/\(article.id)"), "title": .string(article.title),
+                             "category": .string(article.category), "snippetHtml": .string(HTMLEscape.escape(article.summary)),
+                             "summary": .string(article.summary)])
+            }
+        }
+        func link(_ page: Int) -> String {
+            var items = [URLQueryItem(name: "page", value: String(page))]
+            if !q.isEmpty { items.insert(URLQueryItem(name: "q", value: q), at: 0) }
+            if let category { items.append(URLQueryItem(name: "category", value: category)) }
+            var components = URLComponents()
+            components.path = "/kb"
+            components.queryItems = items
+            return components.string ?? "/kb"
+        }
+        let categories: [LeafData] = KnowledgeArticle.categories.map {
+            .dictionary(["slug": .string($0.slug), "name": .string($0.name), "selected": .bool($0.slug == category)])
+        }
+        return try await PortalPage.render(request, "kb-index", title: q.isEmpty ? "Help center" : "Search: \(q)", extra: [
+            "q": .string(q), "category": category.map(LeafData.string) ?? .nil(.string), "categories": .array(categories),
+            "results": .array(results), "total": .int(total), "page": .int(page),
+            "hasPrevious": .bool(page > 1), "hasNext": .bool(page * perPage < total),
+            "previousUrl": .string(link(page - 1)), "nextUrl": .string(link(page + 1)),
+        ])
+    }
+
+    func article(_ request: Request) async throws -> KnowledgeArticle {
+        guard let id = request.parameters.get("id", as: Int64.self), let article = try await articles.fetchArticle(id: id) else {
+            throw Abort(.notFound)
+        }
+        return article
+    }
+
+    func kbArticle(_ request: Request) async throws -> Response {
+        let article = try await article(request)
+        _ = try await articles.recordView(id: article.id)
+        let related = try await knowledge.searchArticles(article.title + " " + article.tags.joined(separator: " "),
+                                                         category: nil, limit: 4, offset: 0).hits
+            .filter { $0.document.articleID != article.id }.prefix(3)
+        let categoryName = KnowledgeArticle.categories.first { $0.slug == article.category }?.name ?? article.category
+        let notice = request.query[String.self, at: "thanks"] == "1" ? "Thank you for your feedback." : nil
+        return try await PortalPage.render(request, "kb-article", title: article.title, notice: notice, extra: [
+            "article": .dictionary([
+                "id": .int(Int(article.id)), "title": .string(article.title), "summary": .string(article.summary),
+                "category": .string(article.category), "categoryName": .string(categoryName),
+                "bodyHtml": .string(MarkdownHTML.render(article.body)), "views": .int(article.views + 1),
+                "helpful": .int(article.helpful), "notHelpful": .int(article.notHelpful),
+            ]),
+            "related": .array(related.map { .dictionary(["url": .string("/kb/articles/\($0.document.articleID ?? 0)"),
+                                                          "title": .string($0.document.title)]) }),
+        ])
+    }
+
+    func kbFeedback(_ request: Request) async throws -> Response {
+        let article = try await article(request)
+        struct Form: Content { var helpful: String? }
+        let answer = try request.content.decode(Form.self).helpful
+        guard answer == "yes" || answer == "no" else { throw Abort(.badRequest, reason: "Choose whether the article helped.") }
+        _ = try await articles.recordFeedback(id: article.id, helpful: answer == "yes")
+        return request.redirect(to: "/kb/articles/\(article.id)?thanks=1")
+    }
+}

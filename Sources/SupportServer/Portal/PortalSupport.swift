@@ -1,0 +1,102 @@
+import Fluent
+import Foundation
+import Leaf
+import LeafKit
+import SupportStore
+import Vapor
+
+/// The signed-in portal user, loaded from the session.
+struct PortalUser: Sendable {
+    var id: Int
+    var name: String
+    var email: String
+    var role: PortalRole
+    var customerID: Int?
+}
+
+enum PortalUserKey: StorageKey { typealias Value = PortalUser }
+
+extension Request {
+    var portalUser: PortalUser? { storage[PortalUserKey.self] }
+
+    /// The session's CSRF token, created on first use.
+    var csrfToken: String {
+        if let token = session.data["csrf"] { return token }
+        let token = [UInt8].random(count: 24).map { String(format: "%02x", $0) }.joined()
+        session.data["csrf"] = token
+        return token
+    }
+}
+
+/// Loads the signed-in user (if any) and refuses every POST whose `csrf` field does not match the session's token.
+struct PortalSessionMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if let raw = request.session.data["user_id"], let id = Int(raw),
+           let user = try await UserModel.find(id, on: request.db) {
+            request.storage[PortalUserKey.self] = PortalUser(id: id, name: user.name, email: user.email,
+                                                             role: PortalRole(rawValue: user.role) ?? .customer,
+                                                             customerID: user.customerID)
+        }
+        if request.method == .POST {
+            struct Token: Content { var csrf: String? }
+            let presented = (try? request.content.decode(Token.self))?.csrf ?? ""
+            guard let expected = request.session.data["csrf"], !presented.isEmpty,
+                  APIKeyMiddleware.constantTimeEquals(expected, presented) else {
+                throw Abort(.forbidden, reason: "This form has expired or did not come from this site. Please try again.")
+            }
+        }
+        return try await next.respond(to: request)
+    }
+}
+
+/// Friendly error pages for the portal: a readable message, never a stack trace.
+struct PortalErrorMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            if let abort = error as? any AbortError, (300..<400).contains(abort.status.code),
+               let location = abort.headers.first(name: .location) {
+                return request.redirect(to: location)
+            }
+            let status = (error as? any AbortError)?.status ?? .internalServerError
+            let message: String
+            switch status {
+            case .notFound: message = "We could not find that page."
+            case .forbidden: message = (error as? any AbortError)?.reason ?? "You cannot do that."
+            case .tooManyRequests: message = (error as? any AbortError)?.reason ?? "Too many attempts. Please wait a little."
+            default:
+                if status.code < 500, let abort = error as? any AbortError { message = abort.reason } else {
+                    request.logger.error("portal request failed", metadata: ["error": .string(String(describing: type(of: error)))])
+                    message = "Something went wrong on our side. Please try again."
+                }
+            }
+            return try await PortalPage.render(request, "error", title: "Error", status: status,
+                                               extra: ["status": .int(Int(status.code)), "message": .string(message)])
+        }
+    }
+}
+
+/// Builds the context every template receives.
+enum PortalPage {
+    static func base(_ request: Request, title: String, notice: String? = nil, error: String? = nil,
+                     extra: [String: LeafData] = [:]) -> [String: LeafData] {
+        var context: [String: LeafData] = ["title": .string(title), "csrf": .string(request.csrfToken)]
+        if let user = request.portalUser {
+            context["user"] = .dictionary(["name": .string(user.name), "email": .string(user.email), "role": .string(user.role.rawValue)])
+        }
+        if let notice { context["notice"] = .string(notice) }
+        if let error { context["error"] = .string(error) }
+        return context.merging(extra) { $1 }
+    }
+
+    static func render(_ request: Request, _ template: String, title: String, status: HTTPResponseStatus = .ok,
+                       notice: String? = nil, error: String? = nil, extra: [String: LeafData] = [:]) async throws -> Response {
+        let html = try await request.leaf.render(path: template, context: base(request, title: title, notice: notice,
+                                                                                  error: error, extra: extra)).get()
+        let response = Response(status: status, body: .init(buffer: html))
+        response.headers.contentType = .html
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+}
