@@ -85,8 +85,10 @@ final class PortalClient: @unchecked Sendable {
             try await client.get("/login")
             let wrong = try await client.post("/login", ["email": "robin@example.net", "password": "not the password"])
             #expect(wrong.status == .unauthorized)
+            let before = client.cookie
             let right = try await client.post("/login", ["email": "robin@example.net", "password": "a long secret 42"])
             #expect(right.status == .seeOther)
+            #expect(client.cookie != nil && client.cookie != before, "signing in must start a new session")
             #expect(try await client.get("/profile").body.string.contains("Robin Lee"))
         }
     }

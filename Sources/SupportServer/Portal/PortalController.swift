@@ -70,7 +70,7 @@ struct PortalController {
         let valid = (try? Bcrypt.verify(password, created: hash)) ?? false
         try await LoginAttemptModel(email: email, succeeded: valid && user != nil, createdAt: clock.now()).create(on: request.db)
         guard valid, let user, let id = user.id else { return try await refuse("The e-mail address or password is not right.") }
-        request.session.data["user_id"] = String(id)
+        try await startSession(request, userID: id)
         return request.redirect(to: "/profile")
     }
 
@@ -111,8 +111,19 @@ struct PortalController {
         }
         let user = UserModel(email: email, name: name, passwordHash: hash, role: .customer, customerID: customerID, createdAt: now)
         try await user.create(on: request.db)
-        request.session.data["user_id"] = String(try user.requireID())
+        try await startSession(request, userID: try user.requireID())
         return request.redirect(to: "/profile?welcome=1")
+    }
+
+    /// Signs in with a new session id (the old one is deleted), so an id planted before sign-in is worthless.
+    func startSession(_ request: Request, userID: Int) async throws {
+        if let old = request.session.id {
+            try await request.application.sessions.driver.deleteSession(old, for: request).get()
+        }
+        request.session.id = nil
+        request.session.data = SessionData()
+        request.session.data["user_id"] = String(userID)
+        _ = request.csrfToken
     }
 
     func logout(_ request: Request) async throws -> Response {
