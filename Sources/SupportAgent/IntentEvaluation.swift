@@ -33,7 +33,7 @@ public struct IntentEvaluation: Sendable {
         var skipped: [String: Int] = [:]
         var gold: [Intent] = []
         var predicted: [Intent] = []
-        var latencies: [Double] = []
+        var latencies = LatencySamples()
         var errors: [(text: String, label: Intent, predicted: Intent)] = []
         let clock = ContinuousClock()
         let started = clock.now
@@ -42,18 +42,14 @@ public struct IntentEvaluation: Sendable {
                 skipped[example.label, default: 0] += 1
                 continue
             }
-            let begin = clock.now
             // The same path as production: redaction first, then understanding.
-            let result = await understanding.understand(redactor.redact(example.text).text)
-            let elapsed = clock.now - begin
-            latencies.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+            let result = await latencies.measure { await understanding.understand(redactor.redact(example.text).text) }
             let decided = result.confidence < minConfidence ? Intent.other : result.intent
             gold.append(label)
             predicted.append(decided)
             if label != decided { errors.append((example.text, label, decided)) }
         }
-        let total = clock.now - started
-        let seconds = Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18
+        let seconds = (clock.now - started).seconds
         var confusion: [String: [String: Int]] = [:]
         for (g, p) in zip(gold, predicted) { confusion[g.rawValue, default: [:]][p.rawValue, default: 0] += 1 }
         var perIntent: [String: PerIntent] = [:]
@@ -71,15 +67,10 @@ public struct IntentEvaluation: Sendable {
             if support > 0 { f1s.append(f1) }
         }
         let correct = zip(gold, predicted).filter { $0 == $1 }.count
-        let sorted = latencies.sorted()
-        func percentile(_ p: Double) -> Double {
-            guard !sorted.isEmpty else { return 0 }
-            return sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)]
-        }
         return IntentEvaluation(
             n: gold.count, accuracy: gold.isEmpty ? 0 : Double(correct) / Double(gold.count),
             macroF1: f1s.isEmpty ? 0 : f1s.reduce(0, +) / Double(f1s.count), perIntent: perIntent, confusion: confusion,
-            skippedLabels: skipped, latencyMsP50: percentile(0.5), latencyMsP99: percentile(0.99),
+            skippedLabels: skipped, latencyMsP50: latencies.percentile(0.5), latencyMsP99: latencies.percentile(0.99),
             messagesPerSecond: seconds > 0 ? Double(gold.count) / seconds : 0, errors: errors)
     }
 

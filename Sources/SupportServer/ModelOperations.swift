@@ -109,52 +109,41 @@ public enum ModelOperations {
                                             body: sentence(120), category: categories[n % categories.count],
                                             tags: [sentence(1), sentence(2)], articleID: Int64(n + 1), source: "kb/generated-\(n)"))
         }
-        let clock = ContinuousClock()
-        let start = clock.now
+        let start = ContinuousClock.now
         let index = SearchIndex(documents: documents)
-        let indexing = clock.now - start
-        var latencies: [Double] = []
+        let indexing = ContinuousClock.now - start
+        var latencies = LatencySamples()
         for q in 0..<queries {
             let query = sentence(2 + q % 5)
-            let begin = clock.now
+            let begin = ContinuousClock.now
             _ = index.search(query, limit: 10)
-            let elapsed = clock.now - begin
-            latencies.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+            latencies.record(ContinuousClock.now - begin)
         }
-        latencies.sort()
-        func p(_ q: Double) -> Double { latencies[min(latencies.count - 1, Int(q * Double(latencies.count)))] }
         return String(format: "indexed %d generated articles (%d-word vocabulary) in %.2f s\n%d queries of 2–6 words: p50 %.3f ms, p99 %.3f ms, max %.3f ms",
-                      count, unique.count, Double(indexing.components.seconds) + Double(indexing.components.attoseconds) / 1e18,
-                      queries, p(0.5), p(0.99), latencies.last ?? 0)
+                      count, unique.count, indexing.seconds, queries, latencies.percentile(0.5), latencies.percentile(0.99),
+                      latencies.maximum)
     }
 
     /// Times training and per-message classification of the bundled model.
     public static func bench(dataPath: String?, repeats: Int) async throws -> String {
         let examples = try dataPath.map { try LabelledCSV.load(path: $0) } ?? OfflineUnderstanding.bundledTrainingData()
-        let clock = ContinuousClock()
-        let trainStart = clock.now
+        let trainStart = ContinuousClock.now
         let model = try IntentTrainer().train(try OfflineUnderstanding.bundledTrainingData())
-        let training = clock.now - trainStart
+        let training = ContinuousClock.now - trainStart
         let understanding = OfflineUnderstanding(classifier: model)
-        var latencies: [Double] = []
-        latencies.reserveCapacity(examples.count * repeats)
-        let started = clock.now
+        var latencies = LatencySamples()
+        let started = ContinuousClock.now
         for _ in 0..<repeats {
             for example in examples {
-                let begin = clock.now
-                _ = await understanding.understand(example.text)
-                let elapsed = clock.now - begin
-                latencies.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+                _ = await latencies.measure { await understanding.understand(example.text) }
             }
         }
-        let total = clock.now - started
-        let seconds = Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18
-        latencies.sort()
-        func p(_ q: Double) -> Double { latencies[min(latencies.count - 1, Int(q * Double(latencies.count)))] }
+        let seconds = (ContinuousClock.now - started).seconds
+        func ms(_ value: Double) -> String { String(format: "%.4f", value) }
         return """
-        training: \(training) on the bundled examples
+        training: \(String(format: "%.2f", training.seconds)) s on the bundled examples
         classification of \(latencies.count) messages (\(examples.count) × \(repeats)):
-          p50 \(String(format: "%.4f", p(0.5))) ms   p99 \(String(format: "%.4f", p(0.99))) ms   max \(String(format: "%.4f", latencies.last ?? 0)) ms
+          p50 \(ms(latencies.percentile(0.5))) ms   p99 \(ms(latencies.percentile(0.99))) ms   max \(ms(latencies.maximum)) ms
           throughput \(Int(Double(latencies.count) / seconds)) messages/s (one core)
         """
     }

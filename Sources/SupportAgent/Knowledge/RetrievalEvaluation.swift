@@ -1,4 +1,5 @@
 import Foundation
+import SupportDomain
 import SupportSearch
 import SupportIntentModel
 
@@ -41,14 +42,12 @@ public struct RetrievalEvaluation: Sendable {
     public static func run(_ questions: [(question: String, relevant: [String], line: Int)], index: SearchIndex)
         -> RetrievalEvaluation {
         var recall1 = 0.0, recall3 = 0.0, hit1 = 0.0, hit3 = 0.0, reciprocal = 0.0
-        var latencies: [Double] = []
+        var latencies = LatencySamples()
         var misses: [(String, [String], [String])] = []
-        let clock = ContinuousClock()
         for (question, relevant, _) in questions {
-            let start = clock.now
+            let start = ContinuousClock.now
             let ranked = index.search(question, limit: 10).hits.map(\.document.id)
-            let elapsed = clock.now - start
-            latencies.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+            latencies.record(ContinuousClock.now - start)
             let wanted = Set(relevant)
             recall1 += Double(Set(ranked.prefix(1)).intersection(wanted).count) / Double(wanted.count)
             recall3 += Double(Set(ranked.prefix(3)).intersection(wanted).count) / Double(wanted.count)
@@ -58,10 +57,9 @@ public struct RetrievalEvaluation: Sendable {
             if !ranked.prefix(3).contains(where: wanted.contains) { misses.append((question, relevant, Array(ranked.prefix(3)))) }
         }
         let n = Double(max(1, questions.count))
-        latencies.sort()
-        func p(_ q: Double) -> Double { latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(q * Double(latencies.count)))] }
         return RetrievalEvaluation(n: questions.count, recallAt1: recall1 / n, recallAt3: recall3 / n, hitAt1: hit1 / n,
-                                   hitAt3: hit3 / n, mrr: reciprocal / n, latencyMsP50: p(0.5), latencyMsP99: p(0.99),
+                                   hitAt3: hit3 / n, mrr: reciprocal / n, latencyMsP50: latencies.percentile(0.5),
+                                   latencyMsP99: latencies.percentile(0.99),
                                    misses: misses)
     }
 

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import SupportDomain
 import NIOCore
 import NIOHTTP1
 
@@ -67,8 +68,7 @@ public struct ChatCompletionsProvider: LanguageModelProvider {
         let response: HTTPClientResponse
         let data: ByteBuffer
         do {
-            let timeout = TimeAmount.nanoseconds(Int64(remaining.components.seconds) * 1_000_000_000
-                + remaining.components.attoseconds / 1_000_000_000)
+            let timeout = TimeAmount.microseconds(Int64(remaining.milliseconds * 1000))
             response = try await client.execute(http, timeout: timeout)
             data = try await response.body.collect(upTo: 1 << 20)
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
