@@ -69,7 +69,7 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     let protected = api.grouped(APIKeyMiddleware(keys: config.apiKeys, protectedPrefixes: ["/support/"]))
         .grouped(JSONBodyCheck(path: "/support/resolve", fields: [("user_input", .string, true), ("user_id", .integer, true),
                                                                   ("conversation_id", .string, false)]))
-        .grouped(ExplicitNullsMiddleware(paths: ["/support/resolve"], keys: ["order_id", "action_result", "clarification_prompt"]))
+        .grouped(ExplicitNullsMiddleware(paths: ["/support/resolve"], keys: ExplicitNullsMiddleware.resolveResponseKeys))
     let handler = SupportAPI(pipeline: pipeline, knowledge: knowledge, articles: articles, database: app.db, databaseKind: config.database.kind, currency: config.currency)
     try handler.registerHandlers(on: VaporTransport(routesBuilder: protected), serverURL: URL(string: "/")!)
 

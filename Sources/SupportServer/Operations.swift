@@ -108,7 +108,7 @@ public enum SupportOperations {
         encoder.dateEncodingStrategy = .iso8601
         let data = try encoder.encode(WireMapping.response(resolution, currency: currency))
         guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return "{}" }
-        for key in ["order_id", "action_result", "clarification_prompt"] where object[key] == nil { object[key] = NSNull() }
+        ExplicitNullsMiddleware.fillNulls(&object, keys: ExplicitNullsMiddleware.resolveResponseKeys)
         let pretty = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
         return String(decoding: pretty, as: UTF8.self)
     }

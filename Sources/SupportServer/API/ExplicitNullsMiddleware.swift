@@ -14,10 +14,17 @@ struct ExplicitNullsMiddleware: AsyncMiddleware {
               var object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else {
             return response
         }
-        for key in keys where object[key] == nil { object[key] = NSNull() }
+        Self.fillNulls(&object, keys: keys)
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         response.body = .init(data: data)
         response.headers.replaceOrAdd(name: .contentLength, value: String(data.count))
         return response
+    }
+
+    /// The resolve response's fields that are always present, `null` when not applicable.
+    static let resolveResponseKeys = ["order_id", "action_result", "clarification_prompt"]
+
+    static func fillNulls(_ object: inout [String: Any], keys: [String]) {
+        for key in keys where object[key] == nil { object[key] = NSNull() }
     }
 }
