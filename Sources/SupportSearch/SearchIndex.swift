@@ -118,9 +118,14 @@ public struct SearchIndex: Sendable {
         return result
     }
 
-    /// Query terms with their weights: exact terms 1, one-typo corrections 0.7, synonyms 0.6.
-    public func expand(_ query: String) -> [(term: Int32, weight: Float, group: Int)] {
-        let queryTerms = Array(TextAnalysis.terms(query, limit: Self.maxQueryTerms * 4).prefix(Self.maxQueryTerms))
+    /// The analysed terms of a query, at most `maxQueryTerms`.
+    static func queryTerms(_ query: String) -> [String] {
+        Array(TextAnalysis.terms(query, limit: Self.maxQueryTerms * 4).prefix(Self.maxQueryTerms))
+    }
+
+    /// Index terms for the query's terms with their weights: exact terms 1, one-typo corrections 0.7, synonyms
+    /// `synonymWeight`. `group` is the position of the query term each came from.
+    func expand(_ queryTerms: [String]) -> [(term: Int32, weight: Float, group: Int)] {
         var expanded: [(Int32, Float, Int)] = []
         var seen: Set<Int32> = []
         for (group, term) in queryTerms.enumerated() {
@@ -145,8 +150,9 @@ public struct SearchIndex: Sendable {
     /// Ranked documents for `query`, optionally only of one kind or category.
     public func search(_ query: String, kind: SearchDocument.Kind? = nil, category: String? = nil, limit: Int = 10,
                        offset: Int = 0, boost: ((SearchDocument) -> Double)? = nil) -> (hits: [Hit], total: Int) {
-        let expanded = expand(query)
-        let groups = Set(TextAnalysis.terms(query, limit: Self.maxQueryTerms * 4).prefix(Self.maxQueryTerms).indices).count
+        let queryTerms = Self.queryTerms(query)
+        let expanded = expand(queryTerms)
+        let groups = queryTerms.count
         guard !expanded.isEmpty, groups > 0 else { return ([], 0) }
         var scores = [Float](repeating: 0, count: documents.count)
         var matchedGroups = [UInt64](repeating: 0, count: documents.count)

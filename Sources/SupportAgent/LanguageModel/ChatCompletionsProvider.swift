@@ -29,12 +29,6 @@ public struct ChatCompletionsProvider: LanguageModelProvider {
         self.client = client
     }
 
-    /// Mistral's hosted API.
-    public static func mistral(apiKey: String, model: String, client: HTTPClient = .shared) -> ChatCompletionsProvider {
-        ChatCompletionsProvider(name: "mistral", baseURL: "https://api.mistral.ai/v1", model: model, apiKey: apiKey,
-                                jsonMode: .jsonSchema, client: client)
-    }
-
     /// The body sent for `request` (exposed so tests can check exactly what leaves the process).
     func body(for request: ChatRequest) throws -> Data {
         var object: [String: Any] = [

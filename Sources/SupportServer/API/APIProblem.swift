@@ -47,9 +47,7 @@ struct APIErrorMiddleware: AsyncMiddleware {
                 return APIProblem(status: HTTPResponseStatus(statusCode: server.httpStatus.code), code: "bad_request",
                                   message: Self.clientMessage(server.causeDescription))
             }
-            if server.underlyingError is ServerError || server.underlyingError is DecodingError {
-                return problem(for: server.underlyingError)
-            }
+            if server.underlyingError is ServerError { return problem(for: server.underlyingError) }
             let described = String(describing: server.underlyingError)
             if described.contains("Content-Type") || described.contains("content type") {
                 return APIProblem(status: .unsupportedMediaType, code: "unsupported_media_type",
