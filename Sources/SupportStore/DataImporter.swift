@@ -89,8 +89,11 @@ private struct Plan {
             guard stock >= 0 else { throw row.error("stock", "must not be negative") }
             products.append([id, try row.string("name"), sku, try row.money("price").minorUnits, stock, try row.bool("final_sale")])
         }
-        let existingCustomers = try await Self.existing(CustomerModel.self, on: database)
-        let existingProducts = try await Self.existing(ProductModel.self, on: database)
+        // Only the ids this document names are looked up, not every row of a large store.
+        let existingCustomers = try await Self.existing(CustomerModel.self, among: Self.ids(customerList, "id")
+            .union(Self.ids(orderList, "customer_id")), on: database)
+        let existingProducts = try await Self.existing(ProductModel.self, among: Self.ids(productList, "id")
+            .union(Self.ids(orderList.flatMap { Self.items(of: $0) }, "product_id")), on: database)
         var orderIDs = Set<Int>(), orderOwner: [Int: Int] = [:]
         for (index, value) in orderList.enumerated() {
             let row = try Row(value, path: "orders[\(index)]")
@@ -127,7 +130,8 @@ private struct Plan {
             orderOwner[id] = customerID
             orders.append([id, customerID, status.rawValue, created, shipped, delivered, total])
         }
-        let existingOrders = try await Self.existing(OrderModel.self, on: database)
+        let existingOrders = try await Self.existing(OrderModel.self, among: orderIDs.union(Self.ids(refundList, "order_id")),
+                                                     on: database)
         for (index, value) in refundList.enumerated() {
             let row = try Row(value, path: "refunds[\(index)]")
             let orderID = try row.id("order_id")
@@ -161,9 +165,30 @@ private struct Plan {
         }
     }
 
-    static func existing<M: Model>(_ model: M.Type, on database: any Database) async throws -> Set<Int>
+    /// Which of `ids` already exist, asked in chunks that stay under SQLite's bound-parameter limit.
+    static func existing<M: Model>(_ model: M.Type, among ids: Set<Int>, on database: any Database) async throws -> Set<Int>
         where M.IDValue == Int {
-        Set(try await M.query(on: database).all(\._$id).compactMap { $0 })
+        var found = Set<Int>()
+        let all = ids.sorted()
+        for start in stride(from: 0, to: all.count, by: 500) {
+            let chunk = Array(all[start..<min(all.count, start + 500)])
+            found.formUnion(try await M.query(on: database).filter(\._$id ~~ chunk).all(\._$id).compactMap { $0 })
+        }
+        return found
+    }
+
+    /// The integer values of `key` in the objects of `values` (anything else is left to the validation).
+    static func ids(_ values: [JSONValue], _ key: String) -> Set<Int> {
+        Set(values.compactMap { value in
+            guard case let .object(fields) = value, case let .int(id)? = fields[key] else { return nil }
+            return Int(exactly: id)
+        })
+    }
+
+    /// An order's `items` array, or nothing.
+    static func items(of value: JSONValue) -> [JSONValue] {
+        guard case let .object(fields) = value, case let .array(items)? = fields["items"] else { return [] }
+        return items
     }
 }
 
