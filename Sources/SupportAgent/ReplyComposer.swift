@@ -98,6 +98,7 @@ public struct ReplyComposer: Sendable {
             case .finalSale: return "final sale items"
             case .alreadyRefunded: return "refunded only once"
             case .refundLimitExceeded: return "refund limit rolling period"
+            case .duplicateRequest: return ""
             }
         }
         switch result.refundStatus {
@@ -134,10 +135,12 @@ public struct ReplyComposer: Sendable {
     // MARK: Reply
 
     public func reply(intent: Intent, understanding: Understanding, result: ToolResult?, clarification: String?,
-                      citations: [Citation], answer: SearchIndex.Hit? = nil) -> String {
+                      citations: [Citation], answer: SearchIndex.Hit? = nil, proposed: Bool = false) -> String {
         var parts: [String] = []
         if let clarification {
             parts.append(clarification)
+        } else if let result, proposed {
+            parts.append(describeProposal(result))
         } else if let result {
             parts.append(describe(result))
             if result.action == .issueRefund, result.success, !understanding.mentionedAmounts.isEmpty {
@@ -161,7 +164,46 @@ public struct ReplyComposer: Sendable {
         return parts.joined(separator: "\n\n")
     }
 
-    func describe(_ result: ToolResult) -> String {
+    /// A short label for a proposed write, for the confirm button's context: "Refund 49.99 USD for order #1042".
+    public func proposalLabel(_ result: ToolResult) -> String {
+        let order = result.orderID.map { "order #\($0)" } ?? "your request"
+        switch result.action {
+        case .issueRefund:
+            return "Refund \(result.amount?.decimalString ?? "") \(currency) for \(order)"
+                + (result.refundStatus == .pendingReview ? " (reviewed by a person before anything is paid)" : "")
+        case .cancelOrder: return "Cancel \(order)" + (result.amount.map { " (\($0.decimalString) \(currency) back)" } ?? "")
+        case .requestReplacement: return "Send a replacement for \(order) at no cost"
+        case .escalateCase: return "Pass \(result.orderID == nil ? "this request" : order) to a person"
+        case .getOrderStatus, .listOrders: return "Look up \(order)"
+        }
+    }
+
+    /// What the agent offers to do, before the customer confirms it.
+    func describeProposal(_ result: ToolResult) -> String {
+        let order = result.orderID.map { "order #\($0)" } ?? "your order"
+        let confirm = "Confirm below and I will go ahead; nothing happens until you do."
+        switch result.action {
+        case .issueRefund:
+            let amount = "\(result.amount?.decimalString ?? "") \(currency)"
+            if result.refundStatus == .pendingReview {
+                return "I can request a refund of \(amount) for \(order). It needs a quick review by a person before "
+                    + "anything is paid; a person will contact you within 24 hours. " + confirm
+            }
+            return "I can refund \(amount) for \(order) to your original payment method; it usually appears within "
+                + "5–10 business days. " + confirm
+        case .cancelOrder:
+            return "I can cancel \(order); the full amount goes back to your original payment method. " + confirm
+        case .requestReplacement:
+            return "I can send a replacement for \(order) at no cost to you. " + confirm
+        case .escalateCase:
+            return "I can pass this to a person, who will contact you within 24 hours. " + confirm
+        case .getOrderStatus, .listOrders:
+            return describe(result)
+        }
+    }
+
+    /// What happened, in a sentence for the customer.
+    public func describe(_ result: ToolResult) -> String {
         if let error = result.error {
             let suffix: String
             switch error {

@@ -7,13 +7,27 @@ public struct ResolveInput: Sendable {
     public var customerID: CustomerID
     public var conversationID: String?
     public var requestID: String
+    public var mode: ExecutionMode
 
-    public init(userInput: String, customerID: CustomerID, conversationID: String?, requestID: String) {
+    public init(userInput: String, customerID: CustomerID, conversationID: String?, requestID: String,
+                mode: ExecutionMode = .execute) {
         self.userInput = userInput
         self.customerID = customerID
         self.conversationID = conversationID
         self.requestID = requestID
+        self.mode = mode
     }
+}
+
+/// Whether the agent's decision is carried out.
+public enum ExecutionMode: Sendable, Hashable {
+    /// The API: the decided tool runs.
+    case execute
+    /// The portal: reads run; a write is checked against the rules and proposed, and runs only when the customer
+    /// confirms it.
+    case propose
+    /// The agents' playground: every tool is checked without effect, and the conversation is not stored.
+    case dryRun
 }
 
 /// A passage the reply relies on.
@@ -47,6 +61,8 @@ public struct Resolution: Sendable {
     public var writtenBy: String
     public var redactedInput: String
     public var trace: [TraceStep]
+    /// In `propose` mode: the write the rules allow, waiting for the customer's confirmation.
+    public var proposal: ToolInvocation? = nil
 }
 
 /// Why the agent could not handle a request at all (as opposed to a refused action).

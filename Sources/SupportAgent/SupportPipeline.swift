@@ -80,6 +80,24 @@ public struct SupportPipeline: Sendable {
 
         // 3-4. Decide which single tool the intent needs, and call it.
         let context = ToolContext(requestID: input.requestID, customerID: customer.id)
+        var proposal: ToolInvocation?
+        func call(_ invocation: ToolInvocation) async throws -> ToolResult {
+            let write = invocation.action.isWrite
+            switch input.mode {
+            case .execute:
+                return try await toolbox.run(invocation, context: context)
+            case .propose where !write:
+                return try await toolbox.run(invocation, context: context)
+            case .propose, .dryRun:
+                let checked = try await toolbox.preview(invocation, context: context)
+                if write, checked.success { proposal = invocation }
+                var outcome = checked.success ? "allowed" : "refused (\(checked.error?.code ?? "unknown"))"
+                if let status = checked.refundStatus { outcome += ", refund would be \(status.rawValue)" }
+                if !checked.fraudSignals.isEmpty { outcome += ", fraud signals: " + checked.fraudSignals.map(\.rawValue).joined(separator: ", ") }
+                trace.append(TraceStep(step: "check", detail: "\(invocation.action.rawValue) checked by the rules without effect: \(outcome)"))
+                return checked
+            }
+        }
         var result: ToolResult?
         var clarification: String?
         var nextPending: PendingClarification?
@@ -93,9 +111,9 @@ public struct SupportPipeline: Sendable {
         case .refund, .cancel, .replacement, .status:
             if let orderID = understood.orderID {
                 let invocation = Self.invocation(for: understood.intent, orderID: orderID, reason: understood.reason ?? .notGiven)
-                result = try await toolbox.run(invocation, context: context)
+                result = try await call(invocation)
             } else {
-                let listing = try await toolbox.run(.listOrders, context: context)
+                let listing = try await call(.listOrders)
                 let eligible = composer.eligibleOrders(listing.orders ?? [], for: understood.intent, now: clock.now())
                 result = listing
                 clarification = composer.clarificationPrompt(for: understood.intent, eligible: eligible)
@@ -110,13 +128,18 @@ public struct SupportPipeline: Sendable {
                 }
             }
         case .escalate:
-            result = try await toolbox.run(.escalateCase(understood.orderID, summary: redacted.text), context: context)
+            result = try await call(.escalateCase(understood.orderID, summary: redacted.text))
         case .other:
             break
         }
         if let result {
-            trace.append(TraceStep(step: "act", detail: "\(result.action.rawValue): "
-                + (result.success ? "success" : "refused (\(result.error?.code ?? "unknown"))")))
+            if proposal != nil {
+                trace.append(TraceStep(step: "act", detail: "\(result.action.rawValue): " + (input.mode == .dryRun
+                    ? "not carried out (dry run)" : "proposed, waiting for the customer's confirmation")))
+            } else {
+                trace.append(TraceStep(step: "act", detail: "\(result.action.rawValue): "
+                    + (result.success ? "success" : "refused (\(result.error?.code ?? "unknown"))")))
+            }
         } else {
             trace.append(TraceStep(step: "act", detail: "no tool called"))
         }
@@ -135,13 +158,16 @@ public struct SupportPipeline: Sendable {
         let cited = composer.chooseCitations(hits, intent: understood.intent)
         trace.append(TraceStep(step: "retrieve", detail: cited.map { "\($0.source) › \($0.section)" }.joined(separator: "; ")))
         let draft = composer.reply(intent: understood.intent, understanding: understood, result: result,
-                                   clarification: clarification, citations: cited, answer: answer)
+                                   clarification: clarification, citations: cited, answer: answer, proposed: proposal != nil)
         let (reply, writtenBy) = await replyWriter.write(draft: draft, passages: hits.map { $0.document.body })
         if writtenBy != "template" { trace.append(TraceStep(step: "reply", detail: "restyled by \(writtenBy), numbers checked")) }
 
-        try await conversations.savePending(nextPending, conversationID: conversationID, customer: customer.id, now: clock.now())
+        if input.mode != .dryRun {
+            try await conversations.savePending(nextPending, conversationID: conversationID, customer: customer.id, now: clock.now())
+        }
 
-        let escalated = (result?.action == .escalateCase && result?.success == true) || result?.refundStatus == .pendingReview
+        let escalated = proposal == nil
+            && ((result?.action == .escalateCase && result?.success == true) || result?.refundStatus == .pendingReview)
         logger.info("resolved", metadata: [
             "request_id": .string(input.requestID), "intent": .string(understood.intent.rawValue),
             "action": .string(result?.action.rawValue ?? "none"), "success": .string(result.map { String($0.success) } ?? "-"),
@@ -151,7 +177,7 @@ public struct SupportPipeline: Sendable {
             confidence: understood.confidence, orderID: understood.orderID, actionResult: result, reply: reply,
             citations: cited, needsClarification: unsure || (clarification != nil && nextPending != nil),
             clarificationPrompt: unsure || nextPending != nil ? clarification : nil, escalated: escalated, understoodBy: understood.understoodBy, writtenBy: writtenBy,
-            redactedInput: redacted.text, trace: trace)
+            redactedInput: redacted.text, trace: trace, proposal: proposal)
     }
 
     /// The policy document that governs each intent, preferred when citing.

@@ -5,6 +5,9 @@ import Foundation
 /// `ToolResult`, never as a thrown error; thrown errors mean the infrastructure failed.
 public protocol SupportToolbox: Sendable {
     func run(_ invocation: ToolInvocation, context: ToolContext) async throws -> ToolResult
+    /// What `run` would do now, checked by the same rules on the same data, without any effect: nothing is written,
+    /// not even an audit entry. Ids of records the call would create are absent.
+    func preview(_ invocation: ToolInvocation, context: ToolContext) async throws -> ToolResult
     /// The customer, or nil when there is none with this id.
     func fetchCustomer(_ id: CustomerID) async throws -> CustomerSnapshot?
 }

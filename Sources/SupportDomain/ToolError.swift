@@ -6,6 +6,8 @@ public enum ToolError: Error, Sendable, Hashable {
     case finalSale
     case alreadyRefunded
     case refundLimitExceeded(limit: Int, days: Int)
+    /// The same request (same idempotency key) was already carried out; nothing was done again.
+    case duplicateRequest
 
     public var code: String {
         switch self {
@@ -15,6 +17,7 @@ public enum ToolError: Error, Sendable, Hashable {
         case .finalSale: "final_sale"
         case .alreadyRefunded: "already_refunded"
         case .refundLimitExceeded: "refund_limit_exceeded"
+        case .duplicateRequest: "duplicate_request"
         }
     }
 
@@ -32,6 +35,8 @@ public enum ToolError: Error, Sendable, Hashable {
             "This order has already been refunded."
         case let .refundLimitExceeded(limit, days):
             "You have reached the limit of \(limit) refunds in \(days) days."
+        case .duplicateRequest:
+            "This request was already carried out; nothing was done a second time."
         }
     }
 }

@@ -56,6 +56,24 @@ public enum ToolInvocation: Sendable, Hashable {
         }
     }
 
+    public var reason: ReturnReason? {
+        switch self {
+        case let .issueRefund(_, reason), let .requestReplacement(_, reason): reason
+        default: nil
+        }
+    }
+
+    /// Rebuilds a stored proposal (action, order, reason); nil when the parts do not make a write.
+    public static func write(_ action: ToolAction, orderID: OrderID?, reason: ReturnReason?, summary: String) -> ToolInvocation? {
+        switch (action, orderID) {
+        case let (.issueRefund, id?): .issueRefund(id, reason: reason ?? .notGiven)
+        case let (.cancelOrder, id?): .cancelOrder(id)
+        case let (.requestReplacement, id?): .requestReplacement(id, reason: reason ?? .notGiven)
+        case (.escalateCase, _): .escalateCase(orderID, summary: summary)
+        default: nil
+        }
+    }
+
     /// What the audit log records of the call: ids and closed-set values only, never free text.
     public var auditParameters: [String: String] {
         var parameters: [String: String] = [:]
@@ -73,10 +91,13 @@ public enum ToolInvocation: Sendable, Hashable {
 public struct ToolContext: Sendable, Hashable {
     public var requestID: String
     public var customerID: CustomerID
+    /// When set, the toolbox carries out the call at most once for this key (a double-submitted confirmation).
+    public var idempotencyKey: String?
 
-    public init(requestID: String, customerID: CustomerID) {
+    public init(requestID: String, customerID: CustomerID, idempotencyKey: String? = nil) {
         self.requestID = requestID
         self.customerID = customerID
+        self.idempotencyKey = idempotencyKey
     }
 }
 

@@ -28,6 +28,35 @@ public struct AppConfig: Sendable {
         case llmTimeoutMs = "SUPPORTOPS_LLM_TIMEOUT_MS"
         case llmJSONMode = "SUPPORTOPS_LLM_JSON_MODE"
         case llmReplies = "SUPPORTOPS_LLM_REPLIES"
+        case publicURL = "SUPPORTOPS_PUBLIC_URL"
+        case outboxIntervalMs = "SUPPORTOPS_OUTBOX_INTERVAL_MS"
+        case mailServer = "MAIL_SERVER"
+        case mailPort = "MAIL_PORT"
+        case mailUsername = "MAIL_USERNAME"
+        case mailPassword = "MAIL_PASSWORD"
+        case mailFrom = "MAIL_FROM"
+        case mailUseTLS = "MAIL_USE_TLS"
+    }
+
+    /// Where e-mails from the outbox go. Without it they stay queued in the outbox (visible to admins).
+    public struct MailSettings: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var username: String?
+        public var password: String?
+        public var from: String
+        /// Implicit TLS (SMTPS). Without TLS, credentials are only sent to a loopback server.
+        public var useTLS: Bool
+
+        public init(host: String, port: Int, username: String? = nil, password: String? = nil,
+                    from: String = "support@supportops.local", useTLS: Bool = true) {
+            self.host = host
+            self.port = port
+            self.username = username
+            self.password = password
+            self.from = from
+            self.useTLS = useTLS
+        }
     }
 
     /// Which language model, if any, understands messages before the offline model checks and backs it.
@@ -55,6 +84,11 @@ public struct AppConfig: Sendable {
     public var languageModel: LanguageModelSettings = .offline
     /// Whether the configured language model also restyles replies (checked against the facts).
     public var languageModelReplies = true
+    /// The address people reach the portal at, for links in e-mails.
+    public var publicURL = "http://127.0.0.1:8080"
+    public var mail: MailSettings?
+    /// How often the outbox is sent.
+    public var outboxIntervalMs = 5000
 
     public init(database: DatabaseLocation, apiKeys: [String] = [], actionLogPath: String = "action_log.jsonl",
                 logFormat: LogFormat = .text, logLevel: String = "info", seedDemoWhenEmpty: Bool = true,
@@ -149,7 +183,50 @@ public struct AppConfig: Sendable {
             throw Invalid(variable: .llmReplies, problem: "must be true or false")
         }
         config.languageModelReplies = ["true", "1", "yes"].contains(replies)
+        if let raw = value(.publicURL) {
+            guard let url = URL(string: raw), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw Invalid(variable: .publicURL, problem: "must be an http(s) URL such as https://support.example.com")
+            }
+            config.publicURL = raw.hasSuffix("/") ? String(raw.dropLast()) : raw
+        }
+        if let raw = value(.outboxIntervalMs) {
+            guard let number = Int(raw), (100...3_600_000).contains(number) else {
+                throw Invalid(variable: .outboxIntervalMs, problem: "must be a number of milliseconds between 100 and 3600000")
+            }
+            config.outboxIntervalMs = number
+        }
+        config.mail = try mailSettings(value)
         return config
+    }
+
+    static func mailSettings(_ value: (Variable) -> String?) throws -> MailSettings? {
+        guard let host = value(.mailServer) else { return nil }
+        let tls = (value(.mailUseTLS) ?? "true").lowercased()
+        guard ["true", "false", "1", "0", "yes", "no"].contains(tls) else {
+            throw Invalid(variable: .mailUseTLS, problem: "must be true or false")
+        }
+        let useTLS = ["true", "1", "yes"].contains(tls)
+        var port = useTLS ? 465 : 25
+        if let raw = value(.mailPort) {
+            guard let number = Int(raw), (1...65535).contains(number) else {
+                throw Invalid(variable: .mailPort, problem: "must be a port number between 1 and 65535")
+            }
+            port = number
+        }
+        let username = value(.mailUsername), password = value(.mailPassword)
+        guard (username == nil) == (password == nil) else {
+            throw Invalid(variable: username == nil ? .mailUsername : .mailPassword,
+                          problem: "MAIL_USERNAME and MAIL_PASSWORD go together")
+        }
+        let loopback = ["127.0.0.1", "localhost", "::1"].contains(host)
+        if username != nil, !useTLS, !loopback {
+            throw Invalid(variable: .mailUseTLS, problem: "the password would cross the network unencrypted; use TLS")
+        }
+        let from = value(.mailFrom) ?? "support@supportops.local"
+        guard from.range(of: #"^[^@\s<>]+@[^@\s<>]+$"#, options: .regularExpression) != nil else {
+            throw Invalid(variable: .mailFrom, problem: "must be an e-mail address")
+        }
+        return MailSettings(host: host, port: port, username: username, password: password, from: from, useTLS: useTLS)
     }
 
     static let defaultMistralModel = "mistral-medium-latest"

@@ -74,7 +74,13 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     try handler.registerHandlers(on: VaporTransport(routesBuilder: protected), serverURL: URL(string: "/")!)
 
     try DocsController().register(on: app)
-    try configurePortal(app, knowledge: knowledge, articles: articles, clock: dependencies.clock)
+    try configurePortal(app, config: config, pipeline: pipeline, articles: articles, clock: dependencies.clock)
+    if let mail = config.mail {
+        app.lifecycle.use(OutboxLifecycle(
+            dispatcher: OutboxDispatcher(store: OutboxStore(database: app.db), client: SMTPClient(settings: mail),
+                                         clock: dependencies.clock, logger: app.logger),
+            interval: .milliseconds(config.outboxIntervalMs)))
+    }
 }
 
 /// The offline model: from an operator's model file, or trained from the bundled examples.
@@ -84,9 +90,12 @@ func loadUnderstanding(modelPath: String?) throws -> OfflineUnderstanding {
 }
 
 /// Leaf views from the bundle, sessions in the database (any instance can serve a user), HttpOnly SameSite cookies.
-private func configurePortal(_ app: Application, knowledge: KnowledgeBase, articles: FluentArticleStore, clock: WallClock) throws {
+private func configurePortal(_ app: Application, config: AppConfig, pipeline: SupportPipeline, articles: FluentArticleStore,
+                             clock: WallClock) throws {
+    let knowledge = pipeline.knowledge
     guard let views = Bundle.module.url(forResource: "Views", withExtension: nil),
-          let css = Bundle.module.url(forResource: "Public/css/portal.css", withExtension: nil) else {
+          let css = Bundle.module.url(forResource: "Public/css/portal.css", withExtension: nil),
+          let js = Bundle.module.url(forResource: "Public/js/portal.js", withExtension: nil) else {
         throw Abort(.internalServerError, reason: "the portal's views are missing from the bundle")
     }
     app.views.use(.leaf)
@@ -100,15 +109,22 @@ private func configurePortal(_ app: Application, knowledge: KnowledgeBase, artic
         HTTPCookies.Value(string: id.string, maxAge: 60 * 60 * 24 * 7, path: "/", isSecure: false, isHTTPOnly: true,
                           sameSite: .lax)
     }
-    let stylesheet = try Data(contentsOf: css)
-    app.get("css", "portal.css") { _ -> Response in
-        let response = Response(status: .ok, body: .init(data: stylesheet))
-        response.headers.contentType = .css
-        response.headers.cacheControl = .init(isPublic: true, maxAge: 3600)
-        return response
+    let assets: [(String, URL, HTTPMediaType)] = [("css/portal.css", css, .css),
+                                                  ("js/portal.js", js, HTTPMediaType(type: "text", subType: "javascript"))]
+    for (path, file, type) in assets {
+        let content = try Data(contentsOf: file)
+        app.get(path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }) { _ -> Response in
+            let response = Response(status: .ok, body: .init(data: content))
+            response.headers.contentType = type
+            response.headers.cacheControl = .init(isPublic: true, maxAge: 3600)
+            return response
+        }
     }
     let portal = app.grouped(PortalErrorMiddleware()).grouped(app.sessions.middleware).grouped(PortalSessionMiddleware())
-    PortalController(knowledge: knowledge, articles: articles, clock: clock).register(on: portal)
+    PortalController(knowledge: knowledge, articles: articles, clock: clock, publicURL: config.publicURL).register(on: portal)
+    let desk = TicketDesk(pipeline: pipeline, database: app.db, clock: clock, publicURL: config.publicURL)
+    TicketController(desk: desk, knowledge: knowledge).register(on: portal)
+    AdminController(knowledge: knowledge, articles: articles, clock: clock).register(on: portal)
 }
 
 /// The remote provider of the configuration, wrapped in budget, retries and a circuit breaker.

@@ -45,6 +45,7 @@ public struct DemoSeeder: Sendable {
         (2, "Bob Chen", "bob@example.com", 300),
         (3, "Carol Diaz", "carol@example.com", 3),
         (4, "Dan Evans", "dan@example.com", 200),
+        (5, "Erin Walsh", "erin@example.com", 250), // has orders but no portal account: signs up and confirms her e-mail
     ]
 
     /// Demo orders: id, customer, status, age in days at creation, days since delivery (or shipping), items (catalogue index, qty).
@@ -62,6 +63,7 @@ public struct DemoSeeder: Sendable {
         (3001, 3, .delivered, 3, 2, 1, [(11, 1)]),           // new account: refund held for review
         (4001, 4, .delivered, 5, 4, 2, [(5, 1)]),            // high value: refund held for review
         (4002, 4, .processing, 1, nil, nil, [(13, 1)]),      // cancel succeeds
+        (5001, 5, .delivered, 6, 4, 2, [(0, 1)]),            // refund after sign-up and e-mail confirmation
     ]
 
     static let demoRefunds: [(order: Int, customer: Int, daysAgo: Double)] = [(2002, 2, 12), (2003, 2, 8)]
@@ -69,7 +71,7 @@ public struct DemoSeeder: Sendable {
     public func run(on database: any Database, now: Date, reset: Bool) async throws -> Summary {
         guard let sql = database as? any SQLDatabase else { throw StoreError.notSQL }
         if reset {
-            for table in ["login_attempts", "users", "kb_articles", "conversations", "audit_entries", "escalations", "replacements", "refunds", "order_items", "orders",
+            for table in ["email_verifications", "tool_requests", "outbox", "ticket_messages", "tickets", "login_attempts", "users", "kb_articles", "conversations", "audit_entries", "escalations", "replacements", "refunds", "order_items", "orders",
                           "products", "customers"] {
                 try await sql.delete(from: table).run()
             }

@@ -37,6 +37,18 @@ public struct FluentToolbox: SupportToolbox {
                 // so a transaction never has to upgrade a stale read snapshot (SQLITE_BUSY_SNAPSHOT).
                 guard let sql = tx as? any SQLDatabase else { throw StoreError.notSQL }
                 try await sql.raw("UPDATE customers SET refund_guard = refund_guard + 1 WHERE id = \(bind: Int(context.customerID.rawValue))").run()
+                if let key = context.idempotencyKey {
+                    // Serialised by the row lock above, so two calls with one key cannot both pass this check.
+                    guard try await ToolRequestModel.query(on: tx).filter(\.$key == key).count() == 0 else {
+                        throw ToolError.duplicateRequest
+                    }
+                    let request = ToolRequestModel()
+                    request.key = key
+                    request.customerID = Int(context.customerID.rawValue)
+                    request.action = invocation.action.rawValue
+                    request.createdAt = now
+                    try await request.create(on: tx)
+                }
                 let result = try await perform(invocation, context: context, now: now, on: tx)
                 try await record(AuditRecord(context: context, invocation: invocation, result: result, time: now), on: tx)
                 return result
@@ -48,6 +60,27 @@ public struct FluentToolbox: SupportToolbox {
         }
         await actionLog?.append(AuditRecord(context: context, invocation: invocation, result: result, time: now))
         return result
+    }
+
+    public func preview(_ invocation: ToolInvocation, context: ToolContext) async throws -> ToolResult {
+        struct Rollback: Error { var result: ToolResult }
+        do {
+            try await database.transaction { tx in
+                guard let sql = tx as? any SQLDatabase else { throw StoreError.notSQL }
+                try await sql.raw("UPDATE customers SET refund_guard = refund_guard + 1 WHERE id = \(bind: Int(context.customerID.rawValue))").run()
+                // The real checks and writes, then a rollback: the preview cannot drift from what `run` does.
+                throw Rollback(result: try await perform(invocation, context: context, now: clock.now(), on: tx))
+            }
+            throw StoreError.notSQL // unreachable: the transaction always throws
+        } catch let rollback as Rollback {
+            var result = rollback.result
+            result.refundID = nil
+            result.replacementID = nil
+            result.escalationID = nil
+            return result
+        } catch let refusal as ToolError {
+            return .failure(invocation.action, orderID: invocation.orderID, refusal)
+        }
     }
 
     private func perform(_ invocation: ToolInvocation, context: ToolContext, now: Date,

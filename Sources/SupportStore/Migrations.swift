@@ -108,5 +108,5 @@ struct CreateSchema: AsyncMigration {
 
 /// Every migration of the store, in order.
 public enum SupportMigrations {
-    public static var all: [any Migration] { [CreateSchema(), CreateKnowledgeBase(), CreatePortal(), SessionRecord.migration] }
+    public static var all: [any Migration] { [CreateSchema(), CreateKnowledgeBase(), CreatePortal(), SessionRecord.migration, CreateTicketing()] }
 }

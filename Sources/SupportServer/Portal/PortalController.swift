@@ -13,6 +13,7 @@ struct PortalController {
     let knowledge: KnowledgeBase
     let articles: FluentArticleStore
     let clock: WallClock
+    let publicURL: String
 
     static let maxFailedLogins = 5
     static let throttleWindow: TimeInterval = 15 * 60
@@ -27,6 +28,8 @@ struct PortalController {
         routes.post("logout", use: logout)
         routes.get("profile", use: profile)
         routes.post("profile", use: updateProfile)
+        routes.post("profile", "verify-email", use: resendVerification)
+        routes.get("verify-email", use: verifyEmail)
         routes.get("kb", use: kbIndex)
         routes.get("kb", "articles", ":id", use: kbArticle)
         routes.post("kb", "articles", ":id", "feedback", use: kbFeedback)
@@ -44,7 +47,8 @@ struct PortalController {
 
     func loginPage(_ request: Request) async throws -> Response {
         if request.portalUser != nil { return request.redirect(to: "/profile") }
-        return try await PortalPage.render(request, "login", title: "Log in")
+        return try await PortalPage.render(request, "login", title: "Log in", notice: request.query[String.self, at: "linked"] == "1"
+            ? "Your e-mail address is confirmed and your orders are linked. Log in to see them." : nil)
     }
 
     func login(_ request: Request) async throws -> Response {
@@ -101,18 +105,87 @@ struct PortalController {
         }
         let now = clock.now()
         let hash = try await request.password.async.hash(password)
-        // A new customer record for a new e-mail. An existing customer's orders are never linked to a fresh sign-up:
-        // that needs a verified e-mail (not built yet), or anyone could claim someone else's orders.
-        var customerID: Int?
-        if try await CustomerModel.query(on: request.db).filter(\.$email == email).count() == 0 {
-            let customer = CustomerModel(name: name, email: email, createdAt: now)
-            try await customer.create(on: request.db)
-            customerID = customer.id
+        // A new customer record for a new e-mail. An existing customer's orders are linked only once the account
+        // holder proves they read that mailbox (the link in the confirmation e-mail), or anyone could claim them.
+        let existingCustomer = try await CustomerModel.query(on: request.db).filter(\.$email == email).count() > 0
+        let user = try await request.db.transaction { tx -> UserModel in
+            var customerID: Int?
+            if !existingCustomer {
+                let customer = CustomerModel(name: name, email: email, createdAt: now)
+                try await customer.create(on: tx)
+                customerID = customer.id
+            }
+            let user = UserModel(email: email, name: name, passwordHash: hash, role: .customer, customerID: customerID, createdAt: now)
+            try await user.create(on: tx)
+            if existingCustomer { try await queueVerification(for: user, on: tx) }
+            return user
         }
-        let user = UserModel(email: email, name: name, passwordHash: hash, role: .customer, customerID: customerID, createdAt: now)
-        try await user.create(on: request.db)
         try await startSession(request, userID: try user.requireID())
-        return request.redirect(to: "/profile?welcome=1")
+        return request.redirect(to: existingCustomer ? "/profile?welcome=verify" : "/profile?welcome=1")
+    }
+
+    static let verificationLifetime: TimeInterval = 24 * 3600
+
+    /// A single-use link, valid for 24 hours; only its SHA-256 is stored.
+    func queueVerification(for user: UserModel, on db: any Database) async throws {
+        let token = [UInt8].random(count: 32).map { String(format: "%02x", $0) }.joined()
+        let verification = EmailVerificationModel()
+        verification.tokenHash = Self.hash(token)
+        verification.userID = try user.requireID()
+        verification.email = user.email
+        verification.expiresAt = clock.now().addingTimeInterval(Self.verificationLifetime)
+        try await verification.create(on: db)
+        try await OutboxStore.enqueue(
+            to: user.email, subject: "Confirm your e-mail address for SupportOps",
+            body: "Hello \(user.name),\n\nWe already have orders for this e-mail address. To see and manage them from your "
+                + "portal account, confirm that this address is yours by opening this link within 24 hours:\n\n"
+                + "\(publicURL)/verify-email?token=\(token)\n\nIf you did not create an account, ignore this e-mail.\n\n"
+                + "SupportOps customer support",
+            at: clock.now(), on: db)
+    }
+
+    static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    func resendVerification(_ request: Request) async throws -> Response {
+        let user = try requireUser(request)
+        guard let row = try await UserModel.find(user.id, on: request.db) else { throw Abort(.notFound) }
+        guard row.customerID == nil else { return request.redirect(to: "/profile") }
+        guard try await CustomerModel.query(on: request.db).filter(\.$email == row.email).count() > 0 else {
+            return request.redirect(to: "/profile?welcome=none")
+        }
+        let since = clock.now().addingTimeInterval(-3600)
+        let recent = try await EmailVerificationModel.query(on: request.db).filter(\.$userID == user.id)
+            .filter(\.$expiresAt >= since.addingTimeInterval(Self.verificationLifetime)).count()
+        guard recent < 3 else {
+            throw Abort(.tooManyRequests, reason: "We already sent three confirmation e-mails this hour. Please check your inbox.")
+        }
+        try await request.db.transaction { tx in try await queueVerification(for: row, on: tx) }
+        return request.redirect(to: "/profile?welcome=verify")
+    }
+
+    /// Links the account to the customer record of the confirmed address. The token alone proves it: no sign-in needed.
+    func verifyEmail(_ request: Request) async throws -> Response {
+        let token = request.query[String.self, at: "token"] ?? ""
+        let invalid = Abort(.badRequest, reason: "This confirmation link is not valid or has expired. "
+            + "Sign in and ask for a new one from your profile page.")
+        guard token.count == 64, let verification = try await EmailVerificationModel.query(on: request.db)
+            .filter(\.$tokenHash == Self.hash(token)).first(), verification.usedAt == nil, verification.expiresAt > clock.now(),
+            let user = try await UserModel.find(verification.userID, on: request.db), user.email == verification.email
+        else { throw invalid }
+        guard let customer = try await CustomerModel.query(on: request.db).filter(\.$email == verification.email).first(),
+              let customerID = customer.id else { throw invalid }
+        guard try await UserModel.query(on: request.db).filter(\.$customerID == customerID).count() == 0 else {
+            throw Abort(.conflict, reason: "These orders are already linked to another account.")
+        }
+        try await request.db.transaction { tx in
+            verification.usedAt = clock.now()
+            try await verification.save(on: tx)
+            user.customerID = customerID
+            try await user.save(on: tx)
+        }
+        return request.redirect(to: request.portalUser?.id == user.id ? "/profile?welcome=linked" : "/login?linked=1")
     }
 
     /// Signs in with a new session id (the old one is deleted), so an id planted before sign-in is worthless.
@@ -142,7 +215,14 @@ struct PortalController {
         var profile: [String: LeafData] = ["name": .string(row.name), "email": .string(row.email), "role": .string(row.role),
                                            "createdAt": .string(ISO8601DateFormatter().string(from: row.createdAt))]
         if let customer = row.customerID { profile["customerId"] = .int(customer) }
-        let welcome = request.query[String.self, at: "welcome"] == "1" ? "Welcome! Your account is ready." : nil
+        let welcome: String? = switch request.query[String.self, at: "welcome"] {
+        case "1": "Welcome! Your account is ready."
+        case "verify": "We already have orders for \(row.email). We sent you an e-mail: open its link to connect them to this account."
+        case "linked": "Your e-mail address is confirmed and your orders are linked to this account."
+        case "none": "There are no orders on record for \(row.email)."
+        default: nil
+        }
+        profile["canVerify"] = .bool(row.customerID == nil)
         return try await PortalPage.render(request, "profile", title: "Your profile", notice: welcome,
                                            extra: ["profile": .dictionary(profile)])
     }

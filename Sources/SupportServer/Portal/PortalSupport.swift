@@ -90,6 +90,15 @@ enum PortalPage {
         return context.merging(extra) { $1 }
     }
 
+    /// "2026-11-25 14:03 UTC": one readable, unambiguous form for every page.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
+        return formatter.string(from: date)
+    }
+
     static func render(_ request: Request, _ template: String, title: String, status: HTTPResponseStatus = .ok,
                        notice: String? = nil, error: String? = nil, extra: [String: LeafData] = [:]) async throws -> Response {
         let html = try await request.leaf.render(path: template, context: base(request, title: title, notice: notice,

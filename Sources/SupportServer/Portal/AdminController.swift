@@ -1,0 +1,180 @@
+import Fluent
+import Foundation
+import Leaf
+import SupportAgent
+import SupportDomain
+import SupportStore
+import Vapor
+
+/// Admins: users and roles, knowledge-base articles (Markdown with a preview). Everyone else gets 404.
+struct AdminController {
+    let knowledge: KnowledgeBase
+    let articles: FluentArticleStore
+    let clock: WallClock
+
+    func register(on routes: any RoutesBuilder) {
+        let admin = routes.grouped("admin")
+        admin.get("users", use: users)
+        admin.post("users", ":id", "role", use: setRole)
+        admin.get("articles", use: articleList)
+        admin.get("articles", "new", use: newArticle)
+        admin.get("articles", ":id", "edit", use: editArticle)
+        admin.post("articles", use: saveArticle)
+    }
+
+    static func requireAdmin(_ request: Request) throws -> PortalUser {
+        let user = try TicketController.requireUser(request)
+        guard user.role == .admin else { throw Abort(.notFound) }
+        return user
+    }
+
+    func users(_ request: Request) async throws -> Response {
+        let admin = try Self.requireAdmin(request)
+        let rows = try await UserModel.query(on: request.db).sort(\.$id).limit(1000).all()
+        return try await PortalPage.render(request, "admin-users", title: "Users and roles",
+                                           notice: request.query[String.self, at: "saved"] == "1" ? "Role saved." : nil, extra: [
+            "users": .array(rows.map { row in
+                .dictionary([
+                    "id": .int(row.id ?? 0), "name": .string(row.name), "email": .string(row.email), "role": .string(row.role),
+                    "customerId": row.customerID.map(LeafData.int) ?? .nil(.int), "isSelf": .bool(row.id == admin.id),
+                    "roles": .array(PortalRole.allCases.map {
+                        .dictionary(["value": .string($0.rawValue), "selected": .bool($0.rawValue == row.role)])
+                    }),
+                ])
+            }),
+        ])
+    }
+
+    func setRole(_ request: Request) async throws -> Response {
+        let admin = try Self.requireAdmin(request)
+        guard let id = request.parameters.get("id", as: Int.self), let row = try await UserModel.find(id, on: request.db) else {
+            throw Abort(.notFound)
+        }
+        struct Form: Content { var role: String? }
+        guard let role = try request.content.decode(Form.self).role.flatMap(PortalRole.init(rawValue:)) else {
+            throw Abort(.unprocessableEntity, reason: "Choose a role: customer, agent or admin.")
+        }
+        // The last admin cannot lock everyone out by demoting themself.
+        guard !(id == admin.id && role != .admin) else {
+            throw Abort(.conflict, reason: "You cannot remove your own admin role; ask another admin.")
+        }
+        row.role = role.rawValue
+        try await row.save(on: request.db)
+        return request.redirect(to: "/admin/users?saved=1")
+    }
+
+    func articleList(_ request: Request) async throws -> Response {
+        _ = try Self.requireAdmin(request)
+        let all = try await articles.fetchAllArticles().sorted { ($0.category, $0.title) < ($1.category, $1.title) }
+        return try await PortalPage.render(request, "admin-articles", title: "Knowledge-base articles",
+                                           notice: request.query[String.self, at: "saved"] == "1" ? "Article saved." : nil, extra: [
+            "articles": .array(all.map {
+                .dictionary(["id": .int(Int($0.id)), "title": .string($0.title), "category": .string($0.category),
+                             "views": .int($0.views), "helpful": .int($0.helpful), "notHelpful": .int($0.notHelpful),
+                             "updatedAt": .string(PortalPage.timestamp($0.updatedAt))])
+            }),
+        ])
+    }
+
+    func newArticle(_ request: Request) async throws -> Response {
+        _ = try Self.requireAdmin(request)
+        return try await renderEditor(request, form: ArticleForm(), preview: nil)
+    }
+
+    func editArticle(_ request: Request) async throws -> Response {
+        _ = try Self.requireAdmin(request)
+        guard let id = request.parameters.get("id", as: Int64.self), let article = try await articles.fetchArticle(id: id) else {
+            throw Abort(.notFound)
+        }
+        return try await renderEditor(request, form: ArticleForm(article), preview: nil)
+    }
+
+    struct ArticleForm: Content {
+        var id: Int64?
+        var slug: String?
+        var title: String?
+        var summary: String?
+        var body: String?
+        var category: String?
+        var tags: String?
+        var action: String?
+
+        init() {}
+
+        init(_ article: KnowledgeArticle) {
+            id = article.id
+            slug = article.slug
+            title = article.title
+            summary = article.summary
+            body = article.body
+            category = article.category
+            tags = article.tags.joined(separator: ", ")
+        }
+
+        /// The article, or the first problem with the form.
+        func validated() -> Result<KnowledgeArticle, Abort> {
+            func clean(_ value: String?) -> String { (value ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
+            let title = clean(title), summary = clean(summary), body = clean(body), category = clean(category)
+            var slug = clean(slug).lowercased()
+            if slug.isEmpty {
+                slug = title.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
+                    .split(separator: "-").joined(separator: "-")
+            }
+            guard (3...200).contains(title.count) else { return .failure(Abort(.unprocessableEntity, reason: "The title needs 3 to 200 characters.")) }
+            guard slug.range(of: "^[a-z0-9-]{3,120}$", options: .regularExpression) != nil else {
+                return .failure(Abort(.unprocessableEntity, reason: "The slug may use lowercase letters, digits and hyphens (3 to 120)."))
+            }
+            guard (1...500).contains(summary.count) else { return .failure(Abort(.unprocessableEntity, reason: "The summary needs 1 to 500 characters.")) }
+            guard (1...50_000).contains(body.count) else { return .failure(Abort(.unprocessableEntity, reason: "The body needs 1 to 50,000 characters.")) }
+            guard KnowledgeArticle.categories.contains(where: { $0.slug == category }) else {
+                return .failure(Abort(.unprocessableEntity, reason: "Choose one of the categories."))
+            }
+            let tags = clean(tags).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+            return .success(KnowledgeArticle(id: id ?? 0, slug: slug, title: title, summary: summary, body: body,
+                                             category: category, tags: Array(tags.prefix(20))))
+        }
+    }
+
+    /// Preview renders the Markdown without saving; save stores it and rebuilds the search index.
+    func saveArticle(_ request: Request) async throws -> Response {
+        _ = try Self.requireAdmin(request)
+        let form = try request.content.decode(ArticleForm.self)
+        switch form.validated() {
+        case let .failure(problem):
+            return try await renderEditor(request, form: form, preview: nil, error: problem.reason, status: .unprocessableEntity)
+        case let .success(article):
+            if form.action == "preview" {
+                return try await renderEditor(request, form: form, preview: MarkdownHTML.render(article.body))
+            }
+            if let clash = try await ArticleModel.query(on: request.db).filter(\.$slug == article.slug).first(),
+               clash.id.map(Int64.init) != form.id {
+                return try await renderEditor(request, form: form, preview: nil, error: "Another article already uses this slug.",
+                                              status: .conflict)
+            }
+            if let id = form.id, let row = try await ArticleModel.find(Int(id), on: request.db) {
+                // Editing may change the slug: update this row in place.
+                row.slug = article.slug
+                try await row.save(on: request.db)
+            }
+            _ = try await articles.save(article, now: clock.now())
+            await knowledge.invalidate()
+            return request.redirect(to: "/admin/articles?saved=1")
+        }
+    }
+
+    func renderEditor(_ request: Request, form: ArticleForm, preview: String?, error: String? = nil,
+                      status: HTTPResponseStatus = .ok) async throws -> Response {
+        try await PortalPage.render(request, "admin-article-edit", title: form.id == nil ? "New article" : "Edit article",
+                                    status: status, error: error, extra: [
+            "form": .dictionary([
+                "id": form.id.map { .int(Int($0)) } ?? .nil(.int), "slug": .string(form.slug ?? ""),
+                "title": .string(form.title ?? ""), "summary": .string(form.summary ?? ""), "body": .string(form.body ?? ""),
+                "tags": .string(form.tags ?? ""),
+            ]),
+            "categories": .array(KnowledgeArticle.categories.map {
+                .dictionary(["slug": .string($0.slug), "name": .string($0.name), "selected": .bool($0.slug == form.category)])
+            }),
+            "previewHtml": preview.map(LeafData.string) ?? .nil(.string),
+        ])
+    }
+}

@@ -1,0 +1,253 @@
+import FluentKit
+import Foundation
+import SQLKit
+import SupportDomain
+
+/// A portal ticket: the customer's request, what the agent understood and proposed, and who works it now.
+public final class TicketModel: Model, @unchecked Sendable {
+    public static let schema = "tickets"
+    @ID(custom: "id", generatedBy: .database) public var id: Int?
+    @Field(key: "user_id") public var userID: Int
+    @OptionalField(key: "customer_id") public var customerID: Int?
+    @Field(key: "title") public var title: String
+    @Field(key: "status") public var status: String
+    @Field(key: "priority") public var priority: String
+    /// The conversation id the agent continues (a pending question survives between messages).
+    @Field(key: "conversation_id") public var conversationID: String
+    @OptionalField(key: "intent") public var intent: String?
+    @OptionalField(key: "confidence") public var confidence: Double?
+    /// JSON array of the last decision trace ({step, detail}).
+    @Field(key: "trace") public var trace: String
+    /// The proposed write: tool action, order, reason, a human label and its state.
+    @OptionalField(key: "proposal_action") public var proposalAction: String?
+    @OptionalField(key: "proposal_order_id") public var proposalOrderID: Int?
+    @OptionalField(key: "proposal_reason") public var proposalReason: String?
+    @OptionalField(key: "proposal_label") public var proposalLabel: String?
+    @OptionalField(key: "proposal_state") public var proposalState: String?
+    /// Bumped with every new proposal; part of the confirmation's idempotency key.
+    @Field(key: "proposal_serial") public var proposalSerial: Int
+    @OptionalField(key: "assigned_agent_id") public var assignedAgentID: Int?
+    @Field(key: "created_at") public var createdAt: Date
+    @Field(key: "updated_at") public var updatedAt: Date
+
+    public init() {}
+
+    public var ticketStatus: TicketStatus { TicketStatus(rawValue: status) ?? .open }
+    public var ticketPriority: TicketPriority { TicketPriority(rawValue: priority) ?? .normal }
+}
+
+/// One message of a ticket's conversation.
+public final class TicketMessageModel: Model, @unchecked Sendable {
+    public static let schema = "ticket_messages"
+    @ID(custom: "id", generatedBy: .database) public var id: Int?
+    @Field(key: "ticket_id") public var ticketID: Int
+    /// customer, bot, agent or system.
+    @Field(key: "author_kind") public var authorKind: String
+    @OptionalField(key: "author_user_id") public var authorUserID: Int?
+    @Field(key: "body") public var body: String
+    /// JSON array of citations ({source, section, excerpt}).
+    @Field(key: "citations") public var citations: String
+    @Field(key: "created_at") public var createdAt: Date
+
+    public init() {}
+
+    public init(ticketID: Int, authorKind: String, authorUserID: Int?, body: String, citations: String = "[]", at: Date) {
+        self.ticketID = ticketID
+        self.authorKind = authorKind
+        self.authorUserID = authorUserID
+        self.body = body
+        self.citations = citations
+        self.createdAt = at
+    }
+}
+
+/// An e-mail waiting to be sent (or sent). Written in the same transaction as the change it announces.
+public final class OutboxModel: Model, @unchecked Sendable {
+    public static let schema = "outbox"
+    @ID(custom: "id", generatedBy: .database) public var id: Int?
+    @Field(key: "recipient") public var recipient: String
+    @Field(key: "subject") public var subject: String
+    @Field(key: "body") public var body: String
+    /// queued, sending, sent or failed.
+    @Field(key: "status") public var status: String
+    @Field(key: "attempts") public var attempts: Int
+    @OptionalField(key: "last_error") public var lastError: String?
+    @OptionalField(key: "claim") public var claim: String?
+    @Field(key: "created_at") public var createdAt: Date
+    @Field(key: "next_attempt_at") public var nextAttemptAt: Date
+    @OptionalField(key: "sent_at") public var sentAt: Date?
+
+    public init() {}
+
+    public init(recipient: String, subject: String, body: String, at: Date) {
+        self.recipient = recipient
+        self.subject = subject
+        self.body = body
+        self.status = "queued"
+        self.attempts = 0
+        self.createdAt = at
+        self.nextAttemptAt = at
+    }
+}
+
+/// A tool call carried out under an idempotency key; the unique key makes a second call with it impossible.
+public final class ToolRequestModel: Model, @unchecked Sendable {
+    public static let schema = "tool_requests"
+    @ID(custom: "id", generatedBy: .database) public var id: Int?
+    @Field(key: "request_key") public var key: String
+    @Field(key: "customer_id") public var customerID: Int
+    @Field(key: "action") public var action: String
+    @Field(key: "created_at") public var createdAt: Date
+
+    public init() {}
+}
+
+/// A pending e-mail confirmation: proves the account holder reads the customer record's address.
+public final class EmailVerificationModel: Model, @unchecked Sendable {
+    public static let schema = "email_verifications"
+    @ID(custom: "id", generatedBy: .database) public var id: Int?
+    /// SHA-256 of the token; the token itself exists only in the e-mail.
+    @Field(key: "token_hash") public var tokenHash: String
+    @Field(key: "user_id") public var userID: Int
+    @Field(key: "email") public var email: String
+    @Field(key: "expires_at") public var expiresAt: Date
+    @OptionalField(key: "used_at") public var usedAt: Date?
+
+    public init() {}
+}
+
+struct CreateTicketing: AsyncMigration {
+    var name: String { "SupportOps.CreateTicketing.v1" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("tickets")
+            .field("id", .int, .identifier(auto: true))
+            .field("user_id", .int, .required, .references("users", "id"))
+            .field("customer_id", .int, .references("customers", "id"))
+            .field("title", .string, .required)
+            .field("status", .string, .required)
+            .field("priority", .string, .required)
+            .field("conversation_id", .string, .required)
+            .field("intent", .string)
+            .field("confidence", .double)
+            .field("trace", .string, .required)
+            .field("proposal_action", .string)
+            .field("proposal_order_id", .int)
+            .field("proposal_reason", .string)
+            .field("proposal_label", .string)
+            .field("proposal_state", .string)
+            .field("proposal_serial", .int, .required)
+            .field("assigned_agent_id", .int, .references("users", "id"))
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .create()
+        try await database.schema("ticket_messages")
+            .field("id", .int, .identifier(auto: true))
+            .field("ticket_id", .int, .required, .references("tickets", "id"))
+            .field("author_kind", .string, .required)
+            .field("author_user_id", .int, .references("users", "id"))
+            .field("body", .string, .required)
+            .field("citations", .string, .required)
+            .field("created_at", .datetime, .required)
+            .create()
+        try await database.schema("outbox")
+            .field("id", .int, .identifier(auto: true))
+            .field("recipient", .string, .required)
+            .field("subject", .string, .required)
+            .field("body", .string, .required)
+            .field("status", .string, .required)
+            .field("attempts", .int, .required)
+            .field("last_error", .string)
+            .field("claim", .string)
+            .field("created_at", .datetime, .required)
+            .field("next_attempt_at", .datetime, .required)
+            .field("sent_at", .datetime)
+            .create()
+        try await database.schema("tool_requests")
+            .field("id", .int, .identifier(auto: true))
+            .field("request_key", .string, .required)
+            .field("customer_id", .int, .required, .references("customers", "id"))
+            .field("action", .string, .required)
+            .field("created_at", .datetime, .required)
+            .unique(on: "request_key")
+            .create()
+        try await database.schema("email_verifications")
+            .field("id", .int, .identifier(auto: true))
+            .field("token_hash", .string, .required)
+            .field("user_id", .int, .required, .references("users", "id"))
+            .field("email", .string, .required)
+            .field("expires_at", .datetime, .required)
+            .field("used_at", .datetime)
+            .unique(on: "token_hash")
+            .create()
+        guard let sql = database as? any SQLDatabase else { return }
+        try await sql.create(index: "tickets_user_status").on("tickets").column("user_id").column("status").run()
+        try await sql.create(index: "tickets_status").on("tickets").column("status").run()
+        try await sql.create(index: "ticket_messages_ticket").on("ticket_messages").column("ticket_id").run()
+        try await sql.create(index: "outbox_status").on("outbox").column("status").column("next_attempt_at").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        for table in ["email_verifications", "tool_requests", "outbox", "ticket_messages", "tickets"] {
+            try await database.schema(table).delete()
+        }
+    }
+}
+
+/// The outbox: e-mails are queued in the caller's transaction and sent later by whoever claims them first, so several
+/// instances never send one e-mail twice.
+public struct OutboxStore: Sendable {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    public static func enqueue(to recipient: String, subject: String, body: String, at now: Date,
+                               on db: any Database) async throws {
+        try await OutboxModel(recipient: recipient, subject: subject, body: body, at: now).create(on: db)
+    }
+
+    /// Claims up to `limit` due e-mails for this worker. A claim that was never finished (a crashed worker) is
+    /// taken over after `staleAfter`.
+    public func claimDue(now: Date, limit: Int = 20, staleAfter: TimeInterval = 300) async throws -> [OutboxModel] {
+        guard let sql = database as? any SQLDatabase else { throw StoreError.notSQL }
+        let claim = UUID().uuidString
+        let due = try await OutboxModel.query(on: database)
+            .group(.or) { group in
+                group.group(.and) { $0.filter(\.$status == "queued").filter(\.$nextAttemptAt <= now) }
+                group.group(.and) { $0.filter(\.$status == "sending").filter(\.$nextAttemptAt <= now.addingTimeInterval(-staleAfter)) }
+            }
+            .sort(\.$id).limit(limit).all()
+        for row in due {
+            guard let id = row.id else { continue }
+            // Only one worker's UPDATE matches the row in the state it read: a queued row stops being queued, a stale
+            // claim is replaced by a new one.
+            var update = sql.update("outbox").set("status", to: "sending").set("claim", to: claim).set("next_attempt_at", to: now)
+                .where("id", .equal, id).where("status", .equal, row.status).where("attempts", .equal, row.attempts)
+            if row.status == "sending", let previous = row.claim { update = update.where("claim", .equal, previous) }
+            try await update.run()
+        }
+        return try await OutboxModel.query(on: database).filter(\.$claim == claim).filter(\.$status == "sending")
+            .sort(\.$id).all()
+    }
+
+    public func markSent(_ row: OutboxModel, at now: Date) async throws {
+        row.status = "sent"
+        row.sentAt = now
+        row.attempts += 1
+        row.lastError = nil
+        try await row.save(on: database)
+    }
+
+    /// Retries with exponential backoff (30 s, 1 min, 2 min, …); after `maxAttempts` the e-mail is `failed`.
+    public func markFailed(_ row: OutboxModel, error: String, at now: Date, maxAttempts: Int = 6) async throws {
+        row.attempts += 1
+        row.lastError = String(error.prefix(500))
+        if row.attempts >= maxAttempts {
+            row.status = "failed"
+        } else {
+            row.status = "queued"
+            row.nextAttemptAt = now.addingTimeInterval(30 * pow(2, Double(row.attempts - 1)))
+        }
+        try await row.save(on: database)
+    }
+}
