@@ -25,4 +25,16 @@ if [ -n "${SUPPORTOPS_TEST_LLM_URL:-}" ]; then
 else
   echo "Real language-model server tests: skipped (set SUPPORTOPS_TEST_LLM_URL to an OpenAI-compatible /v1 base URL; .ci/run starts llama.cpp)"
 fi
-exec swift test "$@"
+if browser=$(bash scripts/e2e.sh --check 2>&1); then
+  echo "Browser tests: on (scripts/e2e.sh: headless Chromium against a served instance)"
+elif [ "${CI:-}" = "true" ]; then
+  echo "Browser tests: required (CI=true) but cannot run: $browser"
+else
+  echo "Browser tests: skipped (install chromium chromium-driver and pip selenium pytest aiosmtpd; $browser)"
+fi
+
+# Both suites run even when the first fails; the exit code is non-zero if either failed.
+status=0
+swift test "$@" || status=$?
+bash scripts/e2e.sh || status=$?
+exit "$status"
