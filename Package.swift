@@ -111,6 +111,7 @@ let package = Package(
             dependencies: [
                 "SupportServer", "SupportStore", "SupportAgent", "SupportDomain",
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ]

@@ -215,3 +215,28 @@ struct FraudSignalTests {
         #expect(signals(total: 5_000_00, accountAgeDays: 0, prior: 50, policy: lenient).isEmpty)
     }
 }
+
+@Suite struct TicketStatusTests {
+    @Test func theDocumentedPathIsAllowed() {
+        let path: [TicketStatus] = [.open, .awaitingCustomer, .escalated, .inProgress, .resolved, .closed]
+        for (from, to) in zip(path, path.dropFirst()) {
+            #expect(from.canMove(to: to), "\(from) → \(to)")
+        }
+        #expect(TicketStatus.awaitingCustomer.canMove(to: .resolved))
+    }
+
+    @Test func closedIsFinalAndNoStatusMovesToItself() {
+        for status in TicketStatus.allCases {
+            #expect(!TicketStatus.closed.canMove(to: status))
+            #expect(!status.canMove(to: status))
+        }
+        #expect(!TicketStatus.escalated.canMove(to: .open))
+        #expect(!TicketStatus.inProgress.canMove(to: .open))
+    }
+
+    @Test func theBotAnswersOnlyBeforeAPersonHasTheTicket() {
+        #expect(TicketStatus.allCases.filter(\.botAnswers) == [.open, .awaitingCustomer])
+        #expect(TicketStatus.allCases.filter(\.isQueued) == [.escalated, .inProgress])
+        #expect(TicketPriority.urgent > .high && TicketPriority.high > .normal && TicketPriority.normal > .low)
+    }
+}

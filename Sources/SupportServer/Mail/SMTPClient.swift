@@ -129,9 +129,11 @@ struct SMTPLineDecoder: ByteToMessageDecoder {
             if buffer.readableBytes > 8192 { throw SMTPClient.Failure(description: "the mail server sent an overlong line") }
             return .needMoreData
         }
-        let length = newline - buffer.readerIndex + 1
-        guard var line = buffer.readString(length: length) else { return .needMoreData }
-        while line.hasSuffix("\n") || line.hasSuffix("\r") { line.removeLast() }
+        var length = newline - buffer.readerIndex
+        if length > 0, buffer.getInteger(at: newline - 1, as: UInt8.self) == UInt8(ascii: "\r") { length -= 1 }
+        // Bytes, not characters: in Swift "\r\n" is one Character, so trimming characters would miss it.
+        guard let line = buffer.readString(length: length) else { return .needMoreData }
+        buffer.moveReaderIndex(to: newline + 1)
         context.fireChannelRead(wrapInboundOut(line))
         return .continue
     }

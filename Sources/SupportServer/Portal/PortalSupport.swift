@@ -38,6 +38,11 @@ struct PortalSessionMiddleware: AsyncMiddleware {
                                                              customerID: user.customerID)
         }
         if request.method == .POST {
+            // Middleware runs before the route collects a streamed body: read all of it first, or the token of a
+            // larger form (not yet arrived) would look missing.
+            if request.body.data == nil {
+                _ = try await request.body.collect(max: request.application.routes.defaultMaxBodySize.value).get()
+            }
             struct Token: Content { var csrf: String? }
             let presented = (try? request.content.decode(Token.self))?.csrf ?? ""
             guard let expected = request.session.data["csrf"], !presented.isEmpty,
