@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Leaf
 import LeafKit
+import NIOPosix
 import OpenAPIVapor
 import SupportAgent
 import SupportDomain
@@ -38,6 +39,13 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     if let logger = dependencies.logger { app.logger = logger }
     app.logger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
 
+    if case .sqlite = config.database {
+        // sqlite-nio's busy handler spins on its thread-pool thread while another connection holds the write lock, and
+        // the holder needs a thread of the same pool to finish its transaction. With the shared pool (one thread per
+        // core) concurrent writers could take every thread and wait forever (seen in the test suite). A pool of our
+        // own, larger than the connection count (one per event loop), always leaves the holder a thread.
+        app.threadPool = NIOThreadPool(numberOfThreads: System.coreCount * 2 + 2)
+    }
     try config.database.register(on: app.databases)
     for migration in SupportMigrations.all { app.migrations.add(migration) }
     try await config.database.prepare(app.db)

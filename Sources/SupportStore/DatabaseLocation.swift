@@ -52,7 +52,9 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .sqlite(path):
             // SQL logging is off: bound values are customer data and must never reach a log.
-            databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: .sqlite)
+            // SQLite has one writer at a time: a request waits for a connection rather than failing after the default
+            // 10 s when many queue up behind the writer (seen as 500s under a loaded test suite).
+            databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(60), sqlLogLevel: nil), as: .sqlite)
         case let .postgres(url):
             databases.use(.postgres(configuration: try SQLPostgresConfiguration(url: url), sqlLogLevel: .trace), as: .psql)
         }

@@ -15,7 +15,8 @@ from urllib.parse import urlparse
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException, TimeoutException,
+                                        WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -56,7 +57,9 @@ class Portal:
     def wait(self, condition, message, timeout=TIMEOUT):
         """Waits until condition(driver) is truthy; a missing or replaced element (page reload) counts as 'not yet'."""
         wait = WebDriverWait(self.driver, timeout, poll_frequency=0.2,
-                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+                             # A page replaced mid-poll can raise Chromium's "Node ... does not belong to the document" (a plain
+                             # WebDriverException): poll again; a real failure still ends in the timeout message.
+                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException, WebDriverException))
         try:
             return wait.until(condition)
         except TimeoutException:

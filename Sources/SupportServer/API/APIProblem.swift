@@ -25,6 +25,7 @@ struct APIErrorMiddleware: AsyncMiddleware {
                 let cause = (error as? ServerError).map { String(describing: $0.underlyingError) } ?? String(describing: error)
                 request.logger.error("request failed", metadata: ["error": .string(String(cause.prefix(300)))])
             }
+            if problem.status == .notFound, let page = try? await Self.browserNotFoundPage(request) { return page }
             var body: [String: String] = ["error": problem.code, "message": problem.message]
             if let field = problem.field { body["field"] = field }
             if let id = request.storage[RequestIDKey.self] { body["request_id"] = id }
@@ -34,6 +35,18 @@ struct APIErrorMiddleware: AsyncMiddleware {
             if problem.status == .unauthorized { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
             return response
         }
+    }
+
+    /// A browser that follows a dead link outside the portal's routes gets the portal's 404 page, not JSON.
+    static func browserNotFoundPage(_ request: Request) async throws -> Response? {
+        let path = request.url.path
+        guard request.method == .GET, !path.hasPrefix("/api/"), !path.hasPrefix("/support/"),
+              request.headers[.accept].contains(where: { $0.contains("text/html") }) else { return nil }
+        let view = try await request.view.render("error", ["title": "Not found", "status": "404",
+                                                            "message": "We could not find that page."]).get()
+        let response = try await view.encodeResponse(status: .notFound, for: request)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
     }
 
     static func problem(for error: any Error) -> APIProblem {
