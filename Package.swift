@@ -47,6 +47,11 @@ let package = Package(
             name: "SupportSearch",
             swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
+        // Sentence embeddings (all-MiniLM-L6-v2) in plain Swift. Numeric code, -Ounchecked in every configuration.
+        .target(
+            name: "SupportEmbedding",
+            swiftSettings: strict + [.unsafeFlags(["-Ounchecked"])]
+        ),
         // The pipeline: redact, understand, retrieve, decide, act, reply. Storage only through protocols.
         .target(
             name: "SupportAgent",
@@ -105,6 +110,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "SupportDomainTests", dependencies: ["SupportDomain"]),
+        .testTarget(name: "SupportEmbeddingTests", dependencies: ["SupportEmbedding"]),
         .testTarget(name: "SupportAgentTests", dependencies: ["SupportAgent", "SupportDomain", "SupportIntentModel", "SupportSearch"]),
         .testTarget(
             name: "SupportServerTests",
