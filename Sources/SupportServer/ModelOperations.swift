@@ -68,12 +68,30 @@ public enum ModelOperations {
         return SearchIndex(documents: policies + articles)
     }
 
-    public static func evaluateRetrieval(dataPath: String, asJSON: Bool, showMisses: Int, policy: SupportPolicy) throws -> String {
-        let index = try bundledIndex(policy: policy)
+    /// Scores BM25 alone and, with an embedding model configured, BM25 fused with embeddings (the retrieval `serve`
+    /// then uses); misses and JSON are of the retrieval `serve` uses.
+    public static func evaluateRetrieval(dataPath: String, asJSON: Bool, showMisses: Int, config: AppConfig) throws -> String {
+        let index = try bundledIndex(policy: config.policy)
         let questions = try RetrievalEvaluation.load(path: dataPath, knownIDs: Set(index.documents.map(\.id)))
-        let result = RetrievalEvaluation.run(questions, index: index)
-        if asJSON { return try result.json() }
-        var text = "\(dataPath) — \(index.documents.count) passages\n" + result.table
+        let lexical = RetrievalEvaluation.run(questions, index: index)
+        var cache: [String: [Float]] = [:]
+        let start = ContinuousClock.now
+        let embedder = try loadEmbedder(config: config)
+        let hybrid = embedder.map { HybridRetriever.build(index: index, embedder: $0, cache: &cache) }
+        let embedSeconds = (ContinuousClock.now - start).seconds
+        let fused = hybrid.map { retriever in RetrievalEvaluation.run(questions) { retriever.search($0, limit: 10).hits.map(\.document.id) } }
+        let result = fused ?? lexical
+        if asJSON {
+            guard let fused else { return try lexical.json() }
+            return "{\"bm25\": \(try lexical.json()), \"hybrid\": \(try fused.json())}"
+        }
+        var text = "\(dataPath) — \(index.documents.count) passages\n"
+        if let fused {
+            text += "BM25 alone:\n" + lexical.table + "\n\nBM25 + MiniLM embeddings (reciprocal rank fusion; passages embedded in "
+                + String(format: "%.1f s", embedSeconds) + "):\n" + fused.table
+        } else {
+            text += lexical.table + "\n(BM25 alone; set SUPPORTOPS_EMBEDDING_MODEL to also score BM25 + embeddings)"
+        }
         if showMisses > 0 {
             text += "\n\nnot in the top 3 (first \(min(showMisses, result.misses.count)) of \(result.misses.count)):\n"
                 + result.misses.prefix(showMisses).map { "  \($0.question)\n    expected \($0.expected.joined(separator: " | "))\n    got      \($0.got.joined(separator: " | "))" }

@@ -154,7 +154,7 @@ struct EvalRetrieval: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            print(try ModelOperations.evaluateRetrieval(dataPath: data, asJSON: json, showMisses: misses, policy: try loadConfig().policy))
+            print(try ModelOperations.evaluateRetrieval(dataPath: data, asJSON: json, showMisses: misses, config: try loadConfig()))
         } catch let error as ValidationError {
             throw error
         } catch {

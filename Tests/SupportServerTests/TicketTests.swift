@@ -298,4 +298,20 @@ func proposalSerial(_ page: String) -> String? {
             #expect(try await admin.post("/admin/articles", form).status == .conflict)
         }
     }
+
+    @Test func browsersGetTheNotFoundPageAndClientsJSON() async throws {
+        try await TestHarness.with(seed: false) { h in
+            var headers = HTTPHeaders()
+            headers.add(name: .accept, value: "text/html,application/xhtml+xml")
+            let page = try await h.app.testing().sendRequest(.GET, "/no-such-page", headers: headers)
+            #expect(page.status == .notFound)
+            #expect(page.headers.contentType == .html)
+            #expect(page.body.string.contains("We could not find that page."))
+            let json = try await h.app.testing().sendRequest(.GET, "/no-such-page")
+            #expect(json.status == .notFound)
+            #expect(json.body.string.contains("\"error\""))
+            let api = try await h.app.testing().sendRequest(.GET, "/api/kb/nothing", headers: headers)
+            #expect(api.headers.contentType == .json)
+        }
+    }
 }

@@ -8,17 +8,25 @@ import SupportDomain
 public actor KnowledgeBase {
     private let policyDocuments: [SearchDocument]
     private let store: (any ArticleStore)?
-    private var index: SearchIndex
+    private let embedder: (any TextEmbedder)?
+    private var retriever: HybridRetriever
+    private var vectorCache: [String: [Float]] = [:]
     private var fingerprint: String?
     private var lastCheck: ContinuousClock.Instant?
     private let recheckInterval: Duration
 
-    public init(policies: PolicyLibrary, store: (any ArticleStore)?, recheckInterval: Duration = .seconds(2)) {
+    /// With an `embedder`, searches fuse BM25 with sentence embeddings (see `HybridRetriever`).
+    public init(policies: PolicyLibrary, store: (any ArticleStore)?, embedder: (any TextEmbedder)? = nil,
+                recheckInterval: Duration = .seconds(2)) {
         policyDocuments = policies.sections.map(Self.document)
         self.store = store
+        self.embedder = embedder
         self.recheckInterval = recheckInterval
-        index = SearchIndex(documents: policyDocuments)
+        retriever = HybridRetriever.build(index: SearchIndex(documents: policyDocuments), embedder: embedder, cache: &vectorCache)
     }
+
+    /// Whether searches use embeddings as well as words.
+    public var isHybrid: Bool { retriever.isHybrid }
 
     /// A policy section as a search document; its id is `policy:FILE#heading-slug`.
     public static func document(_ section: PolicySection) -> SearchDocument {
@@ -50,17 +58,23 @@ public actor KnowledgeBase {
 
     /// The index, rebuilt when the articles changed since the last look (checked at most every `recheckInterval`).
     public func currentIndex() async throws -> SearchIndex {
-        guard let store else { return index }
+        try await currentRetriever().index
+    }
+
+    /// The retriever, rebuilt (and changed passages re-embedded) when the articles changed.
+    public func currentRetriever() async throws -> HybridRetriever {
+        guard let store else { return retriever }
         let now = ContinuousClock.now
-        if let lastCheck, now - lastCheck < recheckInterval, fingerprint != nil { return index }
+        if let lastCheck, now - lastCheck < recheckInterval, fingerprint != nil { return retriever }
         lastCheck = now
         let current = try await store.fingerprint()
         if current != fingerprint {
             let articles = try await store.fetchAllArticles()
-            index = SearchIndex(documents: policyDocuments + articles.map(Self.document))
+            let index = SearchIndex(documents: policyDocuments + articles.map(Self.document))
+            retriever = HybridRetriever.build(index: index, embedder: embedder, cache: &vectorCache)
             fingerprint = current
         }
-        return index
+        return retriever
     }
 
     /// Forces the next search to re-read the articles (after an edit in this instance).
@@ -72,12 +86,18 @@ public actor KnowledgeBase {
     /// Ranked help articles for the search page and API.
     public func searchArticles(_ query: String, category: String?, limit: Int, offset: Int) async throws
         -> (hits: [SearchIndex.Hit], total: Int) {
-        try await currentIndex().search(query, kind: .article, category: category, limit: limit, offset: offset)
+        try await currentRetriever().search(query, kind: .article, category: category, limit: limit, offset: offset)
     }
 
-    /// The articles most relevant to a ticket being written (deflection).
+    /// Cosine a passage found only by meaning must reach to be suggested while a ticket is written.
+    public static let suggestionFloor: Float = 0.45
+
+    /// The articles most relevant to a ticket being written (deflection): clear word matches, or (with embeddings)
+    /// close in meaning.
     public func suggest(_ text: String, limit: Int = 3) async throws -> [SearchIndex.Hit] {
-        try await currentIndex().search(text, kind: .article, limit: limit).hits.filter { $0.coverage >= 0.25 }
+        let retriever = try await currentRetriever()
+        return retriever.search(text, kind: .article, limit: limit, denseFloor: Self.suggestionFloor).hits
+            .filter { $0.coverage >= 0.25 || ($0.coverage == 0 && retriever.isHybrid) }
     }
 
     /// Policy sections for a reply, the intent's governing document first when relevant.

@@ -41,12 +41,18 @@ public struct RetrievalEvaluation: Sendable {
 
     public static func run(_ questions: [(question: String, relevant: [String], line: Int)], index: SearchIndex)
         -> RetrievalEvaluation {
+        run(questions) { index.search($0, limit: 10).hits.map(\.document.id) }
+    }
+
+    /// Scores any ranking: `rank` returns passage ids, best first.
+    public static func run(_ questions: [(question: String, relevant: [String], line: Int)],
+                           rank: (String) -> [String]) -> RetrievalEvaluation {
         var recall1 = 0.0, recall3 = 0.0, hit1 = 0.0, hit3 = 0.0, reciprocal = 0.0
         var latencies = LatencySamples()
         var misses: [(String, [String], [String])] = []
         for (question, relevant, _) in questions {
             let start = ContinuousClock.now
-            let ranked = index.search(question, limit: 10).hits.map(\.document.id)
+            let ranked = rank(question)
             latencies.record(ContinuousClock.now - start)
             let wanted = Set(relevant)
             recall1 += Double(Set(ranked.prefix(1)).intersection(wanted).count) / Double(wanted.count)
