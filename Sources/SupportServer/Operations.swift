@@ -23,9 +23,9 @@ public enum SupportOperations {
             // Build the search index (and embed the passages) now rather than on the first visitor's search.
             let started = ContinuousClock.now
             let retriever = try await app.supportService.knowledge.currentRetriever()
-            app.logger.notice("Retrieval ready: \(retriever.index.documents.count) passages, "
-                + (retriever.isHybrid ? "BM25 + MiniLM embeddings" : "BM25 (set SUPPORTOPS_EMBEDDING_MODEL for embeddings)")
-                + String(format: " (%.1f s)", (ContinuousClock.now - started).seconds))
+            let kind = retriever.isHybrid ? "BM25 + MiniLM embeddings" : "BM25 (set SUPPORTOPS_EMBEDDING_MODEL for embeddings)"
+            let seconds = String(format: "%.1f s", (ContinuousClock.now - started).seconds)
+            app.logger.notice("Retrieval ready: \(retriever.index.documents.count) passages, \(kind) (\(seconds))")
             if config.apiKeys.isEmpty {
                 app.logger.warning("SUPPORTOPS_API_KEYS is not set: the API answers only requests from loopback addresses")
             }
