@@ -19,8 +19,33 @@ public struct PolicySection: Sendable, Hashable {
 /// `SupportPolicy` the guardrails use, so text and rules cannot disagree.
 public struct PolicyLibrary: Sendable {
     public let sections: [PolicySection]
+    /// The `{{placeholder}}` values the sections were filled with; help articles use the same ones.
+    public let values: [String: String]
 
-    public init(sections: [PolicySection]) { self.sections = sections }
+    public init(sections: [PolicySection], values: [String: String] = [:]) {
+        self.sections = sections
+        self.values = values
+    }
+
+    /// Fills the placeholders `values` defines and leaves any other `{{…}}` as written (for text people edit).
+    public static func fillKnown(_ text: String, values: [String: String]) -> String {
+        guard text.contains("{{") else { return text }
+        var output = text
+        for (name, value) in values { output = output.replacingOccurrences(of: "{{\(name)}}", with: value) }
+        return output
+    }
+
+    /// The placeholder names a text uses (`{{name}}`), in order of first use.
+    public static func placeholderNames(in text: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{"), let close = rest.range(of: "}}", range: open.upperBound..<rest.endIndex) {
+            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            if !names.contains(name) { names.append(name) }
+            rest = rest[close.upperBound...]
+        }
+        return names
+    }
 
     public enum LoadError: Error, CustomStringConvertible {
         case unreadable(String)
@@ -74,7 +99,7 @@ public struct PolicyLibrary: Sendable {
             }
             sections += try parse(markdown: fill(raw, values: values, file: name), source: name)
         }
-        return PolicyLibrary(sections: sections)
+        return PolicyLibrary(sections: sections, values: values)
     }
 
     static func fill(_ text: String, values: [String: String], file: String) throws -> String {

@@ -59,9 +59,13 @@ public enum ModelOperations {
 
     /// The retrieval index over the shipped policies and articles (what a fresh database serves).
     static func bundledIndex(policy: SupportPolicy) throws -> SearchIndex {
-        let policies = try PolicyLibrary.bundled(policy: policy).sections.map(KnowledgeBase.document)
+        let library = try PolicyLibrary.bundled(policy: policy)
+        let policies = library.sections.map(KnowledgeBase.document)
         let articles = try ArticleMarkdown.bundled().enumerated().map { offset, article in
             var numbered = article
+            numbered.title = PolicyLibrary.fillKnown(article.title, values: library.values)
+            numbered.summary = PolicyLibrary.fillKnown(article.summary, values: library.values)
+            numbered.body = PolicyLibrary.fillKnown(article.body, values: library.values)
             numbered.id = Int64(offset + 1)
             return KnowledgeBase.document(numbered)
         }

@@ -12,7 +12,7 @@ import Testing
 
     @Test func labelledQuestionsFindTheirPassages() throws {
         let policies = try PolicyLibrary.bundled(policy: .standard).sections.map(KnowledgeBase.document)
-        let articles = try ArticleMarkdown.bundled()
+        let articles = try Self.filledArticles()
         #expect(articles.count >= 40)
         #expect(Set(articles.map(\.category)) == Set(KnowledgeArticle.categories.map(\.slug)))
         let index = SearchIndex(documents: policies + articles.map(KnowledgeBase.document))
@@ -24,6 +24,31 @@ import Testing
         #expect(result.mrr >= 0.78, "MRR \(result.mrr)")
     }
 
+    /// The shipped articles as served with the standard configuration.
+    static func filledArticles() throws -> [KnowledgeArticle] {
+        let values = PolicyLibrary.placeholders(for: .standard)
+        return try ArticleMarkdown.bundled().map { article in
+            var article = article
+            article.title = PolicyLibrary.fillKnown(article.title, values: values)
+            article.summary = PolicyLibrary.fillKnown(article.summary, values: values)
+            article.body = PolicyLibrary.fillKnown(article.body, values: values)
+            return article
+        }
+    }
+
+    @Test func articlesUseOnlyConfiguredPlaceholders() throws {
+        let known = Set(PolicyLibrary.placeholders(for: .standard).keys)
+        var used: Set<String> = []
+        for article in try ArticleMarkdown.bundled() {
+            for name in PolicyLibrary.placeholderNames(in: article.title + article.summary + article.body) {
+                #expect(known.contains(name), "\(article.slug) uses {{\(name)}}")
+                used.insert(name)
+            }
+        }
+        // The return window and the refund limit are what customers ask about most; their articles follow the configuration.
+        #expect(used.isSuperset(of: ["return_window_days", "max_refunds_per_window", "refund_limit_window_days", "fraud_high_value"]))
+    }
+
     static let embeddingModel = ProcessInfo.processInfo.environment["SUPPORTOPS_EMBEDDING_MODEL"]
 
     /// With the MiniLM weights (CI installs them): BM25 fused with embeddings meets the targets and beats BM25 alone.
@@ -31,7 +56,7 @@ import Testing
     func embeddingsFindParaphrasesBM25Misses() throws {
         let embedder = try SentenceEmbedder(modelDirectory: URL(fileURLWithPath: try #require(Self.embeddingModel)))
         let policies = try PolicyLibrary.bundled(policy: .standard).sections.map(KnowledgeBase.document)
-        let index = SearchIndex(documents: policies + (try ArticleMarkdown.bundled().map(KnowledgeBase.document)))
+        let index = SearchIndex(documents: policies + (try Self.filledArticles().map(KnowledgeBase.document)))
         var cache: [String: [Float]] = [:]
         let hybrid = HybridRetriever.build(index: index, embedder: embedder, cache: &cache)
         #expect(hybrid.isHybrid && cache.count == index.documents.count)

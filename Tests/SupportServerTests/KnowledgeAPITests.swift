@@ -1,5 +1,6 @@
 import FluentKit
 import Foundation
+import SupportDomain
 import SupportStore
 import Testing
 import VaporTesting
@@ -106,6 +107,27 @@ import VaporTesting
             #expect(reply.contains("5–10 business days") || reply.contains("5-10 business days"), "\(reply)")
             let shipping = try await h.resolve("do you ship to Canada?", user: 1)
             #expect((shipping["reply"] as? String)?.contains("/kb/articles/") == true, "\(shipping["reply"] ?? "")")
+        }
+    }
+
+    @Test func articlesFollowTheConfiguredNumbers() async throws {
+        var policy = SupportPolicy.standard
+        policy.returnWindowDays = 14
+        policy.maxRefundsPerWindow = 3
+        try await TestHarness.with(policy: policy) { h in
+            let row = try #require(try await ArticleModel.query(on: h.app.db).filter(\.$slug == "returns-after-30-days").first())
+            #expect(row.body.contains("{{return_window_days}}"))
+            let api = try await h.app.testing().sendRequest(.GET, "/api/kb/articles/\(row.id!)",
+                                                           headers: ["Authorization": "Bearer \(testAPIKey)"])
+            let body = try #require(try h.json(api)["body"] as? String)
+            #expect(body.contains("14 days") && !body.contains("30 days") && !body.contains("{{"))
+            let page = try await PortalClient(h).get("/kb/articles/\(row.id!)").body.string
+            #expect(page.contains("14 days") && !page.contains("{{"))
+            let limits = try #require(try await ArticleModel.query(on: h.app.db).filter(\.$slug == "refund-limits").first())
+            let limitsPage = try await PortalClient(h).get("/kb/articles/\(limits.id!)").body.string
+            #expect(limitsPage.contains("3 refunds"))
+            let search = try await PortalClient(h).get("/kb?q=return%20window").body.string
+            #expect(!search.contains("{{"))
         }
     }
 }

@@ -288,6 +288,15 @@ func proposalSerial(_ page: String) -> String? {
             #expect(try await ArticleModel.find(article.id, on: h.app.db)?.body.contains("zanzibar") == true)
             let found = try await admin.get("/kb?q=zanzibar").body.string
             #expect(found.contains("/kb/articles/\(article.id!)"))
+            var unknown = form
+            unknown["body"] = "Within {{nope_days}} days."
+            let refused = try await admin.post("/admin/articles", unknown)
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.body.string.contains("{{nope_days}} is not a configured value"))
+            var placeholder = form
+            placeholder["body"] = "Returns within {{return_window_days}} days."
+            placeholder["action"] = "preview"
+            #expect(try await admin.post("/admin/articles", placeholder).body.string.contains("Returns within 30 days."))
             form["title"] = ""
             let bad = try await admin.post("/admin/articles", form)
             #expect(bad.status == .unprocessableEntity)

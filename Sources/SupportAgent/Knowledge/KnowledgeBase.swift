@@ -7,6 +7,8 @@ import SupportDomain
 /// articles change, so several instances stay consistent.
 public actor KnowledgeBase {
     private let policyDocuments: [SearchDocument]
+    /// The configured numbers articles write as `{{placeholders}}` (the policies' values).
+    public nonisolated let placeholders: [String: String]
     private let store: (any ArticleStore)?
     private let embedder: (any TextEmbedder)?
     private var retriever: HybridRetriever
@@ -19,10 +21,21 @@ public actor KnowledgeBase {
     public init(policies: PolicyLibrary, store: (any ArticleStore)?, embedder: (any TextEmbedder)? = nil,
                 recheckInterval: Duration = .seconds(2)) {
         policyDocuments = policies.sections.map(Self.document)
+        placeholders = policies.values
         self.store = store
         self.embedder = embedder
         self.recheckInterval = recheckInterval
         retriever = HybridRetriever.build(index: SearchIndex(documents: policyDocuments), embedder: embedder, cache: &vectorCache)
+    }
+
+    /// The article as readers see it: configured numbers filled in (the stored text keeps the placeholders, so a
+    /// configuration change shows everywhere at once).
+    public nonisolated func filled(_ article: KnowledgeArticle) -> KnowledgeArticle {
+        var article = article
+        article.title = PolicyLibrary.fillKnown(article.title, values: placeholders)
+        article.summary = PolicyLibrary.fillKnown(article.summary, values: placeholders)
+        article.body = PolicyLibrary.fillKnown(article.body, values: placeholders)
+        return article
     }
 
     /// Whether searches use embeddings as well as words.
@@ -70,7 +83,7 @@ public actor KnowledgeBase {
         let current = try await store.fingerprint()
         if current != fingerprint {
             let articles = try await store.fetchAllArticles()
-            let index = SearchIndex(documents: policyDocuments + articles.map(Self.document))
+            let index = SearchIndex(documents: policyDocuments + articles.map { Self.document(filled($0)) })
             retriever = HybridRetriever.build(index: index, embedder: embedder, cache: &vectorCache)
             fingerprint = current
         }

@@ -39,7 +39,7 @@ extension SupportAPI {
     }
 
     func getKnowledgeArticle(_ input: Operations.GetKnowledgeArticle.Input) async throws -> Operations.GetKnowledgeArticle.Output {
-        guard let article = try await articles.fetchArticle(id: input.path.id) else {
+        guard let article = try await articles.fetchArticle(id: input.path.id).map(knowledge.filled) else {
             return .notFound(.init(body: .json(.init(error: "article_not_found", message: "No article with this id.", field: "id",
                                                      requestId: RequestContext.requestID))))
         }

@@ -143,8 +143,16 @@ struct AdminController {
         case let .failure(problem):
             return try await renderEditor(request, form: form, preview: nil, error: problem.reason, status: .unprocessableEntity)
         case let .success(article):
+            let unknown = [article.title, article.summary, article.body].flatMap(PolicyLibrary.placeholderNames)
+                .filter { knowledge.placeholders[$0] == nil }
+            if let name = unknown.first {
+                let known = knowledge.placeholders.keys.sorted().map { "{{\($0)}}" }.joined(separator: ", ")
+                return try await renderEditor(request, form: form, preview: nil,
+                                              error: "{{\(name)}} is not a configured value. Available: \(known).",
+                                              status: .unprocessableEntity)
+            }
             if form.action == "preview" {
-                return try await renderEditor(request, form: form, preview: MarkdownHTML.render(article.body))
+                return try await renderEditor(request, form: form, preview: MarkdownHTML.render(knowledge.filled(article).body))
             }
             if let clash = try await ArticleModel.query(on: request.db).filter(\.$slug == article.slug).first(),
                clash.id.map(Int64.init) != form.id {

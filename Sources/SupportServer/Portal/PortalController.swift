@@ -294,7 +294,7 @@ struct PortalController {
     }
 
     func kbArticle(_ request: Request) async throws -> Response {
-        let article = try await article(request)
+        let article = knowledge.filled(try await article(request))
         _ = try await articles.recordView(id: article.id)
         let related = try await knowledge.searchArticles(article.title + " " + article.tags.joined(separator: " "),
                                                          category: nil, limit: 4, offset: 0).hits
