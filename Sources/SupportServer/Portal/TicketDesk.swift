@@ -97,7 +97,12 @@ struct TicketDesk: Sendable {
             ticket.proposalState = ProposalState.declined.rawValue
         }
         _ = ticketID
-        try await record(ticket, body: resolution.reply, citations: resolution.citations, status: .awaitingCustomer)
+        // The page lists the cited passages under the message; the reply's own "Policy: …" paragraph would repeat them.
+        let paragraphs = resolution.reply.components(separatedBy: "\n\n")
+        let body = resolution.citations.isEmpty ? resolution.reply
+            : paragraphs.filter { !$0.hasPrefix("Policy: ") }.joined(separator: "\n\n")
+        try await record(ticket, body: body.isEmpty ? resolution.reply : body, citations: resolution.citations,
+                         status: .awaitingCustomer)
     }
 
     /// Confirms the proposal with this serial. It runs once: a second submit finds the proposal handled, and a
