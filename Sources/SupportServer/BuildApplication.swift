@@ -44,8 +44,9 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
         // sqlite-nio's busy handler spins on its thread-pool thread while another connection holds the write lock, and
         // the holder needs a thread of the same pool to finish its transaction. With the shared pool (one thread per
         // core) concurrent writers could take every thread and wait forever (seen in the test suite). A pool of our
-        // own, larger than the connection count (one per event loop), always leaves the holder a thread.
-        app.threadPool = NIOThreadPool(numberOfThreads: System.coreCount * 2 + 2)
+        // own, one thread more than the connections (one per event loop), always leaves the holder a thread.
+        // Measured cost on the one-customer resolve benchmark: about 143 → 134 requests/s (debug build, 2 cores).
+        app.threadPool = NIOThreadPool(numberOfThreads: System.coreCount + 1)
     }
     try config.database.register(on: app.databases)
     for migration in SupportMigrations.all { app.migrations.add(migration) }
