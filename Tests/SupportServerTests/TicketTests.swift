@@ -235,6 +235,12 @@ func proposalSerial(_ page: String) -> String? {
             #expect(page.contains("not carried out (dry run)"))
             let after = try await counts()
             #expect(before == after)
+            let byID = try await agent.post("/agent/playground", ["customer_id": "1", "other_customer_id": "4",
+                                                                  "message": "refund order 4001"]).body.string
+            #expect(byID.contains("Refund 899.00 USD for order #4001"))
+            let unknown = try await agent.post("/agent/playground", ["other_customer_id": "999999", "message": "hi"])
+            #expect(unknown.status == .unprocessableEntity)
+            #expect(unknown.body.string.contains("There is no customer with this id."))
         }
     }
 

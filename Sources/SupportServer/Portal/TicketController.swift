@@ -301,14 +301,20 @@ struct TicketController {
     func playground(_ request: Request) async throws -> Response {
         _ = try Self.requireStaff(request)
         let customers = try await CustomerModel.query(on: request.db).sort(\.$id).limit(200).all()
-        struct Form: Content { var customer_id: Int?; var message: String? }
+        struct Form: Content { var customer_id: Int?; var other_customer_id: String?; var message: String? }
         var extra: [String: LeafData] = [:]
         var selected = customers.first?.id
         if request.method == .POST {
             let form = try request.content.decode(Form.self)
             let message = try Self.text(form.message, field: "message", max: Self.maxText)
-            guard let customerID = form.customer_id, try await CustomerModel.find(customerID, on: request.db) != nil else {
-                throw Abort(.unprocessableEntity, reason: "Choose a customer.")
+            // A customer beyond the first 200 of the list is chosen by id.
+            let typed = (form.other_customer_id ?? "").trimmingCharacters(in: .whitespaces)
+            guard typed.isEmpty || Int(typed) != nil else {
+                throw Abort(.unprocessableEntity, reason: "The customer id must be a number.")
+            }
+            guard let customerID = Int(typed) ?? form.customer_id,
+                  try await CustomerModel.find(customerID, on: request.db) != nil else {
+                throw Abort(.unprocessableEntity, reason: "There is no customer with this id.")
             }
             selected = customerID
             let resolution = try await desk.pipeline.resolve(ResolveInput(
