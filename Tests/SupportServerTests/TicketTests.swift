@@ -166,6 +166,12 @@ func proposalSerial(_ page: String) -> String? {
             #expect(try await TicketModel.find(id, on: h.app.db)?.status == TicketStatus.inProgress.rawValue)
             #expect(try await agent.post("/tickets/\(id)/agent-reply", ["body": "Refunds take 5 to 10 business days."]).status == .seeOther)
             #expect(try await OutboxModel.query(on: h.app.db).filter(\.$recipient == "alice@example.com").count() == 2)
+            // An internal note: the team sees it, the customer neither sees nor is mailed about it.
+            #expect(try await agent.post("/tickets/\(id)/agent-reply", ["body": "Customer seems upset; be gentle.", "internal": "on"])
+                .status == .seeOther)
+            #expect(try await agent.get("/tickets/\(id)").body.string.contains("Customer seems upset"))
+            #expect(!(try await alice.get("/tickets/\(id)").body.string.contains("Customer seems upset")))
+            #expect(try await OutboxModel.query(on: h.app.db).filter(\.$recipient == "alice@example.com").count() == 2)
 
             // The bot stays silent once a person has the ticket.
             let before = try await TicketMessageModel.query(on: h.app.db).filter(\.$ticketID == id).count()
@@ -273,6 +279,12 @@ func proposalSerial(_ page: String) -> String? {
             let admin = PortalClient(h)
             try await admin.logIn("admin@example.com")
             #expect(try await admin.get("/admin/users").body.string.contains("bob@example.com"))
+            try await OutboxStore.enqueue(to: "someone@example.com", subject: "Queued for the outbox page", body: "b",
+                                          at: testNow, on: h.app.db)
+            let outbox = try await admin.get("/admin/outbox")
+            #expect(outbox.status == .ok)
+            #expect(outbox.body.string.contains("Queued for the outbox page") && outbox.body.string.contains("queued 1"))
+            #expect(outbox.body.string.contains("href=\"/admin/articles\""))
             let bob = try #require(try await UserModel.query(on: h.app.db).filter(\.$email == "bob@example.com").first())
             #expect(try await admin.post("/admin/users/\(bob.id!)/role", ["role": "agent"]).status == .seeOther)
             #expect(try await UserModel.find(bob.id, on: h.app.db)?.role == "agent")

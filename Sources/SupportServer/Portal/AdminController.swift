@@ -20,6 +20,26 @@ struct AdminController {
         admin.get("articles", "new", use: newArticle)
         admin.get("articles", ":id", "edit", use: editArticle)
         admin.post("articles", use: saveArticle)
+        admin.get("outbox", use: outbox)
+    }
+
+    /// The e-mails the service queued: whether they went out, and why not.
+    func outbox(_ request: Request) async throws -> Response {
+        _ = try Self.requireAdmin(request)
+        let rows = try await OutboxModel.query(on: request.db).sort(\.$id, .descending).limit(200).all()
+        let counts = Dictionary(grouping: try await OutboxModel.query(on: request.db).all(), by: \.status).mapValues(\.count)
+        return try await PortalPage.render(request, "admin-outbox", title: "Outbox", extra: [
+            "mails": .array(rows.map { row in
+                .dictionary([
+                    "id": .int(row.id ?? 0), "recipient": .string(row.recipient), "subject": .string(row.subject),
+                    "status": .string(row.status), "attempts": .int(row.attempts),
+                    "lastError": row.lastError.map(LeafData.string) ?? .nil(.string),
+                    "createdAt": .string(PortalPage.timestamp(row.createdAt)),
+                    "sentAt": row.sentAt.map { .string(PortalPage.timestamp($0)) } ?? .nil(.string),
+                ])
+            }),
+            "summary": .string(["queued", "sending", "sent", "failed"].map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: " · ")),
+        ])
     }
 
     static func requireAdmin(_ request: Request) throws -> PortalUser {

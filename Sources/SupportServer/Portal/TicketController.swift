@@ -143,7 +143,9 @@ struct TicketController {
         let user = try Self.requireUser(request)
         let ticket = try await ticket(request, user: user)
         let ticketID = try ticket.requireID()
-        let messages = try await TicketMessageModel.query(on: request.db).filter(\.$ticketID == ticketID).sort(\.$id).all()
+        var messageQuery = TicketMessageModel.query(on: request.db).filter(\.$ticketID == ticketID)
+        if user.role == .customer { messageQuery = messageQuery.filter(\.$authorKind != TicketDesk.Author.note.rawValue) }
+        let messages = try await messageQuery.sort(\.$id).all()
         let authorIDs = Set(messages.compactMap(\.authorUserID) + [ticket.assignedAgentID].compactMap { $0 })
         let authors = Dictionary(uniqueKeysWithValues: try await UserModel.query(on: request.db)
             .filter(\.$id ~~ Array(authorIDs)).all().compactMap { row in row.id.map { ($0, row.name) } })
@@ -159,6 +161,7 @@ struct TicketController {
                 case "customer": author = isOwner ? "You" : "Customer"
                 case "bot": author = "SupportOps assistant"
                 case "agent": author = message.authorUserID.flatMap { authors[$0] }.map { "\($0) (support team)" } ?? "Support team"
+                case "note": author = (message.authorUserID.flatMap { authors[$0] } ?? "Support team") + " — internal note"
                 default: author = "Update"
                 }
                 return .dictionary([
@@ -264,8 +267,12 @@ struct TicketController {
     func agentReply(_ request: Request) async throws -> Response {
         let agent = try Self.requireStaff(request)
         let ticket = try await ticket(request, user: agent)
-        struct Form: Content { var body: String? }
-        let text = try Self.text(try request.content.decode(Form.self).body, field: "reply", max: Self.maxText)
+        struct Form: Content { var body: String?; var `internal`: String? }
+        let form = try request.content.decode(Form.self)
+        let text = try Self.text(form.body, field: "reply", max: Self.maxText)
+        if form.`internal` == "on" {
+            return try await handle(request, ticket) { try await desk.addNote(ticket, agent: agent, text: text) }
+        }
         return try await handle(request, ticket) { try await desk.agentReply(ticket, agent: agent, text: text) }
     }
 

@@ -12,7 +12,8 @@ struct TicketDesk: Sendable {
     let clock: WallClock
     let publicURL: String
 
-    enum Author: String { case customer, bot, agent, system }
+    /// `note`: an agents-only comment, never shown to the customer nor mailed.
+    enum Author: String { case customer, bot, agent, system, note }
 
     struct Refusal: Error { var message: String }
 
@@ -186,6 +187,12 @@ struct TicketDesk: Sendable {
                     + text + "\n\nReply or follow the ticket here: \(publicURL)/tickets/\(id)\n\nSupportOps customer support")
         }
         try await record(ticket, author: .agent, authorUserID: agent.id, body: text, citations: [], status: next, mail: mail)
+    }
+
+    /// An internal note: visible to the support team only; the ticket's state and the customer are untouched.
+    func addNote(_ ticket: TicketModel, agent: PortalUser, text: String) async throws {
+        try await TicketMessageModel(ticketID: try ticket.requireID(), authorKind: Author.note.rawValue, authorUserID: agent.id,
+                                     body: text, at: clock.now()).create(on: database)
     }
 
     func setStatus(_ ticket: TicketModel, to next: TicketStatus, by agent: PortalUser) async throws {
