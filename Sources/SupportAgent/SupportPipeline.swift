@@ -83,20 +83,17 @@ public struct SupportPipeline: Sendable {
         var proposal: ToolInvocation?
         func call(_ invocation: ToolInvocation) async throws -> ToolResult {
             let write = invocation.action.isWrite
-            switch input.mode {
-            case .execute:
+            // The API executes; the portal executes reads only; the playground executes nothing.
+            if input.mode == .execute || (input.mode == .propose && !write) {
                 return try await toolbox.run(invocation, context: context)
-            case .propose where !write:
-                return try await toolbox.run(invocation, context: context)
-            case .propose, .dryRun:
-                let checked = try await toolbox.preview(invocation, context: context)
-                if write, checked.success { proposal = invocation }
-                var outcome = checked.success ? "allowed" : "refused (\(checked.error?.code ?? "unknown"))"
-                if let status = checked.refundStatus { outcome += ", refund would be \(status.rawValue)" }
-                if !checked.fraudSignals.isEmpty { outcome += ", fraud signals: " + checked.fraudSignals.map(\.rawValue).joined(separator: ", ") }
-                trace.append(TraceStep(step: "check", detail: "\(invocation.action.rawValue) checked by the rules without effect: \(outcome)"))
-                return checked
             }
+            let checked = try await toolbox.preview(invocation, context: context)
+            if write, checked.success { proposal = invocation }
+            var outcome = checked.success ? "allowed" : "refused (\(checked.error?.code ?? "unknown"))"
+            if let status = checked.refundStatus { outcome += ", refund would be \(status.rawValue)" }
+            if !checked.fraudSignals.isEmpty { outcome += ", fraud signals: " + checked.fraudSignals.map(\.rawValue).joined(separator: ", ") }
+            trace.append(TraceStep(step: "check", detail: "\(invocation.action.rawValue) checked by the rules without effect: \(outcome)"))
+            return checked
         }
         var result: ToolResult?
         var clarification: String?

@@ -35,8 +35,7 @@ public struct FluentToolbox: SupportToolbox {
                 // Write first: the customer's row lock serialises one customer's tool calls on PostgreSQL (so the rolling
                 // refund limit holds under concurrency), and on SQLite it takes the write lock before anything is read,
                 // so a transaction never has to upgrade a stale read snapshot (SQLITE_BUSY_SNAPSHOT).
-                guard let sql = tx as? any SQLDatabase else { throw StoreError.notSQL }
-                try await sql.raw("UPDATE customers SET refund_guard = refund_guard + 1 WHERE id = \(bind: Int(context.customerID.rawValue))").run()
+                try await lockCustomer(context.customerID, on: tx)
                 if let key = context.idempotencyKey {
                     // Serialised by the row lock above, so two calls with one key cannot both pass this check.
                     guard try await ToolRequestModel.query(on: tx).filter(\.$key == key).count() == 0 else {
@@ -66,8 +65,7 @@ public struct FluentToolbox: SupportToolbox {
         struct Rollback: Error { var result: ToolResult }
         do {
             try await database.transaction { tx in
-                guard let sql = tx as? any SQLDatabase else { throw StoreError.notSQL }
-                try await sql.raw("UPDATE customers SET refund_guard = refund_guard + 1 WHERE id = \(bind: Int(context.customerID.rawValue))").run()
+                try await lockCustomer(context.customerID, on: tx)
                 // The real checks and writes, then a rollback: the preview cannot drift from what `run` does.
                 throw Rollback(result: try await perform(invocation, context: context, now: clock.now(), on: tx))
             }
@@ -81,6 +79,12 @@ public struct FluentToolbox: SupportToolbox {
         } catch let refusal as ToolError {
             return .failure(invocation.action, orderID: invocation.orderID, refusal)
         }
+    }
+
+    /// Takes the customer's row lock (PostgreSQL) or the write lock (SQLite) before anything is read.
+    private func lockCustomer(_ customer: CustomerID, on tx: any Database) async throws {
+        guard let sql = tx as? any SQLDatabase else { throw StoreError.notSQL }
+        try await sql.raw("UPDATE customers SET refund_guard = refund_guard + 1 WHERE id = \(bind: Int(customer.rawValue))").run()
     }
 
     private func perform(_ invocation: ToolInvocation, context: ToolContext, now: Date,

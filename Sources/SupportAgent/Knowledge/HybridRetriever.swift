@@ -95,12 +95,6 @@ public struct HybridRetriever: Sendable {
         return (Array(page), ordered.count)
     }
 
-    /// The cosine of the query with one document (for confidence gates).
-    public func similarity(_ query: String, to documentID: String) -> Float? {
-        guard let embedder, let d = index.documents.firstIndex(where: { $0.id == documentID }) else { return nil }
-        return Self.dot(embedder.embed(query), vectors[d])
-    }
-
     static func dot(_ a: [Float], _ b: [Float]) -> Float {
         var sum: Float = 0
         for i in 0..<min(a.count, b.count) { sum += a[i] * b[i] }

@@ -19,6 +19,11 @@ struct TicketDesk: Sendable {
 
     private let redactor = Redactor()
 
+    /// Ticket text as stored: redacted like everything the agent sees, the customer's own name included.
+    private func redacted(_ text: String, of user: PortalUser) -> String {
+        redactor.redact(text, knownNames: [user.name]).text
+    }
+
     // MARK: Customers
 
     /// Opens a ticket and lets the agent answer it. Title and description are stored redacted, like everything the
@@ -28,7 +33,7 @@ struct TicketDesk: Sendable {
         let ticket = TicketModel()
         ticket.userID = user.id
         ticket.customerID = user.customerID
-        ticket.title = redactor.redact(title, knownNames: [user.name]).text
+        ticket.title = redacted(title, of: user)
         ticket.status = TicketStatus.open.rawValue
         ticket.priority = TicketPriority.normal.rawValue
         ticket.conversationID = UUID().uuidString.lowercased()
@@ -39,7 +44,7 @@ struct TicketDesk: Sendable {
         try await database.transaction { tx in
             try await ticket.create(on: tx)
             try await TicketMessageModel(ticketID: try ticket.requireID(), authorKind: Author.customer.rawValue,
-                                         authorUserID: user.id, body: redactor.redact(description, knownNames: [user.name]).text,
+                                         authorUserID: user.id, body: redacted(description, of: user),
                                          at: now).create(on: tx)
         }
         try await botTurn(ticket, user: user, text: description, requestID: requestID)
@@ -53,7 +58,7 @@ struct TicketDesk: Sendable {
         let now = clock.now()
         try await database.transaction { tx in
             try await TicketMessageModel(ticketID: try ticket.requireID(), authorKind: Author.customer.rawValue,
-                                         authorUserID: user.id, body: redactor.redact(text, knownNames: [user.name]).text,
+                                         authorUserID: user.id, body: redacted(text, of: user),
                                          at: now).create(on: tx)
             if status == .resolved { ticket.status = TicketStatus.open.rawValue }
             ticket.updatedAt = now
@@ -66,7 +71,6 @@ struct TicketDesk: Sendable {
 
     /// Runs the agent on the message in propose mode and records its answer, trace and proposal.
     private func botTurn(_ ticket: TicketModel, user: PortalUser, text: String, requestID: String) async throws {
-        let ticketID = try ticket.requireID()
         guard let customer = ticket.customerID else {
             let suggestions = try await pipeline.knowledge.suggest(text, limit: 3)
             var body = "Your account is not linked to any orders yet, so I cannot look up or change an order. "
@@ -97,7 +101,6 @@ struct TicketDesk: Sendable {
             // A new message without a new proposal withdraws the old, unconfirmed one.
             ticket.proposalState = ProposalState.declined.rawValue
         }
-        _ = ticketID
         // The page lists the cited passages under the message; the reply's own "Policy: …" paragraph would repeat them.
         let paragraphs = resolution.reply.components(separatedBy: "\n\n")
         let body = resolution.citations.isEmpty ? resolution.reply
