@@ -62,10 +62,7 @@ public enum ModelOperations {
         let library = try PolicyLibrary.bundled(policy: policy)
         let policies = library.sections.map(KnowledgeBase.document)
         let articles = try ArticleMarkdown.bundled().enumerated().map { offset, article in
-            var numbered = article
-            numbered.title = PolicyLibrary.fillKnown(article.title, values: library.values)
-            numbered.summary = PolicyLibrary.fillKnown(article.summary, values: library.values)
-            numbered.body = PolicyLibrary.fillKnown(article.body, values: library.values)
+            var numbered = KnowledgeBase.fill(article, values: library.values)
             numbered.id = Int64(offset + 1)
             return KnowledgeBase.document(numbered)
         }

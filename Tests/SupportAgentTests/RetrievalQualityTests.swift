@@ -27,13 +27,7 @@ import Testing
     /// The shipped articles as served with the standard configuration.
     static func filledArticles() throws -> [KnowledgeArticle] {
         let values = PolicyLibrary.placeholders(for: .standard)
-        return try ArticleMarkdown.bundled().map { article in
-            var article = article
-            article.title = PolicyLibrary.fillKnown(article.title, values: values)
-            article.summary = PolicyLibrary.fillKnown(article.summary, values: values)
-            article.body = PolicyLibrary.fillKnown(article.body, values: values)
-            return article
-        }
+        return try ArticleMarkdown.bundled().map { KnowledgeBase.fill($0, values: values) }
     }
 
     @Test func articlesUseOnlyConfiguredPlaceholders() throws {

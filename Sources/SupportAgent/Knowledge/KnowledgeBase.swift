@@ -31,10 +31,15 @@ public actor KnowledgeBase {
     /// The article as readers see it: configured numbers filled in (the stored text keeps the placeholders, so a
     /// configuration change shows everywhere at once).
     public nonisolated func filled(_ article: KnowledgeArticle) -> KnowledgeArticle {
+        Self.fill(article, values: placeholders)
+    }
+
+    /// Title, summary and body with the `values` placeholders filled in (others stay as written).
+    public static func fill(_ article: KnowledgeArticle, values: [String: String]) -> KnowledgeArticle {
         var article = article
-        article.title = PolicyLibrary.fillKnown(article.title, values: placeholders)
-        article.summary = PolicyLibrary.fillKnown(article.summary, values: placeholders)
-        article.body = PolicyLibrary.fillKnown(article.body, values: placeholders)
+        article.title = PolicyLibrary.fillKnown(article.title, values: values)
+        article.summary = PolicyLibrary.fillKnown(article.summary, values: values)
+        article.body = PolicyLibrary.fillKnown(article.body, values: values)
         return article
     }
 

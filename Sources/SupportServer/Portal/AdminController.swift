@@ -43,7 +43,7 @@ struct AdminController {
     }
 
     static func requireAdmin(_ request: Request) throws -> PortalUser {
-        let user = try TicketController.requireUser(request)
+        let user = try request.requirePortalUser()
         guard user.role == .admin else { throw Abort(.notFound) }
         return user
     }

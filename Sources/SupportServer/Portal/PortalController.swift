@@ -128,7 +128,7 @@ struct PortalController {
 
     /// A single-use link, valid for 24 hours; only its SHA-256 is stored.
     func queueVerification(for user: UserModel, on db: any Database) async throws {
-        let token = [UInt8].random(count: 32).map { String(format: "%02x", $0) }.joined()
+        let token = PortalPage.randomHex(bytes: 32)
         let verification = EmailVerificationModel()
         verification.tokenHash = Self.hash(token)
         verification.userID = try user.requireID()
@@ -145,11 +145,11 @@ struct PortalController {
     }
 
     static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        PortalPage.hex(SHA256.hash(data: Data(token.utf8)))
     }
 
     func resendVerification(_ request: Request) async throws -> Response {
-        let user = try requireUser(request)
+        let user = try request.requirePortalUser()
         guard let row = try await UserModel.find(user.id, on: request.db) else { throw Abort(.notFound) }
         guard row.customerID == nil else { return request.redirect(to: "/profile") }
         guard try await CustomerModel.query(on: request.db).filter(\.$email == row.email).count() > 0 else {
@@ -204,13 +204,8 @@ struct PortalController {
         return request.redirect(to: "/")
     }
 
-    func requireUser(_ request: Request) throws -> PortalUser {
-        guard let user = request.portalUser else { throw Abort.redirect(to: "/login") }
-        return user
-    }
-
     func profile(_ request: Request) async throws -> Response {
-        let user = try requireUser(request)
+        let user = try request.requirePortalUser()
         guard let row = try await UserModel.find(user.id, on: request.db) else { throw Abort(.notFound) }
         var profile: [String: LeafData] = ["name": .string(row.name), "email": .string(row.email), "role": .string(row.role),
                                            "createdAt": .string(ISO8601DateFormatter().string(from: row.createdAt))]
@@ -228,7 +223,7 @@ struct PortalController {
     }
 
     func updateProfile(_ request: Request) async throws -> Response {
-        let user = try requireUser(request)
+        let user = try request.requirePortalUser()
         struct Form: Content { var name: String? }
         let name = (try request.content.decode(Form.self).name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...100).contains(name.count) else { throw Abort(.unprocessableEntity, reason: "Enter your name (up to 100 characters).") }

@@ -19,10 +19,16 @@ enum PortalUserKey: StorageKey { typealias Value = PortalUser }
 extension Request {
     var portalUser: PortalUser? { storage[PortalUserKey.self] }
 
+    /// The signed-in user, or a redirect to the sign-in page.
+    func requirePortalUser() throws -> PortalUser {
+        guard let user = portalUser else { throw Abort.redirect(to: "/login") }
+        return user
+    }
+
     /// The session's CSRF token, created on first use.
     var csrfToken: String {
         if let token = session.data["csrf"] { return token }
-        let token = [UInt8].random(count: 24).map { String(format: "%02x", $0) }.joined()
+        let token = PortalPage.randomHex(bytes: 24)
         session.data["csrf"] = token
         return token
     }
@@ -94,6 +100,11 @@ enum PortalPage {
         if let error { context["error"] = .string(error) }
         return context.merging(extra) { $1 }
     }
+
+    /// A secret token: `bytes` random bytes from the system generator, as lowercase hex.
+    static func randomHex(bytes: Int) -> String { hex([UInt8].random(count: bytes)) }
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
     /// "2026-11-25 14:03 UTC": one readable, unambiguous form for every page.
     static func timestamp(_ date: Date) -> String {

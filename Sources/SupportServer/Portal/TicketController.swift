@@ -39,13 +39,8 @@ struct TicketController {
 
     // MARK: Access
 
-    static func requireUser(_ request: Request) throws -> PortalUser {
-        guard let user = request.portalUser else { throw Abort.redirect(to: "/login") }
-        return user
-    }
-
     static func requireStaff(_ request: Request) throws -> PortalUser {
-        let user = try requireUser(request)
+        let user = try request.requirePortalUser()
         guard user.role != .customer else { throw Abort(.notFound) }
         return user
     }
@@ -82,7 +77,7 @@ struct TicketController {
     // MARK: Customer pages
 
     func list(_ request: Request) async throws -> Response {
-        let user = try Self.requireUser(request)
+        let user = try request.requirePortalUser()
         let filter = request.query[String.self, at: "status"].flatMap(TicketStatus.init(rawValue:))
         var query = TicketModel.query(on: request.db).filter(\.$userID == user.id)
         if let filter { query = query.filter(\.$status == filter.rawValue) }
@@ -105,13 +100,13 @@ struct TicketController {
     }
 
     func newTicket(_ request: Request) async throws -> Response {
-        _ = try Self.requireUser(request)
+        _ = try request.requirePortalUser()
         return try await PortalPage.render(request, "ticket-new", title: "New ticket")
     }
 
     /// Deflection: the three articles most relevant to what the customer is typing (JSON for the page's script).
     func suggest(_ request: Request) async throws -> Response {
-        _ = try Self.requireUser(request)
+        _ = try request.requirePortalUser()
         struct Suggestion: Content { var title: String; var url: String; var summary: String }
         let q = String((request.query[String.self, at: "q"] ?? "").prefix(2000))
         let hits = q.trimmingCharacters(in: .whitespacesAndNewlines).count < 3 ? [] : try await knowledge.suggest(q, limit: 3)
@@ -123,7 +118,7 @@ struct TicketController {
     }
 
     func create(_ request: Request) async throws -> Response {
-        let user = try Self.requireUser(request)
+        let user = try request.requirePortalUser()
         struct Form: Content { var title: String?; var description: String? }
         let form = try request.content.decode(Form.self)
         let title: String, description: String
@@ -140,7 +135,7 @@ struct TicketController {
     }
 
     func show(_ request: Request) async throws -> Response {
-        let user = try Self.requireUser(request)
+        let user = try request.requirePortalUser()
         let ticket = try await ticket(request, user: user)
         let ticketID = try ticket.requireID()
         var messageQuery = TicketMessageModel.query(on: request.db).filter(\.$ticketID == ticketID)
@@ -203,7 +198,7 @@ struct TicketController {
     }
 
     func reply(_ request: Request) async throws -> Response {
-        let user = try Self.requireUser(request)
+        let user = try request.requirePortalUser()
         let ticket = try await ticket(request, user: user, ownerOnly: true)
         struct Form: Content { var body: String? }
         let text = try Self.text(try request.content.decode(Form.self).body, field: "message", max: Self.maxText)
@@ -213,27 +208,27 @@ struct TicketController {
     struct SerialForm: Content { var serial: Int? }
 
     func confirm(_ request: Request) async throws -> Response {
-        let user = try Self.requireUser(request)
+        let user = try request.requirePortalUser()
         let ticket = try await ticket(request, user: user, ownerOnly: true)
         let serial = try request.content.decode(SerialForm.self).serial ?? -1
         return try await handle(request, ticket) { try await desk.confirm(ticket, user: user, serial: serial, requestID: request.id) }
     }
 
     func decline(_ request: Request) async throws -> Response {
-        let user = try Self.requireUser(request)
+        let user = try request.requirePortalUser()
         let ticket = try await ticket(request, user: user, ownerOnly: true)
         let serial = try request.content.decode(SerialForm.self).serial ?? -1
         return try await handle(request, ticket) { try await desk.decline(ticket, serial: serial) }
     }
 
     func satisfied(_ request: Request) async throws -> Response {
-        let user = try Self.requireUser(request)
+        let user = try request.requirePortalUser()
         let ticket = try await ticket(request, user: user, ownerOnly: true)
         return try await handle(request, ticket) { try await desk.satisfied(ticket) }
     }
 
     func escalate(_ request: Request) async throws -> Response {
-        let user = try Self.requireUser(request)
+        let user = try request.requirePortalUser()
         let ticket = try await ticket(request, user: user, ownerOnly: true)
         return try await handle(request, ticket) { try await desk.escalate(ticket, user: user, requestID: request.id) }
     }
