@@ -160,10 +160,7 @@ public struct AppConfig: Sendable {
             maxRefundsPerWindow: try days(.maxRefunds, default: defaults.maxRefundsPerWindow),
             refundLimitWindowDays: try days(.refundLimitWindowDays, default: defaults.refundLimitWindowDays),
             fraud: fraud)
-        let seed = (value(.seedDemo) ?? "true").lowercased()
-        guard ["true", "false", "1", "0", "yes", "no"].contains(seed) else {
-            throw Invalid(variable: .seedDemo, problem: "must be true or false")
-        }
+        let seed = try flag(.seedDemo, value, default: true)
         let currency = value(.currency) ?? "USD"
         guard currency.count == 3, currency.allSatisfy({ $0.isUppercase }) else {
             throw Invalid(variable: .currency, problem: "must be a three-letter ISO code such as USD")
@@ -178,14 +175,10 @@ public struct AppConfig: Sendable {
         let languageModel = try languageModelSettings(value)
         var config = AppConfig(database: database, apiKeys: keys, actionLogPath: value(.actionLog) ?? "action_log.jsonl",
                          logFormat: format, logLevel: level,
-                         seedDemoWhenEmpty: ["true", "1", "yes"].contains(seed), currency: currency, policy: policy,
+                         seedDemoWhenEmpty: seed, currency: currency, policy: policy,
                          modelPath: value(.model), minConfidence: minConfidence)
         config.languageModel = languageModel
-        let replies = (value(.llmReplies) ?? "true").lowercased()
-        guard ["true", "false", "1", "0", "yes", "no"].contains(replies) else {
-            throw Invalid(variable: .llmReplies, problem: "must be true or false")
-        }
-        config.languageModelReplies = ["true", "1", "yes"].contains(replies)
+        config.languageModelReplies = try flag(.llmReplies, value, default: true)
         if let raw = value(.publicURL) {
             guard let url = URL(string: raw), url.scheme == "http" || url.scheme == "https", url.host != nil else {
                 throw Invalid(variable: .publicURL, problem: "must be an http(s) URL such as https://support.example.com")
@@ -209,13 +202,17 @@ public struct AppConfig: Sendable {
         return config
     }
 
+    /// A true/false setting: true, false, 1, 0, yes or no (any case).
+    static func flag(_ variable: Variable, _ value: (Variable) -> String?, default fallback: Bool) throws -> Bool {
+        guard let raw = value(variable)?.lowercased() else { return fallback }
+        if ["true", "1", "yes"].contains(raw) { return true }
+        if ["false", "0", "no"].contains(raw) { return false }
+        throw Invalid(variable: variable, problem: "must be true or false")
+    }
+
     static func mailSettings(_ value: (Variable) -> String?) throws -> MailSettings? {
         guard let host = value(.mailServer) else { return nil }
-        let tls = (value(.mailUseTLS) ?? "true").lowercased()
-        guard ["true", "false", "1", "0", "yes", "no"].contains(tls) else {
-            throw Invalid(variable: .mailUseTLS, problem: "must be true or false")
-        }
-        let useTLS = ["true", "1", "yes"].contains(tls)
+        let useTLS = try flag(.mailUseTLS, value, default: true)
         var port = useTLS ? 465 : 25
         if let raw = value(.mailPort) {
             guard let number = Int(raw), (1...65535).contains(number) else {

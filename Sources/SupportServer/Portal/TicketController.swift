@@ -99,6 +99,14 @@ struct TicketController {
         ])
     }
 
+    static func leaf(_ citations: [Citation]) -> LeafData {
+        .array(citations.map { .dictionary(["source": .string($0.source), "section": .string($0.section), "excerpt": .string($0.excerpt)]) })
+    }
+
+    static func leaf(_ trace: [TraceStep]) -> LeafData {
+        .array(trace.map { .dictionary(["step": .string($0.step), "detail": .string($0.detail)]) })
+    }
+
     func newTicket(_ request: Request) async throws -> Response {
         _ = try request.requirePortalUser()
         return try await PortalPage.render(request, "ticket-new", title: "New ticket")
@@ -162,8 +170,7 @@ struct TicketController {
                 return .dictionary([
                     "kind": .string(message.authorKind), "author": .string(author), "body": .string(message.body),
                     "at": .string(PortalPage.timestamp(message.createdAt)),
-                    "citations": .array(citations.map { .dictionary(["source": .string($0.source), "section": .string($0.section),
-                                                                     "excerpt": .string($0.excerpt)]) }),
+                    "citations": Self.leaf(citations),
                 ])
             }),
             "isOwner": .bool(isOwner),
@@ -179,7 +186,7 @@ struct TicketController {
         }
         if user.role != .customer {
             let trace = (try? JSONDecoder().decode([TraceStep].self, from: Data(ticket.trace.utf8))) ?? []
-            context["trace"] = .array(trace.map { .dictionary(["step": .string($0.step), "detail": .string($0.detail)]) })
+            context["trace"] = Self.leaf(trace)
             context["nextStatuses"] = .array(TicketStatus.allCases.filter { status.canMove(to: $0) }.map {
                 .dictionary(["value": .string($0.rawValue), "label": .string($0.label)])
             })
@@ -334,10 +341,8 @@ struct TicketController {
                 "refusal": result?.error.map { .string("\($0.code): \($0.message)") } ?? .nil(.string),
                 "proposal": resolution.proposal.flatMap { _ in result.map { .string(desk.pipeline.composer.proposalLabel($0)) } }
                     ?? .nil(.string),
-                "trace": .array(resolution.trace.map { .dictionary(["step": .string($0.step), "detail": .string($0.detail)]) }),
-                "citations": .array(resolution.citations.map {
-                    .dictionary(["source": .string($0.source), "section": .string($0.section), "excerpt": .string($0.excerpt)])
-                }),
+                "trace": Self.leaf(resolution.trace),
+                "citations": Self.leaf(resolution.citations),
             ])
         }
         extra["customers"] = .array(customers.map {
