@@ -246,13 +246,7 @@ public struct ReplyComposer: Sendable {
         }
     }
 
-    static func day(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "d MMMM yyyy"
-        return formatter.string(from: date)
-    }
+    static func day(_ date: Date) -> String { date.utcString("d MMMM yyyy") }
 
     static func verb(_ intent: Intent) -> String {
         switch intent {

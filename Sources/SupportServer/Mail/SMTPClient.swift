@@ -1,4 +1,5 @@
 import Foundation
+import SupportDomain
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -98,10 +99,6 @@ struct SMTPClient: Sendable {
         let subject = oneLine(message.subject)
         let encodedSubject = subject.allSatisfy(\.isASCII) ? subject
             : "=?UTF-8?B?\(Data(subject.utf8).base64EncodedString())?="
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
         let domain = from.split(separator: "@").last.map(String.init) ?? "supportops.local"
         let body = Data(message.body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8)
             .base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
@@ -109,7 +106,7 @@ struct SMTPClient: Sendable {
             "From: SupportOps <\(oneLine(from))>",
             "To: <\(oneLine(message.to))>",
             "Subject: \(encodedSubject)",
-            "Date: \(formatter.string(from: now))",
+            "Date: \(now.utcString("EEE, dd MMM yyyy HH:mm:ss '+0000'"))",
             "Message-ID: <\(UUID().uuidString.lowercased())@\(domain)>",
             "MIME-Version: 1.0",
             "Content-Type: text/plain; charset=utf-8",

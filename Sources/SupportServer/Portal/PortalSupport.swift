@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SupportDomain
 import Leaf
 import LeafKit
 import SupportStore
@@ -107,13 +108,7 @@ enum PortalPage {
     static func hex(_ bytes: some Sequence<UInt8>) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
     /// "2026-11-25 14:03 UTC": one readable, unambiguous form for every page.
-    static func timestamp(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
-        return formatter.string(from: date)
-    }
+    static func timestamp(_ date: Date) -> String { date.utcString("yyyy-MM-dd HH:mm 'UTC'") }
 
     static func render(_ request: Request, _ template: String, title: String, status: HTTPResponseStatus = .ok,
                        notice: String? = nil, error: String? = nil, extra: [String: LeafData] = [:]) async throws -> Response {
