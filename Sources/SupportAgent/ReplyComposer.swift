@@ -97,6 +97,7 @@ public struct ReplyComposer: Sendable {
             case .outsideRefundWindow: return "refund window days after delivery"
             case .finalSale: return "final sale items"
             case .alreadyRefunded: return "refunded only once"
+            case .alreadyReplaced: return "replaced order refund one remedy"
             case .refundLimitExceeded: return "refund limit rolling period"
             case .duplicateRequest: return ""
             }

@@ -4,9 +4,11 @@ import Foundation
 /// the transaction and acts only on what they allow.
 public enum SupportRules {
     /// Whether `order` may be refunded now. Throws the first rule it breaks.
-    public static func checkRefund(order: OrderSnapshot, alreadyRefunded: Bool, refundsInLimitWindow: Int,
-                                   policy: SupportPolicy, now: Date) throws(ToolError) {
+    /// One remedy per order: a replaced order is not refunded on top (`alreadyReplaced`) unless a person decides.
+    public static func checkRefund(order: OrderSnapshot, alreadyRefunded: Bool, alreadyReplaced: Bool = false,
+                                   refundsInLimitWindow: Int, policy: SupportPolicy, now: Date) throws(ToolError) {
         if alreadyRefunded { throw .alreadyRefunded }
+        if alreadyReplaced { throw .alreadyReplaced }
         try checkDeliveredWithinWindow(order: order, action: .issueRefund, policy: policy, now: now)
         if order.containsFinalSaleItem { throw .finalSale }
         if refundsInLimitWindow >= policy.maxRefundsPerWindow {
@@ -14,10 +16,11 @@ public enum SupportRules {
         }
     }
 
-    /// Whether a replacement may be sent: delivered, within the window, not refunded.
-    public static func checkReplacement(order: OrderSnapshot, alreadyRefunded: Bool, policy: SupportPolicy,
-                                        now: Date) throws(ToolError) {
+    /// Whether a replacement may be sent: delivered, within the window, neither refunded nor replaced before.
+    public static func checkReplacement(order: OrderSnapshot, alreadyRefunded: Bool, alreadyReplaced: Bool = false,
+                                        policy: SupportPolicy, now: Date) throws(ToolError) {
         if alreadyRefunded { throw .alreadyRefunded }
+        if alreadyReplaced { throw .alreadyReplaced }
         try checkDeliveredWithinWindow(order: order, action: .requestReplacement, policy: policy, now: now)
     }
 

@@ -5,6 +5,8 @@ public enum ToolError: Error, Sendable, Hashable {
     case outsideRefundWindow(days: Int)
     case finalSale
     case alreadyRefunded
+    /// The order already had a replacement: one remedy per order, a second one (refund or replacement) is for a person.
+    case alreadyReplaced
     case refundLimitExceeded(limit: Int, days: Int)
     /// The same request (same idempotency key) was already carried out; nothing was done again.
     case duplicateRequest
@@ -16,6 +18,7 @@ public enum ToolError: Error, Sendable, Hashable {
         case .outsideRefundWindow: "outside_refund_window"
         case .finalSale: "final_sale"
         case .alreadyRefunded: "already_refunded"
+        case .alreadyReplaced: "already_replaced"
         case .refundLimitExceeded: "refund_limit_exceeded"
         case .duplicateRequest: "duplicate_request"
         }
@@ -33,6 +36,8 @@ public enum ToolError: Error, Sendable, Hashable {
             "This order contains a final-sale item, which cannot be refunded."
         case .alreadyRefunded:
             "This order has already been refunded."
+        case .alreadyReplaced:
+            "A replacement has already been sent for this order; only a person can agree to a second remedy."
         case let .refundLimitExceeded(limit, days):
             "You have reached the limit of \(limit) refunds in \(days) days."
         case .duplicateRequest:

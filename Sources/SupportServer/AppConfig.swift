@@ -31,6 +31,7 @@ public struct AppConfig: Sendable {
         case publicURL = "SUPPORTOPS_PUBLIC_URL"
         case embeddingModel = "SUPPORTOPS_EMBEDDING_MODEL"
         case outboxIntervalMs = "SUPPORTOPS_OUTBOX_INTERVAL_MS"
+        case readTimeoutSeconds = "SUPPORTOPS_READ_TIMEOUT_SECONDS"
         case mailServer = "MAIL_SERVER"
         case mailPort = "MAIL_PORT"
         case mailUsername = "MAIL_USERNAME"
@@ -90,6 +91,9 @@ public struct AppConfig: Sendable {
     public var mail: MailSettings?
     /// How often the outbox is sent.
     public var outboxIntervalMs = 5000
+    /// A connection on which nothing arrives nor leaves for this long is closed: a client that stops sending half way
+    /// through a body cannot hold a connection (and the handler waiting for its body) forever.
+    public var readTimeoutSeconds = 30
     /// A directory with all-MiniLM-L6-v2 (model.safetensors, vocab.txt): retrieval then fuses BM25 with embeddings.
     public var embeddingModelPath: String?
 
@@ -190,6 +194,12 @@ public struct AppConfig: Sendable {
                 throw Invalid(variable: .outboxIntervalMs, problem: "must be a number of milliseconds between 100 and 3600000")
             }
             config.outboxIntervalMs = number
+        }
+        if let raw = value(.readTimeoutSeconds) {
+            guard let number = Int(raw), (1...3600).contains(number) else {
+                throw Invalid(variable: .readTimeoutSeconds, problem: "must be a whole number of seconds between 1 and 3600")
+            }
+            config.readTimeoutSeconds = number
         }
         config.mail = try mailSettings(value)
         if let path = value(.embeddingModel) {

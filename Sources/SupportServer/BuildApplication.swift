@@ -74,6 +74,7 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
     app.middleware.use(APIErrorMiddleware(environment: app.environment))
     app.routes.defaultMaxBodySize = "64kb"
+    app.http.server.configuration.idleTimeout = .seconds(Int64(config.readTimeoutSeconds))
 
     let api = app.grouped(RequestContextMiddleware())
     let protected = api.grouped(APIKeyMiddleware(keys: config.apiKeys, protectedPrefixes: ["/support/"]))
@@ -118,6 +119,7 @@ private func configurePortal(_ app: Application, config: AppConfig, pipeline: Su
           let js = Bundle.module.url(forResource: "Public/js/portal.js", withExtension: nil) else {
         throw Abort(.internalServerError, reason: "the portal's views are missing from the bundle")
     }
+    ContentConfiguration.global.use(decoder: LineEndingNormalizingFormDecoder(), for: .urlEncodedForm)
     app.views.use(.leaf)
     app.leaf.configuration = LeafConfiguration(rootDirectory: views.path + "/")
     // The bundle may sit under a hidden folder (.build); templates stay confined to the views folder all the same.

@@ -103,7 +103,7 @@ public struct FluentToolbox: SupportToolbox {
         case let .requestReplacement(orderID, reason):
             let order = try await fetchOwnedOrder(orderID, customer: customerID, on: tx)
             try SupportRules.checkReplacement(order: order.snapshot(), alreadyRefunded: try await hasRefund(orderID, on: tx),
-                                              policy: policy, now: now)
+                                              alreadyReplaced: try await hasReplacement(orderID, on: tx), policy: policy, now: now)
             let replacement = ReplacementModel()
             replacement.orderID = try order.requireID()
             replacement.customerID = order.$customer.id
@@ -146,7 +146,7 @@ public struct FluentToolbox: SupportToolbox {
             .filter(\.$status != RefundStatus.rejected.rawValue)
             .count()
         try SupportRules.checkRefund(order: snapshot, alreadyRefunded: try await hasRefund(orderID, on: tx),
-                                     refundsInLimitWindow: recent, policy: policy, now: now)
+                                     alreadyReplaced: try await hasReplacement(orderID, on: tx), refundsInLimitWindow: recent, policy: policy, now: now)
         let lookback = now.addingTimeInterval(-Double(SupportRules.fraudLookbackDays) * 86_400)
         let requests90 = try await RefundModel.query(on: tx)
             .filter(\.$customerID == Int(customerID.rawValue))
@@ -190,6 +190,10 @@ public struct FluentToolbox: SupportToolbox {
             .filter(\.$orderID == Int(id.rawValue))
             .filter(\.$status != RefundStatus.rejected.rawValue)
             .count() > 0
+    }
+
+    private func hasReplacement(_ id: OrderID, on db: any Database) async throws -> Bool {
+        try await ReplacementModel.query(on: db).filter(\.$orderID == Int(id.rawValue)).count() > 0
     }
 
     private func insertEscalation(customer: CustomerID, order: OrderID?, refund: Int?, kind: String, summary: String,

@@ -8,6 +8,7 @@ struct SupportOpsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "supportops",
         abstract: "Resolve customer-support requests safely, with an audit trail.",
+        version: SupportOpsVersion.current,
         subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, Resolve.self, Eval.self, Train.self, Bench.self,
                       EvalRetrieval.self, BenchRetrieval.self],
         defaultSubcommand: Serve.self)

@@ -240,3 +240,28 @@ struct FraudSignalTests {
         #expect(TicketPriority.urgent > .high && TicketPriority.high > .normal && TicketPriority.normal > .low)
     }
 }
+
+/// One remedy per order: a replaced order is not refunded on top, nor replaced twice (a person may decide otherwise).
+@Suite struct OneRemedyPerOrderTests {
+    @Test("a refund after a replacement is refused with already_replaced, before any other rule")
+    func refundAfterReplacement() {
+        #expect(throws: ToolError.alreadyReplaced) {
+            try SupportRules.checkRefund(order: Fixture.order(), alreadyRefunded: false, alreadyReplaced: true,
+                                         refundsInLimitWindow: 0, policy: .standard, now: Fixture.now)
+        }
+        #expect(ToolError.alreadyReplaced.code == "already_replaced")
+        #expect(ToolError.alreadyReplaced.message.contains("person"))
+    }
+
+    @Test("a second replacement is refused; a refunded order still says already_refunded")
+    func secondReplacement() {
+        #expect(throws: ToolError.alreadyReplaced) {
+            try SupportRules.checkReplacement(order: Fixture.order(), alreadyRefunded: false, alreadyReplaced: true,
+                                              policy: .standard, now: Fixture.now)
+        }
+        #expect(throws: ToolError.alreadyRefunded) {
+            try SupportRules.checkReplacement(order: Fixture.order(), alreadyRefunded: true, alreadyReplaced: true,
+                                              policy: .standard, now: Fixture.now)
+        }
+    }
+}

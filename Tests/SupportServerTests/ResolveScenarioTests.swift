@@ -66,6 +66,24 @@ import VaporTesting
         }
     }
 
+    /// The README's own demo once paid a full refund for order 1006 after sending it a free replacement.
+    @Test func aReplacedOrderIsNotAlsoRefunded() async throws {
+        try await TestHarness.with { h in
+            let replaced = try await h.resolve("the speaker in order 1006 arrived broken, send a replacement", user: 1)
+            #expect(replaced.action?["action"] as? String == "request_replacement")
+            #expect(replaced.action?["success"] as? Bool == true)
+            let refund = try await h.resolve("refund order 1006, it is broken", user: 1)
+            #expect(refund.action?["action"] as? String == "issue_refund")
+            #expect(refund.errorCode == "already_replaced")
+            #expect(try await RefundModel.query(on: h.app.db).filter(\.$orderID == 1006).count() == 0)
+            let again = try await h.resolve("the speaker in order 1006 is broken, send another replacement", user: 1)
+            #expect(again.errorCode == "already_replaced")
+            #expect(try await ReplacementModel.query(on: h.app.db).filter(\.$orderID == 1006).count() == 1)
+            let reply = try #require(refund["reply"] as? String)
+            #expect(reply.localizedCaseInsensitiveContains("replacement"))
+        }
+    }
+
     @Test func outsideTheWindowAndFinalSaleAreRefused() async throws {
         try await TestHarness.with { h in
             let late = try await h.resolve("refund order 1004", user: 1)

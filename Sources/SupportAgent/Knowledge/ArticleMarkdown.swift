@@ -46,11 +46,17 @@ public enum ArticleMarkdown {
     }
 
     /// Markdown body to plain text for indexing and snippets (markers removed).
+    /// Line endings are normalised first: text typed in a browser arrives with CRLF, which Swift counts as one
+    /// character, so splitting on "\n" alone would leave the whole body as one line.
     public static func plainText(_ markdown: String) -> String {
-        markdown.split(separator: "\n").map { line -> String in
+        let text = markdown.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        return text.split(separator: "\n").map { line -> String in
             var text = line.trimmingCharacters(in: .whitespaces)
             while text.hasPrefix("#") { text.removeFirst() }
-            if text.hasPrefix("- ") || text.hasPrefix("* ") { text.removeFirst(2) }
+            if text.hasPrefix("- ") || text.hasPrefix("* ") || text.hasPrefix("+ ") { text.removeFirst(2) }
+            if let marker = text.range(of: #"^[0-9]{1,3}[.)] "#, options: .regularExpression) { text.removeSubrange(marker) }
+            // [title](url) and ![alt](url) read as their words.
+            text = text.replacingOccurrences(of: #"!?\[([^\]]*)\]\([^)]*\)"#, with: "$1", options: .regularExpression)
             return text.replacingOccurrences(of: "**", with: "").replacingOccurrences(of: "`", with: "")
                 .trimmingCharacters(in: .whitespaces)
         }.filter { !$0.isEmpty }.joined(separator: "\n")

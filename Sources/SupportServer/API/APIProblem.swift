@@ -72,6 +72,9 @@ struct APIErrorMiddleware: AsyncMiddleware {
             return APIProblem(status: .internalServerError, code: "internal", message: "Something went wrong on our side.")
         case let decoding as DecodingError:
             return problem(for: decoding)
+        case let abort as any AbortError where abort.status == .payloadTooLarge:
+            return APIProblem(status: .payloadTooLarge, code: "payload_too_large",
+                              message: "The request body is larger than the 64 KB limit.")
         case let abort as any AbortError:
             let status = abort.status
             let code = status == .notFound ? "not_found" : status == .payloadTooLarge ? "payload_too_large" : "bad_request"

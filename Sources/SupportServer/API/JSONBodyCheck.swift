@@ -11,14 +11,19 @@ struct JSONBodyCheck: AsyncMiddleware {
 
     let path: String
     let fields: [(name: String, type: Expectation, required: Bool)]
+    /// Larger bodies are refused with 413 before any of them is parsed.
+    var maxBytes = 64 * 1024
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard request.url.path == path, request.method == .POST,
               request.headers.contentType?.subType == "json" else {
             return try await next.respond(to: request)
         }
-        let buffer = try await request.body.collect(upTo: 64 * 1024)
-        let data = Data(buffer: buffer)
+        // `collect(max:)` keeps what it read as the request's body, so the route that follows reads it again. Iterating
+        // the body as an async sequence instead would drain a streamed body (anything that did not arrive with the head,
+        // about 1 KB and up over a real socket) and leave the route waiting forever for bytes already consumed.
+        let buffer = try await request.body.collect(max: maxBytes).get()
+        let data = buffer.map { Data(buffer: $0) } ?? Data()
         guard !data.isEmpty else {
             throw APIProblem(status: .badRequest, code: "missing_body", message: "The request needs a JSON body.")
         }

@@ -68,7 +68,25 @@ struct SupportAPI: APIProtocol {
     }
 }
 
-/// The version reported by `/health`.
+/// The service's version, in one place: `info.version` of the bundled `openapi.yaml`. `/health`, the served API
+/// document and `supportops --version` all report it.
 public enum SupportOpsVersion {
-    public static let current = "0.1.0"
+    public static let current: String = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
+              let yaml = try? String(contentsOf: url, encoding: .utf8) else { return "unknown" }
+        return version(inSpec: yaml) ?? "unknown"
+    }()
+
+    /// The `version:` line of the spec's `info` block (the first top-level block that has one).
+    static func version(inSpec yaml: String) -> String? {
+        var inInfo = false
+        for line in yaml.split(separator: "\n") {
+            if !line.hasPrefix(" ") { inInfo = line.hasPrefix("info:"); continue }
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard inInfo, trimmed.hasPrefix("version:") else { continue }
+            return trimmed.dropFirst("version:".count).trimmingCharacters(in: .whitespaces)
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+        }
+        return nil
+    }
 }

@@ -15,6 +15,19 @@ struct DocsController {
         app.get("openapi.json") { _ in Self.respond(json, type: .json) }
         app.get("docs") { _ in Self.respond(Self.swaggerPage, type: .html) }
         app.get("redoc") { _ in Self.respond(Self.redocPage, type: .html) }
+        for (name, type) in [("favicon.ico", HTTPMediaType(type: "image", subType: "x-icon")),
+                             ("favicon.svg", HTTPMediaType(type: "image", subType: "svg+xml"))] {
+            guard let url = Bundle.module.url(forResource: "Public/\(name)", withExtension: nil) else {
+                throw Abort(.internalServerError, reason: "\(name) is missing from the bundle")
+            }
+            let data = try Data(contentsOf: url)
+            app.get(PathComponent(stringLiteral: name)) { _ -> Response in
+                let response = Response(status: .ok, body: .init(data: data))
+                response.headers.contentType = type
+                response.headers.cacheControl = .init(isPublic: true, maxAge: 86_400)
+                return response
+            }
+        }
         app.get("assets", "vendor", "**") { request -> Response in
             let parts = request.parameters.getCatchall()
             guard parts.count == 2, ["swagger-ui", "redoc"].contains(parts[0]), Self.assetNames.contains(parts[1]),
@@ -47,17 +60,19 @@ struct DocsController {
     <!doctype html>
     <html lang="en"><head><meta charset="utf-8"><title>SupportOps API — Swagger UI</title>
     <meta name="viewport" content="width=device-width, initial-scale=1">
+    <link rel="icon" href="/favicon.svg" type="image/svg+xml">
     <link rel="stylesheet" href="/assets/vendor/swagger-ui/swagger-ui.css"></head>
     <body><div id="swagger-ui"></div>
     <script src="/assets/vendor/swagger-ui/swagger-ui-bundle.js"></script>
-    <script>window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true});</script>
+    <script>window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true, validatorUrl: null});</script>
     </body></html>
     """
 
     static let redocPage = """
     <!doctype html>
     <html lang="en"><head><meta charset="utf-8"><title>SupportOps API — ReDoc</title>
-    <meta name="viewport" content="width=device-width, initial-scale=1"></head>
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <link rel="icon" href="/favicon.svg" type="image/svg+xml"></head>
     <body><redoc spec-url="/openapi.json"></redoc>
     <script src="/assets/vendor/redoc/redoc.standalone.js"></script>
     </body></html>
