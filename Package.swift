@@ -64,7 +64,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            resources: [.copy("Resources/policies"), .copy("Resources/training"), .copy("Resources/kb")],
+            resources: [.copy("Resources/policies"), .copy("Resources/training"), .copy("Resources/kb"),
+                        .copy("Resources/languages"), .copy("Resources/policies-i18n")],
             swiftSettings: strict
         ),
         // Fluent models, migrations and the transactional tool implementations (SQLite and PostgreSQL).

@@ -3,27 +3,37 @@ import SupportDomain
 
 /// Pulls order ids, the reason and any amounts out of a (redacted) message.
 public struct EntityExtractor: Sendable {
-    public init() {}
+    private let orderPatterns: [NSRegularExpression]
+
+    /// `orderWords`: the words written before an order number, in every language the agent reads ("order",
+    /// "Bestellung", "pedido", …), folded (lowercase, no accents).
+    public init(orderWords: [String] = ["order", "orders", "ordr", "oder", "purchase", "purchse"]) {
+        let words = orderWords.map {
+            NSRegularExpression.escapedPattern(for: $0).replacingOccurrences(of: "\\ ", with: " ").replacingOccurrences(of: " ", with: "\\s+")
+        }
+            .joined(separator: "|")
+        orderPatterns = [
+            Self.regex(#"#\s?(\d{1,12})\b"#),
+            Self.regex(#"(?<![\p{L}])(?:"# + words + #")s?\s*(?:no\.?|nr\.?|n\s?[°º]|num(?:ber|ero|ro)?\.?|nummer|id|#)?\s*[:#,.]?\s*(?:is\s+|es\s+|ist\s+|e\s+)?#?(\d{1,12})\b"#),
+        ]
+    }
 
     private static func regex(_ pattern: String) -> NSRegularExpression {
         // Constant patterns of this file; the tests exercise every one.
         try! NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
     }
 
-    /// Order ids: "#1042", "order 1042", "order no. 1042", "order number: 1042", "purchase 1042", "my order, 1042".
-    private static let orderPatterns: [NSRegularExpression] = [
-        regex(#"#\s?(\d{1,12})\b"#),
-        regex(#"\b(?:order|ordr|oder|purchase|purchse)s?\s*(?:no\.?|nr\.?|num(?:ber)?\.?|id|#)?\s*[:#,.]?\s*(?:is\s+)?#?(\d{1,12})\b"#),
-    ]
     /// A message that is nothing but a number (the answer to "which order?").
     private static let bareNumber = regex(#"^\D{0,30}?\b(\d{1,12})\b\D{0,30}$"#)
     private static let amount = regex(#"(?:[$€£]\s?\d[\d,]*(?:\.\d{1,2})?|\b\d[\d,]*(?:\.\d{1,2})?\s?(?:dollars|usd|eur|euros|bucks|gbp|pounds)\b)"#)
 
     /// The first order id the message names, in any common form.
     public func orderID(in text: String) -> OrderID? {
-        let ns = text as NSString
+        let folded = text.lowercased().folding(options: [.diacriticInsensitive], locale: Locale(identifier: "en_US_POSIX"))
+        let ns = folded as NSString
+        let text = folded
         var best: (location: Int, id: Int64)?
-        for pattern in Self.orderPatterns {
+        for pattern in orderPatterns {
             guard let match = pattern.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)),
                   let value = Int64(ns.substring(with: match.range(at: 1))), value > 0 else { continue }
             if best == nil || match.range.location < best!.location { best = (match.range.location, value) }

@@ -10,8 +10,25 @@ public struct PolicySection: Sendable, Hashable {
     public var heading: String
     public var body: String
 
-    public var excerpt: String {
-        body.count <= 280 ? body : String(body.prefix(277)).trimmingCharacters(in: .whitespaces) + "…"
+    /// Whole sentences of the body, up to about 280 characters (a first sentence longer than that is cut at a word).
+    public var excerpt: String { Self.excerpt(body) }
+
+    public static func excerpt(_ body: String, limit: Int = 280) -> String {
+        guard body.count > limit else { return body }
+        var excerpt = ""
+        var sentence = ""
+        for character in body {
+            sentence.append(character)
+            if ".!?".contains(character) {
+                if excerpt.count + sentence.count > limit { break }
+                excerpt += sentence
+                sentence = ""
+            }
+        }
+        if !excerpt.isEmpty { return excerpt.trimmingCharacters(in: .whitespaces) }
+        var cut = String(body.prefix(limit - 1))
+        if let space = cut.lastIndex(of: " ") { cut = String(cut[..<space]) }
+        return cut + "…"
     }
 }
 

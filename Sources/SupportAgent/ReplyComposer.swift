@@ -7,11 +7,23 @@ import SupportDomain
 public struct ReplyComposer: Sendable {
     public var policy: SupportPolicy
     public var currency: String
+    /// The customer's language: every sentence comes from its pack.
+    public var language: LanguagePack
 
-    public init(policy: SupportPolicy = .standard, currency: String = "USD") {
+    public init(policy: SupportPolicy = .standard, currency: String = "USD", language: LanguagePack = LanguageCatalog.english) {
         self.policy = policy
         self.currency = currency
+        self.language = language
     }
+
+    /// The same composer writing in another language.
+    public func speaking(_ pack: LanguagePack) -> ReplyComposer {
+        var copy = self
+        copy.language = pack
+        return copy
+    }
+
+    func t(_ key: String, _ values: [String: String] = [:]) -> String { language.text(key, values) }
 
     // MARK: Clarification
 
@@ -24,6 +36,7 @@ public struct ReplyComposer: Sendable {
             case .refund: order.status == .delivered && !order.containsFinalSaleItem
                 && (order.deliveredAt.map { now.timeIntervalSince($0) <= window } ?? false)
             case .replacement: order.status == .delivered && (order.deliveredAt.map { now.timeIntervalSince($0) <= window } ?? false)
+            case .status: !(order.status == .cancelled || order.status == .returned)
             default: true
             }
         }
@@ -31,30 +44,35 @@ public struct ReplyComposer: Sendable {
     }
 
     public func clarificationPrompt(for intent: Intent, eligible: [OrderSnapshot]) -> String {
-        let verb = Self.verb(intent)
-        guard !eligible.isEmpty else {
-            return "I could not find an order on your account that can be \(Self.participle(intent)) right now."
-        }
+        guard !eligible.isEmpty else { return t("ask.no_eligible", ["participle": participle(intent)]) }
         let list = eligible.prefix(5).map(describe).joined(separator: "; ")
-        let more = eligible.count > 5 ? " (and \(eligible.count - 5) more)" : ""
-        return "Which order would you like to \(verb)? Orders that qualify: \(list)\(more). Reply with the order number."
+        let more = eligible.count > 5 ? t("order.list_more", ["count": String(eligible.count - 5)]) : ""
+        return t("ask.which_order", ["verb": verb(intent), "list": list, "more": more])
     }
 
     /// "Do you mean order #1042 (Desk lamp)?" when the message names a product of exactly one order.
     public func confirmPrompt(for intent: Intent, order: OrderSnapshot) -> String {
-        "Do you mean order \(describe(order))? Reply yes to \(Self.verb(intent)) it, or give another order number."
+        t("ask.confirm_order", ["order": describe(order), "verb": verb(intent)])
     }
 
     /// The orders among `orders` whose product names share a distinctive word with the message ("the lamp I bought").
     public func ordersNamingProduct(in text: String, among orders: [OrderSnapshot]) -> [OrderSnapshot] {
-        let words = Set(text.lowercased().split(whereSeparator: { !$0.isLetter }).map { Self.singular(String($0)) })
+        let words = Set(LanguageText.fold(text).split(whereSeparator: { !$0.isLetter }).map { Self.singular(String($0)) })
         return orders.filter { order in
             order.lines.contains { line in
                 line.productName.lowercased().split(whereSeparator: { !$0.isLetter })
                     .map { Self.singular(String($0)) }
-                    .contains { $0.count >= 4 && words.contains($0) }
+                    .contains { word in word.count >= 4 && words.contains { Self.cognate($0, word) } }
             }
         }
+    }
+
+    /// The same product word across plurals and other languages' cognates ("lamps", "Lampe" → "lamp").
+    static func cognate(_ a: String, _ b: String) -> Bool {
+        let x = singular(a), y = singular(b)
+        if x == y { return true }
+        let (short, long) = x.count <= y.count ? (x, y) : (y, x)
+        return short.count >= 4 && long.hasPrefix(short) && long.count - short.count <= 2
     }
 
     static func singular(_ word: String) -> String {
@@ -63,26 +81,16 @@ public struct ReplyComposer: Sendable {
 
     /// When the model is unsure: name the likeliest readings and offer a person.
     public func unsurePrompt(_ alternatives: [Intent]) -> String {
-        let options = alternatives.filter { $0 != .other }.prefix(2).map(Self.option)
-        let list = options.isEmpty ? "" : " Do you want to \(options.joined(separator: ", or "))?"
-        return "I am not sure I understood your request.\(list) Tell me in a few words, or ask for a person and we will "
-            + "get back to you within 24 hours."
-    }
-
-    static func option(_ intent: Intent) -> String {
-        switch intent {
-        case .refund: "get a refund"
-        case .cancel: "cancel an order"
-        case .replacement: "get a replacement"
-        case .status: "know where your order is"
-        case .escalate: "talk to a person"
-        case .other: "ask something else"
-        }
+        let options = alternatives.filter { $0 != .other }.prefix(2).map { t("option.\($0.rawValue)") }
+        let list = options.isEmpty ? "" : t("ask.unsure_options", ["options": options.joined(separator: t("ask.or"))])
+        return t("ask.unsure", ["options": list])
     }
 
     func describe(_ order: OrderSnapshot) -> String {
         let items = order.lines.map(\.productName).prefix(2).joined(separator: ", ")
-        return "#\(order.id) (\(items.isEmpty ? "order" : items), \(order.status.rawValue), \(order.total.decimalString) \(currency))"
+        return t("order.described", ["id": order.id.description, "items": items.isEmpty ? "-" : items,
+                                     "status": t("status.\(order.status.rawValue)"), "total": order.total.decimalString,
+                                     "currency": currency])
     }
 
     // MARK: Retrieval
@@ -110,7 +118,9 @@ public struct ReplyComposer: Sendable {
         switch result.action {
         case .cancelOrder: return "refund after cancelling"
         case .requestReplacement: return "replacement cost ships"
-        case .getOrderStatus: return "order statuses \(result.orderStatus?.rawValue ?? "")"
+        case .getOrderStatus:
+            // A parcel on its way: how long delivery takes; otherwise what the status means.
+            return result.orderStatus == .shipped ? "delivery times business days standard delivery" : "order statuses \(result.orderStatus?.rawValue ?? "")"
         case .escalateCase: return "person reply hours"
         default: return ""
         }
@@ -128,8 +138,7 @@ public struct ReplyComposer: Sendable {
 
     static func citation(_ hit: SearchIndex.Hit) -> Citation {
         let document = hit.document
-        let excerpt = document.kind == .article ? document.summary
-            : (document.body.count <= 280 ? document.body : String(document.body.prefix(277)).trimmingCharacters(in: .whitespaces) + "…")
+        let excerpt = document.kind == .article ? document.summary : PolicySection.excerpt(document.body)
         return Citation(source: document.source, section: document.title, excerpt: excerpt)
     }
 
@@ -145,24 +154,43 @@ public struct ReplyComposer: Sendable {
         } else if let result {
             parts.append(describe(result))
             if result.action == .issueRefund, result.success, !understanding.mentionedAmounts.isEmpty {
-                parts.append("The amount is always the order total on record, not an amount named in a message.")
+                parts.append(t("amount_note"))
             }
         } else if let article = answer, let id = article.document.articleID {
-            parts.append("\(article.passage)\n\nMore in \"\(article.document.title)\": /kb/articles/\(id)")
+            parts.append(article.passage + "\n\n" + t("article_link", ["title": article.document.title, "url": "/kb/articles/\(id)"]))
         } else if let passage = answer {
-            parts.append(passage.passage + " (\(passage.document.title), \(passage.document.source))")
+            parts.append(passage.passage)
         } else {
-            parts.append("I can help with refunds, cancellations, replacements and order status. "
-                + "Tell me what you need and your order number, or ask for a person and we will get back to you within 24 hours.")
+            parts.append(t("help"))
         }
         if !understanding.secondaryIntents.isEmpty {
-            let others = understanding.secondaryIntents.map(\.rawValue).joined(separator: " and ")
-            parts.append("You also asked about a \(others); please send that as a separate request so I can handle it properly.")
+            let others = understanding.secondaryIntents.map { verb($0) }.joined(separator: t("ask.or"))
+            parts.append(t("secondary", ["others": others]))
         }
-        if answer == nil, let citation = citations.first {
-            parts.append("Policy: \(citation.section) (\(citation.source)) — \(citation.excerpt)")
+        // The policy behind an outcome, as one complete sentence under its human title; a question cites nothing.
+        if answer == nil, clarification == nil, result != nil, let citation = citations.first,
+           let sentence = Self.firstSentence(citation.excerpt) {
+            parts.append(t("policy_quote", ["title": citation.section, "sentence": sentence]))
         }
         return parts.joined(separator: "\n\n")
+    }
+
+    /// The first complete sentence of a passage (never cut mid-word), or nil.
+    static func firstSentence(_ text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { return nil }
+        var end = trimmed.endIndex
+        var index = trimmed.startIndex
+        while index < trimmed.endIndex {
+            let next = trimmed.index(after: index)
+            if ".!?".contains(trimmed[index]), next == trimmed.endIndex || trimmed[next] == " " || trimmed[next] == "\n" {
+                end = next
+                break
+            }
+            index = next
+        }
+        let sentence = String(trimmed[..<end])
+        return sentence.hasSuffix("…") ? nil : sentence
     }
 
     /// A short label for a proposed write, for the confirm button's context: "Refund 49.99 USD for order #1042".
@@ -181,89 +209,79 @@ public struct ReplyComposer: Sendable {
 
     /// What the agent offers to do, before the customer confirms it.
     func describeProposal(_ result: ToolResult) -> String {
-        let order = result.orderID.map { "order #\($0)" } ?? "your order"
-        let confirm = "Confirm below and I will go ahead; nothing happens until you do."
+        let values = ["id": result.orderID?.description ?? "", "amount": result.amount?.decimalString ?? "", "currency": currency]
+        let confirm = t("proposal.confirm")
         switch result.action {
         case .issueRefund:
-            let amount = "\(result.amount?.decimalString ?? "") \(currency)"
-            if result.refundStatus == .pendingReview {
-                return "I can request a refund of \(amount) for \(order). It needs a quick review by a person before "
-                    + "anything is paid; a person will contact you within 24 hours. " + confirm
-            }
-            return "I can refund \(amount) for \(order) to your original payment method; it usually appears within "
-                + "5–10 business days. " + confirm
-        case .cancelOrder:
-            return "I can cancel \(order); the full amount goes back to your original payment method. " + confirm
-        case .requestReplacement:
-            return "I can send a replacement for \(order) at no cost to you. " + confirm
-        case .escalateCase:
-            return "I can pass this to a person, who will contact you within 24 hours. " + confirm
-        case .getOrderStatus, .listOrders:
-            return describe(result)
+            return t(result.refundStatus == .pendingReview ? "proposal.refund_review" : "proposal.refund", values) + " " + confirm
+        case .cancelOrder: return t("proposal.cancel", values) + " " + confirm
+        case .requestReplacement: return t("proposal.replacement", values) + " " + confirm
+        case .escalateCase: return t("proposal.escalate", values) + " " + confirm
+        case .getOrderStatus, .listOrders: return describe(result)
         }
     }
 
-    /// What happened, in a sentence for the customer.
+    /// What happened, in the customer's language.
     public func describe(_ result: ToolResult) -> String {
-        if let error = result.error {
-            let suffix: String
-            switch error {
-            case .orderNotFound: suffix = "Please check the order number; you can ask me to list your orders."
-            case .invalidState where result.action == .cancelOrder:
-                suffix = "Once it is delivered you can ask for a refund or a replacement within \(policy.returnWindowDays) days."
-            case .finalSale: suffix = "If the item arrived damaged or defective, you can ask for a replacement instead."
-            case .refundLimitExceeded, .outsideRefundWindow: suffix = "If you think this is wrong, ask for a person and we will look into it."
-            default: suffix = ""
-            }
-            return ([error.message, suffix].filter { !$0.isEmpty }).joined(separator: " ")
-        }
-        let order = result.orderID.map { "order #\($0)" } ?? "your order"
+        let id = result.orderID?.description ?? result.order?.id.description ?? ""
+        if let error = result.error { return explain(error, action: result.action, orderID: id, status: result.orderStatus) }
+        let values = ["id": id, "amount": result.amount?.decimalString ?? "", "currency": currency]
         switch result.action {
         case .issueRefund:
-            let amount = "\(result.amount?.decimalString ?? "") \(currency)"
-            if result.refundStatus == .pendingReview {
-                return "Your refund request for \(order) (\(amount)) needs a quick review by a person before anything is paid. "
-                    + "A person will contact you within 24 hours."
-            }
-            return "Done: I have refunded \(amount) for \(order) to your original payment method. "
-                + "It usually appears within 5–10 business days."
-        case .cancelOrder:
-            return "Done: \(order) is cancelled, and the full amount goes back to your original payment method."
-        case .requestReplacement:
-            return "Done: a replacement for \(order) is on its way at no cost to you"
-                + (result.replacementID.map { " (replacement #\($0))" } ?? "") + "."
+            return t(result.refundStatus == .pendingReview ? "done.refund_review" : "done.refund", values)
+        case .cancelOrder: return t("done.cancel", values)
+        case .requestReplacement: return t("done.replacement", values)
         case .getOrderStatus:
-            guard let snapshot = result.order else { return "Here is the status of \(order)." }
-            var text = "Order #\(snapshot.id) is \(snapshot.status.rawValue)."
-            if let shipped = snapshot.shippedAt { text += " Shipped on \(Self.day(shipped))." }
-            if let delivered = snapshot.deliveredAt { text += " Delivered on \(Self.day(delivered))." }
-            return text
+            guard let snapshot = result.order else { return t("status.line", ["id": id, "status": ""]) }
+            return statusSentence(snapshot)
         case .escalateCase:
-            return "I have passed this to a person" + (result.escalationID.map { " (case #\($0))" } ?? "")
-                + ". Someone will contact you within 24 hours."
+            return t("done.escalate", ["case": result.escalationID.map { t("done.escalate_case", ["id": $0.description]) } ?? ""])
         case .listOrders:
-            let count = result.orders?.count ?? 0
-            return "You have \(count) order\(count == 1 ? "" : "s") with us."
+            return t("done.list_orders", ["count": String(result.orders?.count ?? 0)])
         }
     }
 
-    static func day(_ date: Date) -> String { date.utcString("d MMMM yyyy") }
+    /// "Order #7003 is shipped. It shipped on 3 November 2026."
+    public func statusSentence(_ order: OrderSnapshot) -> String {
+        var text = t("status.line", ["id": order.id.description, "status": t("status.\(order.status.rawValue)")])
+        if let shipped = order.shippedAt { text += " " + t("status.shipped_on", ["date": day(shipped)]) }
+        else if order.status == .pending || order.status == .processing { text += " " + t("status.not_yet_shipped") }
+        if let delivered = order.deliveredAt { text += " " + t("status.delivered_on", ["date": day(delivered)]) }
+        return text
+    }
 
-    static func verb(_ intent: Intent) -> String {
-        switch intent {
-        case .refund: "get refunded"
-        case .cancel: "cancel"
-        case .replacement: "get a replacement for"
-        default: "check"
+    /// Why a tool refused, with what the customer can do instead.
+    public func explain(_ error: ToolError, action: ToolAction, orderID: String, status: OrderStatus?) -> String {
+        var values = ["id": orderID, "window": String(policy.returnWindowDays)]
+        switch error {
+        case .orderNotFound: return t("error.order_not_found")
+        case let .invalidState(status, action):
+            values["status"] = t("status.\(status.rawValue)")
+            let key = action == .cancelOrder ? "cancel" : action == .requestReplacement ? "replacement" : "refund"
+            return t("error.invalid_state.\(key)", values)
+        case .outsideRefundWindow: return t("error.outside_refund_window", values)
+        case .finalSale: return t("error.final_sale", values)
+        case .alreadyRefunded: return t("error.already_refunded", values)
+        case .alreadyReplaced: return t("error.already_replaced", values)
+        case let .refundLimitExceeded(limit, days):
+            values["limit"] = String(limit)
+            values["days"] = String(days)
+            return t("error.refund_limit_exceeded", values)
+        case .duplicateRequest: return t("error.duplicate_request")
         }
     }
 
-    static func participle(_ intent: Intent) -> String {
-        switch intent {
-        case .refund: "refunded"
-        case .cancel: "cancelled"
-        case .replacement: "replaced"
-        default: "looked up"
-        }
+    func day(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: language.locale)
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.setLocalizedDateFormatFromTemplate("d MMMM yyyy")
+        return formatter.string(from: date)
+    }
+
+    func verb(_ intent: Intent) -> String { t("verb.\(intent == .other || intent == .escalate ? "status" : intent.rawValue)") }
+
+    func participle(_ intent: Intent) -> String {
+        t("participle.\(intent == .other || intent == .escalate ? "status" : intent.rawValue)")
     }
 }

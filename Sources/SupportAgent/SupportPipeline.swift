@@ -3,7 +3,8 @@ import SupportSearch
 import Logging
 import SupportDomain
 
-/// The agent: redact → understand → retrieve → decide → act (at most one tool) → reply.
+/// The agent: redact → read the message against the conversation → decide → act (at most one tool) → reply in the
+/// customer's language, citing the policy.
 public struct SupportPipeline: Sendable {
     public var toolbox: any SupportToolbox
     public var conversations: any ConversationStore
@@ -16,13 +17,14 @@ public struct SupportPipeline: Sendable {
     public var confidenceThreshold: Double
     /// Restyles the template reply (a language model), or keeps it.
     public var replyWriter: any ReplyWriter
-    private let redactor = Redactor()
-    private let extractor = EntityExtractor()
+    let redactor = Redactor()
+    let reader = MessageReader()
+    let translations: PolicyTranslations
 
     public init(toolbox: any SupportToolbox, conversations: any ConversationStore, understanding: any IntentUnderstanding,
                 knowledge: KnowledgeBase, composer: ReplyComposer = ReplyComposer(), clock: WallClock = .system,
                 logger: Logger = Logger(label: "supportops.agent"), confidenceThreshold: Double = 0.6,
-                replyWriter: any ReplyWriter = TemplateReplyWriter()) {
+                replyWriter: any ReplyWriter = TemplateReplyWriter(), translations: PolicyTranslations? = nil) {
         self.replyWriter = replyWriter
         self.confidenceThreshold = confidenceThreshold
         self.toolbox = toolbox
@@ -32,149 +34,150 @@ public struct SupportPipeline: Sendable {
         self.composer = composer
         self.clock = clock
         self.logger = logger
+        self.translations = translations
+            ?? (try? PolicyLibrary.bundled(policy: composer.policy)).map(PolicyTranslations.bundled(english:))
+            ?? PolicyTranslations(english: PolicyLibrary(sections: []), directory: nil)
+    }
+
+    /// One turn's working state while it is decided.
+    struct Turn {
+        var input: ResolveInput
+        var customer: CustomerSnapshot
+        var conversationID: String
+        var redacted: String
+        var understood: Understanding
+        var reading: Reading
+        var state: DialogueState
+        var composer: ReplyComposer
+        var trace: [TraceStep] = []
+        var result: ToolResult?
+        /// Further requests of the same message carried out after the first ("cancel 7022 and refund 7020").
+        var extraResults: [ToolResult] = []
+        var proposal: ToolInvocation?
+        var clarification: String?
+        var asked = false
+        var unsure = false
+        /// A sentence written instead of the usual outcome text (answers to questions, acknowledgements).
+        var message: String?
+        var answer: SearchIndex.Hit?
+        var policyQuestion = false
     }
 
     public func resolve(_ input: ResolveInput) async throws -> Resolution {
         guard let customer = try await toolbox.fetchCustomer(input.customerID) else {
             throw AgentError.customerNotFound(input.customerID)
         }
-        var trace: [TraceStep] = []
         let conversationID = input.conversationID ?? UUID().uuidString.lowercased()
 
         // 1. Redact before any model, log or store sees the text.
         let redacted = redactor.redact(input.userInput, knownNames: [customer.name])
-        trace.append(TraceStep(step: "redact", detail: redacted.counts.isEmpty ? "no personal data found" :
+        var trace = [TraceStep(step: "redact", detail: redacted.counts.isEmpty ? "no personal data found" :
             redacted.counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue.lowercased()): \($0.value)" }
-                .joined(separator: ", ")))
+                .joined(separator: ", "))]
 
-        // 2. Understand, continuing an open question of this conversation when the message answers it.
-        var understood = await understanding.understand(redacted.text)
-        let pending = input.conversationID == nil ? nil :
-            try await conversations.fetchPending(conversationID: conversationID, customer: customer.id)
-        if let pending {
-            // An answer to the question: an order number in a short reply, or "yes" to a single proposed order.
-            let words = redacted.text.split(whereSeparator: { $0.isWhitespace }).count
-            var answer = understood.orderID ?? extractor.bareOrderNumber(in: redacted.text)
-            if answer != nil, words > 8, understood.intent != .other, understood.intent != pending.intent,
-               understood.confidence >= confidenceThreshold {
-                answer = nil // a new, different request that happens to name an order
-            }
-            if answer == nil, pending.candidateOrderIDs.count == 1, Self.isAffirmative(redacted.text) {
-                answer = pending.candidateOrderIDs[0]
-            }
-            if let answer {
-                understood.intent = pending.intent
-                understood.orderID = answer
-                understood.reason = understood.reason ?? pending.reason
-                understood.confidence = max(understood.confidence, 0.9)
-                understood.secondaryIntents = []
-                trace.append(TraceStep(step: "continue", detail: "answer to the pending question about \(pending.intent.rawValue)"))
-            }
-        }
+        // 2. Read the message against the conversation so far.
+        let previous = input.conversationID == nil ? nil
+            : try await conversations.fetchState(conversationID: conversationID, customer: customer.id)
+        let understood = await understanding.understand(redacted.text)
+        let reading = reader.read(redacted.text, state: previous, understood: understood)
+        var state = previous ?? DialogueState()
+        state.language = reading.language
         if let reason = understood.fallbackReason {
             trace.append(TraceStep(step: "llm", detail: "language model not used (\(reason)); the offline model answered"))
         }
-        trace.append(TraceStep(step: "understand", detail: "intent \(understood.intent.rawValue) (\(understood.confidence))"
-            + (understood.orderID.map { ", order \($0)" } ?? "") + (understood.reason.map { ", reason \($0.rawValue)" } ?? "")
+        trace.append(TraceStep(step: "understand", detail: "language \(reading.language), act \(reading.act.rawValue), intent "
+            + "\(reading.intent.rawValue) (model: \(understood.intent.rawValue) \(understood.confidence))"
+            + (reading.orderID.map { ", order \($0)" } ?? "") + (understood.reason.map { ", reason \($0.rawValue)" } ?? "")
+            + (reading.negated.isEmpty ? "" : ", called off: " + reading.negated.map(\.rawValue).sorted().joined(separator: ", "))
             + (understood.mentionedAmounts.isEmpty ? "" : ", amounts named in text ignored: \(understood.mentionedAmounts.count)")))
 
-        // 3-4. Decide which single tool the intent needs, and call it.
-        let context = ToolContext(requestID: input.requestID, customerID: customer.id)
-        var proposal: ToolInvocation?
-        func call(_ invocation: ToolInvocation) async throws -> ToolResult {
-            let write = invocation.action.isWrite
-            // The API executes; the portal executes reads only; the playground executes nothing.
-            if input.mode == .execute || (input.mode == .propose && !write) {
-                return try await toolbox.run(invocation, context: context)
-            }
-            let checked = try await toolbox.preview(invocation, context: context)
-            if write, checked.success { proposal = invocation }
-            var outcome = checked.success ? "allowed" : "refused (\(checked.error?.code ?? "unknown"))"
-            if let status = checked.refundStatus { outcome += ", refund would be \(status.rawValue)" }
-            if !checked.fraudSignals.isEmpty { outcome += ", fraud signals: " + checked.fraudSignals.map(\.rawValue).joined(separator: ", ") }
-            trace.append(TraceStep(step: "check", detail: "\(invocation.action.rawValue) checked by the rules without effect: \(outcome)"))
-            return checked
+        var turn = Turn(input: input, customer: customer, conversationID: conversationID, redacted: redacted.text,
+                        understood: understood, reading: reading, state: state,
+                        composer: composer.speaking(LanguageCatalog.shared.pack(reading.language)), trace: trace)
+        if reading.orderID == nil, let number = try await ownOrderNumber(in: redacted.text, customer: customer.id) {
+            // "cancel 7012", "and 7081 too": a bare number that is one of the customer's own orders.
+            turn.reading.orderID = number
+            if case .product? = turn.reading.reference { turn.reading.reference = nil }
+            if case .pronoun? = turn.reading.reference { turn.reading.reference = nil }
         }
-        var result: ToolResult?
-        var clarification: String?
-        var nextPending: PendingClarification?
-        let unsure = understood.intent != .other && understood.confidence < confidenceThreshold
-        switch understood.intent {
-        case _ where unsure:
-            clarification = composer.unsurePrompt(understood.alternatives.isEmpty ? [understood.intent] : understood.alternatives)
-            trace.append(TraceStep(step: "decide", detail: "\(understood.intent.rawValue) at confidence \(understood.confidence) "
-                + "is below \(confidenceThreshold): asking instead of acting"))
-            understood.intent = .other
-        case .refund, .cancel, .replacement, .status:
-            if let orderID = understood.orderID {
-                let invocation = Self.invocation(for: understood.intent, orderID: orderID, reason: understood.reason ?? .notGiven)
-                result = try await call(invocation)
-            } else {
-                let listing = try await call(.listOrders)
-                let eligible = composer.eligibleOrders(listing.orders ?? [], for: understood.intent, now: clock.now())
-                result = listing
-                clarification = composer.clarificationPrompt(for: understood.intent, eligible: eligible)
-                let named = composer.ordersNamingProduct(in: redacted.text, among: eligible)
-                if named.count == 1 {
-                    clarification = composer.confirmPrompt(for: understood.intent, order: named[0])
-                    nextPending = PendingClarification(intent: understood.intent, reason: understood.reason,
-                                                       candidateOrderIDs: [named[0].id])
-                } else if !eligible.isEmpty {
-                    nextPending = PendingClarification(intent: understood.intent, reason: understood.reason,
-                                                       candidateOrderIDs: eligible.map(\.id))
-                }
-            }
-        case .escalate:
-            result = try await call(.escalateCase(understood.orderID, summary: redacted.text))
-        case .other:
-            break
-        }
-        if let result {
-            if proposal != nil {
-                trace.append(TraceStep(step: "act", detail: "\(result.action.rawValue): " + (input.mode == .dryRun
-                    ? "not carried out (dry run)" : "proposed, waiting for the customer's confirmation")))
-            } else {
-                trace.append(TraceStep(step: "act", detail: "\(result.action.rawValue): "
-                    + (result.success ? "success" : "refused (\(result.error?.code ?? "unknown"))")))
-            }
-        } else {
-            trace.append(TraceStep(step: "act", detail: "no tool called"))
-        }
+        turn.understood.orderID = turn.reading.orderID ?? understood.orderID
+
+        // 3-4. Decide and act.
+        try await decide(&turn)
 
         // 5. Retrieve the policy that governs what happened, and reply citing it.
-        let query = redacted.text + " " + composer.retrievalHints(intent: understood.intent, result: result)
-        // A general question is answered from the knowledge base when a passage clearly covers it.
-        var answer: SearchIndex.Hit?
-        if understood.intent == .other, !unsure { answer = try await knowledge.answer(redacted.text) }
-        let hits: [SearchIndex.Hit]
-        if let answer {
-            hits = [answer]
-        } else {
-            hits = try await knowledge.policyPassages(query, governing: Self.governingDocument[understood.intent], limit: 2)
+        let intent = turn.understood.intent
+        var cited: [Citation] = []
+        var hits: [SearchIndex.Hit] = []
+        if turn.message == nil || turn.policyQuestion {
+            if turn.policyQuestion || (intent == .other && !turn.unsure && turn.result == nil && !turn.asked) {
+                turn.answer = try await knowledge.answer(redacted.text)
+                if turn.answer == nil, reading.language != "en", turn.policyQuestion {
+                    // The index is English: a question in another language is looked up by its topic.
+                    let topic = reading.topicQuery.isEmpty ? Self.topicQuery(reading) : reading.topicQuery
+                    turn.answer = try await knowledge.policyPassages(topic, governing: Self.governingDocument[reading.intent],
+                                                                     limit: 1).first
+                }
+            }
+            if let answer = turn.answer {
+                hits = [answer]
+            } else if turn.result != nil, !turn.asked {
+                hits = try await knowledge.policyPassages(redacted.text + " " + composer.retrievalHints(intent: intent, result: turn.result),
+                                                          governing: Self.governingDocument[intent], limit: 2)
+            }
+            cited = turn.composer.chooseCitations(hits, intent: intent).map { translations.translate($0, to: reading.language) }
         }
-        let cited = composer.chooseCitations(hits, intent: understood.intent)
-        trace.append(TraceStep(step: "retrieve", detail: cited.map { "\($0.source) › \($0.section)" }.joined(separator: "; ")))
-        let draft = composer.reply(intent: understood.intent, understanding: understood, result: result,
-                                   clarification: clarification, citations: cited, answer: answer, proposed: proposal != nil)
+        trace = turn.trace
+        trace.append(TraceStep(step: "retrieve", detail: cited.isEmpty ? "nothing cited"
+            : cited.map { "\($0.source) › \($0.section)" }.joined(separator: "; ")))
+        var draft: String
+        if turn.policyQuestion, turn.answer == nil {
+            draft = turn.composer.t("no_answer")
+        } else if let message = turn.message, !turn.policyQuestion, turn.answer == nil {
+            draft = message
+        } else if turn.policyQuestion, let answer = turn.answer, answer.document.kind == .policy {
+            // A policy answer, quoted in the customer's language.
+            let citation = cited.first ?? ReplyComposer.citation(answer)
+            draft = turn.composer.t("policy_quote", ["title": citation.section, "sentence": citation.excerpt])
+        } else {
+            draft = turn.composer.reply(intent: intent, understanding: turn.understood, result: turn.result,
+                                        clarification: turn.clarification, citations: cited, answer: turn.answer,
+                                        proposed: turn.proposal != nil)
+        }
+        if let message = turn.message, turn.answer != nil, !turn.policyQuestion { draft = message + "\n\n" + draft }
+        if !turn.extraResults.isEmpty {
+            draft = ([draft.components(separatedBy: "\n\n").first ?? draft] + turn.extraResults.map(turn.composer.describe)
+                + draft.components(separatedBy: "\n\n").dropFirst()).joined(separator: "\n\n")
+        }
         let (reply, writtenBy) = await replyWriter.write(draft: draft, passages: hits.map { $0.document.body })
         if writtenBy != "template" { trace.append(TraceStep(step: "reply", detail: "restyled by \(writtenBy), numbers checked")) }
 
         if input.mode != .dryRun {
-            try await conversations.savePending(nextPending, conversationID: conversationID, customer: customer.id, now: clock.now())
+            try await conversations.saveState(turn.state, conversationID: conversationID, customer: customer.id, now: clock.now())
         }
-
-        let escalated = proposal == nil
+        let result = turn.result
+        let escalated = turn.proposal == nil
             && ((result?.action == .escalateCase && result?.success == true) || result?.refundStatus == .pendingReview)
         logger.info("resolved", metadata: [
-            "request_id": .string(input.requestID), "intent": .string(understood.intent.rawValue),
+            "request_id": .string(input.requestID), "intent": .string(intent.rawValue), "language": .string(reading.language),
             "action": .string(result?.action.rawValue ?? "none"), "success": .string(result.map { String($0.success) } ?? "-"),
         ])
         return Resolution(
-            requestID: input.requestID, conversationID: conversationID, intent: understood.intent,
-            confidence: understood.confidence, orderID: understood.orderID, actionResult: result, reply: reply,
-            citations: cited, needsClarification: unsure || (clarification != nil && nextPending != nil),
-            clarificationPrompt: unsure || nextPending != nil ? clarification : nil, escalated: escalated, understoodBy: understood.understoodBy, writtenBy: writtenBy,
-            redactedInput: redacted.text, trace: trace, proposal: proposal)
+            requestID: input.requestID, conversationID: conversationID, intent: intent,
+            confidence: turn.understood.confidence, orderID: turn.understood.orderID ?? result?.orderID, actionResult: result,
+            reply: reply, citations: cited, needsClarification: turn.asked,
+            clarificationPrompt: turn.asked ? turn.clarification : nil, escalated: escalated,
+            understoodBy: understood.understoodBy, writtenBy: writtenBy, redactedInput: redacted.text, trace: trace,
+            proposal: turn.proposal)
+    }
+
+    /// The first number of three or more digits in the text that is one of the customer's orders (a number that is
+    /// not, such as "3 weeks" or "2 plates", is never taken for an order).
+    func ownOrderNumber(in text: String, customer: CustomerID) async throws -> OrderID? {
+        let numbers = text.split(whereSeparator: { !$0.isNumber }).filter { (3...12).contains($0.count) }.compactMap { Int64($0) }
+        guard !numbers.isEmpty else { return nil }
+        let own = Set(try await toolbox.fetchOrders(of: customer).map(\.id.rawValue))
+        return numbers.first(where: own.contains).map { OrderID(rawValue: $0) }
     }
 
     /// The policy document that governs each intent, preferred when citing.
@@ -183,10 +186,16 @@ public struct SupportPipeline: Sendable {
         .status: "shipping.md", .escalate: "escalation.md",
     ]
 
-    static func isAffirmative(_ text: String) -> Bool {
-        let normalized = text.lowercased().trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
-        return ["yes", "yes please", "yep", "yeah", "correct", "right", "that one", "that's the one", "that's it", "exactly",
-                "y", "sure", "ok", "okay", "yes that one", "yes, that one", "confirm"].contains(normalized)
+    /// English words for the topic of a question asked in another language (the index is English).
+    static func topicQuery(_ reading: Reading) -> String {
+        switch reading.intent {
+        case .refund: "how refunds work refund limit window how long"
+        case .cancel: "cancel order before it ships"
+        case .replacement: "replacement damaged item"
+        case .status: "delivery shipping times"
+        case .escalate: "talk to a person reply hours"
+        case .other: "help"
+        }
     }
 
     static func invocation(for intent: Intent, orderID: OrderID, reason: ReturnReason) -> ToolInvocation {

@@ -10,27 +10,79 @@ public protocol SupportToolbox: Sendable {
     func preview(_ invocation: ToolInvocation, context: ToolContext) async throws -> ToolResult
     /// The customer, or nil when there is none with this id.
     func fetchCustomer(_ id: CustomerID) async throws -> CustomerSnapshot?
+    /// The customer's own orders, newest first (a read for understanding references: "the lamp", "7012"; no audit).
+    func fetchOrders(of customer: CustomerID) async throws -> [OrderSnapshot]
 }
 
-/// What the agent remembers between two messages of one conversation (a question it asked).
-public struct PendingClarification: Sendable, Hashable, Codable {
-    public var intent: Intent
-    public var reason: ReturnReason?
-    public var candidateOrderIDs: [OrderID]
+/// What the agent remembers between two messages of one conversation: the customer's language, the order being
+/// discussed, the orders it last listed (for "the second one"), the question it asked and what is still to do.
+/// Stored redacted (ids, closed sets and product names only), so any instance can continue the conversation.
+public struct DialogueState: Sendable, Hashable, Codable {
+    /// The question the agent's last reply asked, which the next message may answer.
+    public enum Question: String, Sendable, Hashable, Codable {
+        /// "Which order?": answered by an id, an ordinal, a product name.
+        case whichOrder
+        /// "Do you mean order #N?": answered by yes/no.
+        case confirmOrder
+        /// "Yes, I can cancel it. Shall I?" after a question about an order: answered by yes/no ("do it").
+        case offerAction
+        /// "Money back, or a replacement?"
+        case refundOrReplacement
+    }
 
-    public init(intent: Intent, reason: ReturnReason?, candidateOrderIDs: [OrderID]) {
-        self.intent = intent
+    /// An order as the agent named it in a reply, in the order it was listed.
+    public struct ListedOrder: Sendable, Hashable, Codable {
+        public var id: OrderID
+        public var products: [String]
+
+        public init(id: OrderID, products: [String]) {
+            self.id = id
+            self.products = products
+        }
+    }
+
+    public var language: String
+    public var focusOrder: OrderID?
+    public var listedOrders: [ListedOrder]
+    public var question: Question?
+    /// The action the open question is about.
+    public var questionIntent: Intent?
+    public var reason: ReturnReason?
+    /// The orders the open question offered (one for `confirmOrder` and `offerAction`).
+    public var candidateOrderIDs: [OrderID]
+    /// The last request the customer made, for "and what about 7005?".
+    public var lastIntent: Intent?
+    /// Requests of an earlier message not handled yet ("…and cancel the other one"), for "and the other thing?".
+    public var pendingIntents: [Intent]
+
+    public init(language: String = "en", focusOrder: OrderID? = nil, listedOrders: [ListedOrder] = [],
+                question: Question? = nil, questionIntent: Intent? = nil, reason: ReturnReason? = nil,
+                candidateOrderIDs: [OrderID] = [], lastIntent: Intent? = nil, pendingIntents: [Intent] = []) {
+        self.language = language
+        self.focusOrder = focusOrder
+        self.listedOrders = listedOrders
+        self.question = question
+        self.questionIntent = questionIntent
         self.reason = reason
         self.candidateOrderIDs = candidateOrderIDs
+        self.lastIntent = lastIntent
+        self.pendingIntents = pendingIntents
+    }
+
+    /// Forgets the open question (it was answered, declined or overtaken by a new request).
+    public mutating func closeQuestion() {
+        question = nil
+        questionIntent = nil
+        candidateOrderIDs = []
     }
 }
 
 /// Conversation state, kept in the database so that any instance can continue a conversation.
 public protocol ConversationStore: Sendable {
-    /// The pending question of this conversation, only if it belongs to `customer`.
-    func fetchPending(conversationID: String, customer: CustomerID) async throws -> PendingClarification?
-    /// Records the turn; `pending` nil clears the question.
-    func savePending(_ pending: PendingClarification?, conversationID: String, customer: CustomerID, now: Date) async throws
+    /// The state of this conversation, only if it belongs to `customer`; nil for a new conversation.
+    func fetchState(conversationID: String, customer: CustomerID) async throws -> DialogueState?
+    /// Records the turn and the state after it.
+    func saveState(_ state: DialogueState, conversationID: String, customer: CustomerID, now: Date) async throws
 }
 
 /// The time, injected so that "within 30 days" is tested with a fixed clock.

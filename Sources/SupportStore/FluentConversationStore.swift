@@ -8,15 +8,19 @@ public struct FluentConversationStore: ConversationStore {
 
     public init(database: any Database) { self.database = database }
 
-    public func fetchPending(conversationID: String, customer: CustomerID) async throws -> PendingClarification? {
+    /// The state is JSON in the conversation row's `pending` column (a row written before the dialogue state existed
+    /// reads as a fresh state).
+    public func fetchState(conversationID: String, customer: CustomerID) async throws -> DialogueState? {
         guard let row = try await ConversationModel.find(conversationID, on: database),
-              row.customerID == Int(customer.rawValue), let pending = row.pending else { return nil }
-        return try? JSONDecoder().decode(PendingClarification.self, from: Data(pending.utf8))
+              row.customerID == Int(customer.rawValue) else { return nil }
+        guard let json = row.pending, let state = try? JSONDecoder().decode(DialogueState.self, from: Data(json.utf8)) else {
+            return DialogueState()
+        }
+        return state
     }
 
-    public func savePending(_ pending: PendingClarification?, conversationID: String, customer: CustomerID,
-                            now: Date) async throws {
-        let encoded = try pending.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+    public func saveState(_ state: DialogueState, conversationID: String, customer: CustomerID, now: Date) async throws {
+        let encoded: String? = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
         if let row = try await ConversationModel.find(conversationID, on: database) {
             // Another customer's conversation id is never continued or overwritten.
             guard row.customerID == Int(customer.rawValue) else { return }

@@ -27,6 +27,16 @@ public struct FluentToolbox: SupportToolbox {
         return try await CustomerModel.find(rawID, on: database)?.snapshot
     }
 
+    public func fetchOrders(of customer: CustomerID) async throws -> [OrderSnapshot] {
+        try await OrderModel.query(on: database)
+            .filter(\.$customer.$id == Int(customer.rawValue))
+            .sort(\.$createdAt, .descending)
+            .limit(50)
+            .with(\.$items) { $0.with(\.$product) }
+            .all()
+            .map { $0.snapshot() }
+    }
+
     public func run(_ invocation: ToolInvocation, context: ToolContext) async throws -> ToolResult {
         let now = clock.now()
         let result: ToolResult

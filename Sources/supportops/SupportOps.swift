@@ -10,7 +10,7 @@ struct SupportOpsCommand: AsyncParsableCommand {
         abstract: "Resolve customer-support requests safely, with an audit trail.",
         version: SupportOpsVersion.current,
         subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, Resolve.self, Eval.self, Train.self, Bench.self,
-                      EvalRetrieval.self, BenchRetrieval.self],
+                      EvalRetrieval.self, BenchRetrieval.self, EvalConversations.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -172,5 +172,46 @@ struct BenchRetrieval: AsyncParsableCommand {
 
     func run() async throws {
         print(try ModelOperations.benchRetrieval(articles: max(1, articles), queries: max(1, queries)))
+    }
+}
+
+extension SupportOperations.ConversationProvider: ExpressibleByArgument {}
+
+struct EvalConversations: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval-conversations",
+        abstract: "Replay scripted conversations (CONVERSATIONS.md) on a fresh store; check each turn and the rows left behind.")
+    @Option(help: "The conversation file (JSON).") var data: String
+    @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "offline (the trained model) or llm (the language model configured in the environment).")
+    var provider: SupportOperations.ConversationProvider = .offline
+    @Option(help: "Play only these conversation ids, separated by commas.") var only: String?
+    @Flag(help: "Print every turn and the checks that failed; show the service's log lines.") var verbose = false
+    @Option(help: "Exit with status 1 when the conversation pass rate is below this (0...1).") var minPass = 0.0
+
+    func validate() throws {
+        guard (0...1).contains(minPass) else { throw ValidationError("--min-pass must be between 0 and 1.") }
+    }
+
+    func run() async throws {
+        var config: AppConfig
+        do {
+            config = try AppConfig.fromEnvironment()
+        } catch {
+            throw ValidationError("Configuration error: \(error)")
+        }
+        // The service's own lines are captured by the evaluator; anything else logs only warnings unless --verbose.
+        config.logLevel = verbose ? "info" : "warning"
+        SupportLogging.bootstrap(config)
+        let ids = only?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let outcome: SupportOperations.ConversationRun
+        do {
+            outcome = try await SupportOperations.evaluateConversations(
+                config: config, dataPath: data, provider: provider, only: ids, asJSON: json, verbose: verbose, minPass: minPass)
+        } catch let error as ConversationSetError {
+            throw ValidationError("\(error)")
+        }
+        print(outcome.report)
+        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 }

@@ -243,13 +243,33 @@ import VaporTesting
         }
     }
 
-    @Test func mixedRequestsHandleTheFirstAndSayWhatIsLeft() async throws {
+    /// Two requests on two different orders are two tool calls, each under the rules, reported in one reply.
+    @Test func mixedRequestsOnDifferentOrdersAreEachCarriedOut() async throws {
         try await TestHarness.with { h in
-            let body = try await h.resolve("cancel order 1002 and refund order 1001", user: 1)
+            let body = try await h.resolve("cancel order 1002 and refund order 1001, it arrived cracked", user: 1)
             #expect(body["intent"] as? String == "cancel")
             #expect(body.action?["action"] as? String == "cancel_order")
-            #expect((body["reply"] as? String)?.contains("separate request") == true)
-            #expect(try await RefundModel.query(on: h.app.db).filter(\.$orderID == 1001).count() == 0)
+            let reply = try #require(body["reply"] as? String)
+            #expect(reply.contains("#1002") && reply.contains("#1001"), "\(reply)")
+            #expect(try await RefundModel.query(on: h.app.db).filter(\.$orderID == 1001).count() == 1)
+            #expect(try await OrderModel.find(1002, on: h.app.db)?.status == "cancelled")
+        }
+    }
+
+    /// A message that calls a request off, or asks for two remedies of one order, never runs the unwanted one.
+    @Test func withdrawnAndConflictingRequestsDoNotWrite() async throws {
+        try await TestHarness.with { h in
+            let first = try await h.resolve("I want a refund for order 1001", user: 1, conversation: nil)
+            #expect(first.action?["action"] as? String == "issue_refund")
+            let undecided = try await h.resolve("the speaker in order 1006 is broken, refund or replace it", user: 1)
+            #expect(undecided.action == nil || undecided.action?["action"] as? String == "list_orders")
+            #expect(undecided["needs_clarification"] as? Bool == true)
+            let negated = try await h.resolve("I don't want my money back for order 1006", user: 1)
+            #expect(negated.action?["action"] as? String != "issue_refund")
+            #expect(try await RefundModel.query(on: h.app.db).filter(\.$orderID == 1006).count() == 0)
+            let instead = try await h.resolve("order 1006: not a refund, send a replacement instead", user: 1)
+            #expect(instead.action?["action"] as? String == "request_replacement")
+            #expect(try await RefundModel.query(on: h.app.db).filter(\.$orderID == 1006).count() == 0)
         }
     }
 }

@@ -108,7 +108,7 @@ func proposalSerial(_ page: String) -> String? {
             try await alice.logIn("alice@example.com")
             let id = try await alice.openTicket(title: "Cancel", description: "cancel order 1003")
             let page = try await alice.get("/tickets/\(id)").body.string
-            #expect(page.contains("cannot be cancelled"))
+            #expect(page.contains("can no longer be cancelled"))
             #expect(!page.contains("id=\"proposal\""))
             #expect(page.contains("id=\"escalate-ticket\""))
         }

@@ -1,0 +1,272 @@
+import Foundation
+import SupportDomain
+
+/// What a message does in the conversation, beyond its intent.
+public enum DialogueAct: String, Sendable, Hashable {
+    /// "Refund order 7001": do it.
+    case request
+    /// "Can I still cancel 7012?": check, answer, offer; do not act.
+    case orderQuestion
+    /// "Are sale items refundable?": answer from policy; no tool.
+    case policyQuestion
+    /// "yes", "do it", "sí": agrees to the open question.
+    case affirm
+    /// "no", "not that one".
+    case deny
+    /// "never mind", "I'll keep it": calls the request off.
+    case withdraw
+    /// "thanks!", "bye".
+    case thanks
+    /// Nothing the agent can act on.
+    case other
+}
+
+/// How a message points at an order other than by its number.
+public enum OrderReference: Sendable, Hashable {
+    case ordinal(Int)
+    case pronoun
+    case other
+    case product([String])
+}
+
+/// A message read against the conversation: language, act, intent after negations, and the order it points at.
+public struct Reading: Sendable {
+    public var language: String
+    public var act: DialogueAct
+    public var intent: Intent
+    public var orderID: OrderID?
+    public var reference: OrderReference?
+    /// Intents the message names but calls off ("I don't want my money back").
+    public var negated: Set<Intent>
+    /// Write intents the message asks for, in the order they are named (after negations).
+    public var requested: [Intent]
+    /// Both a refund and a replacement asked for, with nothing saying which: ask.
+    public var undecidedRemedy: Bool
+    /// Whether a cue phrase of the language supports `intent` (otherwise it is the classifier's guess alone).
+    public var cued: Bool
+    /// "too", "as well": the previous request again, on the order this message names.
+    public var repeats: Bool = false
+    /// A status question besides the act ("never mind, I'll keep it. when will it ship?").
+    public var asksStatus: Bool = false
+    /// English search words for the topic of a question written in another language.
+    public var topicQuery: String = ""
+    /// "my order", "mi pedido": about the customer's own orders.
+    public var possessive: Bool = false
+}
+
+/// Reads acts, negations and references with the language packs: phrases, not training rows, so the same rules work
+/// for every language with a pack.
+public struct MessageReader: Sendable {
+    let catalog: LanguageCatalog
+
+    public init(catalog: LanguageCatalog = .shared) { self.catalog = catalog }
+
+    /// Order numbers after the order words of every bundled language.
+    static let extractor = EntityExtractor(orderWords: LanguageCatalog.shared.allOrderWords)
+
+    static let writeIntents: [Intent] = [.refund, .cancel, .replacement]
+    static let cueIntents: [Intent] = [.refund, .cancel, .replacement, .status, .escalate]
+
+    /// Cue occurrences of every intent in `folded`, with their position (a cue preceded closely by a negator counts as
+    /// negated). English cues are checked too for a message in another language (customers mix "refund" in).
+    func cueHits(_ folded: String, pack: LanguagePack) -> [(intent: Intent, position: Int, negated: Bool)] {
+        var packs = [pack]
+        if pack.code != "en" { packs.append(LanguageCatalog.english) }
+        let negators = Set(packs.flatMap(\.negators).map(LanguageText.fold))
+        var hits: [(Intent, Int, Bool)] = []
+        for intent in Self.cueIntents {
+            for cue in Set(packs.flatMap { $0.intents[intent.rawValue] ?? [] }.map(LanguageText.fold)) {
+                for range in LanguageText.ranges(of: cue, in: folded) {
+                    let position = folded.distance(from: folded.startIndex, to: range.lowerBound)
+                    let before = LanguageText.words(String(folded[..<range.lowerBound])).suffix(4)
+                    // A clause break between the negator and the cue ends the negation ("no, refund it").
+                    let clauseStart = folded[..<range.lowerBound].lastIndex(where: { ",.;!?".contains($0) })
+                    let clause = clauseStart.map { LanguageText.words(String(folded[$0..<range.lowerBound])).suffix(4) } ?? before
+                    let negated = negators.contains { LanguageText.containsPhrase($0, in: clause.joined(separator: " ")) }
+                    hits.append((intent, position, negated))
+                }
+            }
+        }
+        return hits.sorted { $0.1 < $1.1 }
+    }
+
+    public func read(_ text: String, state: DialogueState?, understood: Understanding) -> Reading {
+        let language = catalog.detect(text, fallback: state?.language)
+        let pack = catalog.pack(language)
+        let folded = LanguageText.fold(text)
+        let trimmed = folded.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
+        let english = LanguageCatalog.english
+        func phraseList(_ list: KeyPath<LanguagePack, [String]>) -> [String] {
+            (pack[keyPath: list] + (pack.code == "en" ? [] : english[keyPath: list])).map(LanguageText.fold)
+        }
+        func has(_ list: KeyPath<LanguagePack, [String]>) -> Bool {
+            phraseList(list).contains { LanguageText.containsPhrase($0, in: folded) }
+        }
+        func isExactly(_ list: KeyPath<LanguagePack, [String]>) -> Bool {
+            let stripped = trimmed.replacingOccurrences(of: #"[!¡.,¿?]+"#, with: "", options: .regularExpression)
+                .trimmingCharacters(in: .whitespaces)
+            return phraseList(list).contains(stripped)
+        }
+        let words = LanguageText.words(folded)
+        let hits = cueHits(folded, pack: pack)
+        let negated = Set(hits.filter(\.negated).map(\.intent)).subtracting(hits.filter { !$0.negated }.map(\.intent))
+        var positives: [Intent] = []
+        for hit in hits where !hit.negated && !positives.contains(hit.intent) { positives.append(hit.intent) }
+        let requestedWrites = positives.filter(Self.writeIntents.contains)
+        let insteadWord = has(\.instead)
+
+        // The intent: the classifier for English (trained on English), the packs' cues for every language; negated
+        // intents never stand.
+        var intent = understood.intent
+        intent = Self.choose(positives: positives, hits: hits, classifier: understood, english: pack.code == "en")
+        if negated.contains(intent) { intent = .other }
+        var undecided = false
+        if requestedWrites.contains(.refund), requestedWrites.contains(.replacement) {
+            if insteadWord || !negated.isEmpty {
+                // "rather send a replacement", "not my money back, a new one": the one named last wins.
+                intent = hits.last(where: { !$0.negated && ($0.intent == .refund || $0.intent == .replacement) })?.intent ?? intent
+            } else if intent == .refund || intent == .replacement {
+                undecided = true
+            }
+        }
+
+        // The act. Whether it is a question is read in the sentence that carries the request ("seriously? fine. then
+        // send me a new pair" asks for something; "can I still cancel 7012?" asks about something).
+        let mainCue = hits.first(where: { !$0.negated && $0.intent == intent })?.position
+        let sentence = Self.sentence(in: folded, at: mainCue)
+        let questionCues = phraseList(\.questionCues)
+        let isQuestion = !Self.asksToAct(sentence) && (sentence.contains("?") || sentence.contains("¿")
+            || questionCues.contains { cue in sentence.hasPrefix(cue + " ") || (cue.contains(" ") && LanguageText.containsPhrase(cue, in: sentence)) })
+        let act: DialogueAct
+        if words.count <= 6, isExactly(\.thanks) || (has(\.thanks) && positives.isEmpty && !isQuestion && words.count <= 4) {
+            act = .thanks
+        } else if words.count <= 7, isExactly(\.affirm) || (has(\.affirm) && positives.isEmpty && !isQuestion && words.count <= 4) {
+            act = .affirm
+        } else if words.count <= 5, isExactly(\.deny) {
+            act = .deny
+        } else if has(\.withdraw) && requestedWrites.filter({ !negated.contains($0) }).isEmpty
+                    || (!negated.isEmpty && positives.filter(Self.writeIntents.contains).isEmpty && words.count <= 30
+                        && state?.lastIntent.map { negated.contains($0) } == true) {
+            act = .withdraw
+        } else if isQuestion && intent != .escalate && !Self.asksToAct(folded) {
+            act = .orderQuestion // becomes a policy question when no order is involved (decided with the order)
+        } else if intent == .other && positives.isEmpty {
+            act = .other
+        } else {
+            act = .request
+        }
+        if act == .withdraw { intent = .other }
+
+        // The order: a number (in any language's words), else a reference.
+        let extractor = Self.extractor
+        var orderID = extractor.orderID(in: text)
+        var reference: OrderReference?
+        if orderID == nil {
+            for (key, phrases) in pack.ordinals.merging(pack.code == "en" ? [:] : english.ordinals, uniquingKeysWith: +) {
+                if let k = Int(key), phrases.map(LanguageText.fold).contains(where: { LanguageText.containsPhrase($0, in: folded) }) {
+                    reference = .ordinal(k)
+                }
+            }
+            if reference == nil, has(\.otherRefs) { reference = .other }
+            if reference == nil, words.count <= 12, has(\.pronouns) || act == .affirm { reference = .pronoun }
+            if reference == nil || reference == .pronoun, state?.question != nil || words.count <= 6 {
+                if let bare = extractor.bareOrderNumber(in: text) { orderID = bare; reference = nil }
+            }
+            if reference == nil || reference == .pronoun {
+                reference = words.count >= 1 ? (reference ?? .product(words.filter { $0.count >= 3 })) : reference
+            }
+        }
+        var reading = Reading(language: language, act: act, intent: intent, orderID: orderID, reference: reference,
+                              negated: negated, requested: requestedWrites, undecidedRemedy: undecided,
+                              cued: positives.contains(intent))
+        reading.repeats = has(\.repeatCues)
+        reading.possessive = has(\.possessives)
+        reading.asksStatus = isQuestion && positives.contains(.status)
+        reading.topicQuery = pack.topics.filter { _, phrases in
+            phrases.contains { LanguageText.containsPhrase(LanguageText.fold($0), in: folded) }
+        }.keys.sorted().joined(separator: " ")
+        return reading
+    }
+
+    /// The sentence of `text` around `position` (the whole text when nil): up to and including its end mark.
+    static func sentence(in text: String, at position: Int?) -> String {
+        var sentences: [(start: Int, text: String)] = []
+        var current = ""
+        var start = 0
+        for (offset, character) in text.enumerated() {
+            current.append(character)
+            if ".!?\n".contains(character) {
+                sentences.append((start, current))
+                current = ""
+                start = offset + 1
+            }
+        }
+        if !current.trimmingCharacters(in: .whitespaces).isEmpty { sentences.append((start, current)) }
+        guard let position else { return sentences.last(where: { !$0.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty })?.text
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? text }
+        let found = sentences.last(where: { $0.start <= position })?.text ?? text
+        return found.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// "please cancel", "I want", "quiero": a question form that still asks the agent to act ("could you cancel 7022?").
+    static func asksToAct(_ folded: String) -> Bool {
+        ["could you", "can you", "would you", "will you", "please", "i want", "i would like", "i'd like", "i need",
+         "send me", "just send", "give me", "vous pouvez", "pourriez", "merci de", "pouvez-vous m'en",
+         "podrian", "podria", "puede", "pueden", "quiero", "pourriez-vous", "pouvez-vous", "je voudrais", "je veux",
+         "konnen sie", "konnten sie", "bitte", "ich mochte", "podem", "pode", "quero", "gostaria", "potete", "puo",
+         "vorrei", "voglio", "por favor", "per favore", "s'il vous plait", "svp", "xfa", "pls", "plz"]
+            .contains { LanguageText.containsPhrase($0, in: folded) }
+    }
+
+    /// The intent from the cue phrases, the classifier breaking ties (and deciding alone when no cue is present).
+    /// An explicit request for a person wins: handing over is always safe. A write intent outranks a status mention.
+    static func choose(positives: [Intent], hits: [(intent: Intent, position: Int, negated: Bool)], classifier: Understanding,
+                       english: Bool) -> Intent {
+        // No cue: the classifier alone (the pipeline asks when it is unsure); other languages have no classifier.
+        guard !positives.isEmpty else { return english ? classifier.intent : .other }
+        if positives.contains(.escalate) { return .escalate }
+        let writes = positives.filter(Self.writeIntents.contains)
+        if !writes.isEmpty {
+            if english, writes.contains(classifier.intent) { return classifier.intent }
+            // Several: the one named last is usually the one the customer settled on ("…so I'd rather have my money back").
+            return hits.last(where: { !$0.negated && writes.contains($0.intent) })?.intent ?? writes[0]
+        }
+        if english, positives.contains(classifier.intent) { return classifier.intent }
+        return positives[0]
+    }
+
+    /// The separate requests of a message that asks for several things on different orders ("cancel 7022 and refund
+    /// 7020", "where is 7093? and cancel 7094"): one (intent, order) per clause that names both.
+    public func requests(in text: String, language: String, ownOrders: Set<Int64> = []) -> [(intent: Intent, order: OrderID)] {
+        let pack = catalog.pack(language)
+        var found: [(Intent, OrderID)] = []
+        for clause in Self.clauses(text) {
+            let own = clause.split(whereSeparator: { !$0.isNumber }).compactMap { Int64($0) }.first(where: ownOrders.contains)
+            guard let order = Self.extractor.orderID(in: clause) ?? own.map({ OrderID(rawValue: $0) }) else { continue }
+            let hits = cueHits(LanguageText.fold(clause), pack: pack).filter { !$0.negated }
+            guard !hits.isEmpty else { continue }
+            var positives: [Intent] = []
+            for hit in hits where !positives.contains(hit.intent) { positives.append(hit.intent) }
+            let none = Understanding(intent: .other, confidence: 0, orderID: nil, reason: nil)
+            let intent = Self.choose(positives: positives, hits: hits, classifier: none, english: false)
+            guard intent != .other, intent != .escalate, !found.contains(where: { $0.1 == order }) else { continue }
+            found.append((intent, order))
+        }
+        return found
+    }
+
+    /// Sentences and "and"-joined parts of a message.
+    static func clauses(_ text: String) -> [String] {
+        let pattern = #"[.;!?]+\s|\s(?:and also|and then|and while you're at it|while you're at it|and|also|plus|y|et|und|e)\s|\s?\d\)\s"#
+        guard let regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]) else { return [text] }
+        let ns = text as NSString
+        var clauses: [String] = []
+        var cursor = 0
+        for match in regex.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
+            clauses.append(ns.substring(with: NSRange(location: cursor, length: match.range.location - cursor)))
+            cursor = match.range.location + match.range.length
+        }
+        clauses.append(ns.substring(from: cursor))
+        return clauses.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import SupportDomain
+
+/// Everything the agent knows about one language, read from `Resources/languages/CODE.json`: the words that detect it,
+/// the cue phrases of each intent, yes/no, ordinals and references, and every sentence the agent writes. Adding a
+/// language is adding a file.
+public struct LanguagePack: Sendable, Decodable {
+    public var code: String
+    public var name: String
+    public var locale: String
+    public var detect: [String]
+    public var orderWords: [String]
+    public var intents: [String: [String]]
+    public var negators: [String]
+    public var withdraw: [String]
+    public var instead: [String]
+    public var affirm: [String]
+    public var deny: [String]
+    public var thanks: [String]
+    public var questionCues: [String]
+    public var ordinals: [String: [String]]
+    public var otherRefs: [String]
+    public var pronouns: [String]
+    public var messages: [String: String]
+    /// "too", "as well": the request of the previous turn, on another order.
+    public var repeatCues: [String]
+    /// English search words for a question's topic, by the phrases that ask it in this language (the index is English).
+    public var topics: [String: [String]]
+    /// "my", "mi", "mein": a question about the customer's own order rather than about the store.
+    public var possessives: [String]
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        code = try c.decode(String.self, forKey: .code)
+        name = try c.decode(String.self, forKey: .name)
+        locale = try c.decode(String.self, forKey: .locale)
+        detect = try c.decode([String].self, forKey: .detect)
+        orderWords = try c.decode([String].self, forKey: .orderWords)
+        intents = try c.decode([String: [String]].self, forKey: .intents)
+        negators = try c.decode([String].self, forKey: .negators)
+        withdraw = try c.decode([String].self, forKey: .withdraw)
+        instead = try c.decode([String].self, forKey: .instead)
+        affirm = try c.decode([String].self, forKey: .affirm)
+        deny = try c.decode([String].self, forKey: .deny)
+        thanks = try c.decode([String].self, forKey: .thanks)
+        questionCues = try c.decode([String].self, forKey: .questionCues)
+        ordinals = try c.decode([String: [String]].self, forKey: .ordinals)
+        otherRefs = try c.decode([String].self, forKey: .otherRefs)
+        pronouns = try c.decode([String].self, forKey: .pronouns)
+        messages = try c.decode([String: String].self, forKey: .messages)
+        repeatCues = try c.decodeIfPresent([String].self, forKey: .repeatCues) ?? []
+        topics = try c.decodeIfPresent([String: [String]].self, forKey: .topics) ?? [:]
+        possessives = try c.decodeIfPresent([String].self, forKey: .possessives) ?? []
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case code, name, locale, detect, intents, negators, withdraw, instead, affirm, deny, thanks, ordinals, pronouns, messages
+        case repeatCues = "repeat", topics, possessives
+        case orderWords = "order_words", questionCues = "question_cues", otherRefs = "other_refs"
+    }
+
+    /// A sentence of this language with its `{placeholders}` filled; English when this pack lacks the key.
+    public func text(_ key: String, _ values: [String: String] = [:]) -> String {
+        let template = messages[key] ?? LanguageCatalog.english.messages[key] ?? key
+        guard template.contains("{") else { return template }
+        var output = template
+        for (name, value) in values { output = output.replacingOccurrences(of: "{\(name)}", with: value) }
+        return output
+    }
+
+    /// Cue phrases of `intent` found in `normalized` text (lowercased, accents folded), as whole words.
+    func cues(_ intent: Intent, in normalized: String) -> [String] {
+        (intents[intent.rawValue] ?? []).filter { LanguageText.containsPhrase($0, in: normalized) }
+    }
+}
+
+/// The bundled language packs, loaded once.
+public struct LanguageCatalog: Sendable {
+    public let packs: [String: LanguagePack]
+
+    public static let shared: LanguageCatalog = {
+        var packs: [String: LanguagePack] = [:]
+        if let directory = Bundle.module.url(forResource: "languages", withExtension: nil),
+           let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) {
+            for name in names.sorted() where name.hasSuffix(".json") {
+                let url = directory.appendingPathComponent(name)
+                // A broken pack is a build defect: LanguageCatalogTests load every file and fail on it.
+                if let data = try? Data(contentsOf: url), let pack = try? JSONDecoder().decode(LanguagePack.self, from: data) {
+                    packs[pack.code] = pack
+                }
+            }
+        }
+        return LanguageCatalog(packs: packs)
+    }()
+
+    public static var english: LanguagePack {
+        guard let pack = shared.packs["en"] else { preconditionFailure("Resources/languages/en.json is missing or invalid") }
+        return pack
+    }
+
+    public func pack(_ code: String?) -> LanguagePack { code.flatMap { packs[$0] } ?? Self.english }
+
+    /// Every language's order words, for order numbers written in any language ("Bestellung 4417").
+    public var allOrderWords: [String] {
+        Array(Set(packs.values.flatMap(\.orderWords).map(LanguageText.fold))).sorted { $0.count > $1.count }
+    }
+
+    /// The message's language: the pack whose common words occur most often. Short or ambiguous messages ("7085",
+    /// "ok") keep `fallback` (the conversation's language).
+    public func detect(_ text: String, fallback: String?) -> String {
+        let words = LanguageText.words(LanguageText.fold(text))
+        guard !words.isEmpty else { return fallback ?? "en" }
+        var scores: [(String, Int)] = []
+        for pack in packs.values {
+            let vocabulary = Set(pack.detect.map(LanguageText.fold))
+            var score = words.filter { vocabulary.contains($0) }.count
+            // Intent and order words are strong evidence of the language too.
+            score += pack.orderWords.filter { LanguageText.containsPhrase(LanguageText.fold($0), in: LanguageText.fold(text)) }.count
+            scores.append((pack.code, score))
+        }
+        scores.sort { $0.1 != $1.1 ? $0.1 > $1.1 : ($0.0 == (fallback ?? "en")) }
+        guard let best = scores.first, best.1 > 0 else { return fallback ?? "en" }
+        if let fallback, let current = scores.first(where: { $0.0 == fallback }), current.1 == best.1 { return fallback }
+        // One hit in a short message is too little to switch away from the conversation's language.
+        if let fallback, fallback != best.0, best.1 < 2 { return fallback }
+        return best.0
+    }
+}
+
+/// Text helpers shared by the language code: folding, words, whole-phrase matching.
+public enum LanguageText {
+    /// Lowercased, accents removed, typographic apostrophes straightened: "¿Dónde está?" → "¿donde esta?".
+    public static func fold(_ text: String) -> String {
+        text.lowercased().folding(options: [.diacriticInsensitive], locale: Locale(identifier: "en_US_POSIX"))
+            .replacingOccurrences(of: "’", with: "'")
+    }
+
+    public static func words(_ text: String) -> [String] {
+        text.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "'") }).map(String.init)
+    }
+
+    /// Whether `phrase` (already folded) occurs in `text` (already folded) on word boundaries.
+    public static func containsPhrase(_ phrase: String, in text: String) -> Bool {
+        firstRange(of: phrase, in: text) != nil
+    }
+
+    public static func firstRange(of phrase: String, in text: String) -> Range<String.Index>? {
+        ranges(of: phrase, in: text, limit: 1).first
+    }
+
+    /// Every whole-word occurrence of `phrase` (folded here) in `text` (already folded).
+    public static func ranges(of phrase: String, in text: String, limit: Int = .max) -> [Range<String.Index>] {
+        let phrase = fold(phrase)
+        guard !phrase.isEmpty else { return [] }
+        var found: [Range<String.Index>] = []
+        var start = text.startIndex
+        while found.count < limit, start < text.endIndex, let range = text.range(of: phrase, range: start..<text.endIndex) {
+            let before = range.lowerBound == text.startIndex || !isWordCharacter(text[text.index(before: range.lowerBound)])
+                || !(phrase.first.map(isWordCharacter) ?? true)
+            let after = range.upperBound == text.endIndex || !isWordCharacter(text[range.upperBound])
+                || !(phrase.last.map(isWordCharacter) ?? true)
+            if before && after { found.append(range) }
+            start = text.index(after: range.lowerBound)
+        }
+        return found
+    }
+
+    static func isWordCharacter(_ character: Character) -> Bool { character.isLetter || character.isNumber }
+}
