@@ -28,8 +28,14 @@ public struct IntentEvaluation: Sendable {
 
     /// Scores the agent's decision: the understood intent, or `other` when its confidence is below `minConfidence`
     /// (the agent then asks instead of acting, exactly as it does in production).
+    /// What is scored: the agent's decision (the model read together with the language packs' phrases, negations and
+    /// acts, as `SupportPipeline` decides on a first message), or the model's intent alone.
+    public enum Stage: String, Sendable, CaseIterable { case agent, model }
+
     public static func run(_ examples: [LabelledExample], with understanding: any IntentUnderstanding,
-                           minConfidence: Double = 0, redactor: Redactor = Redactor()) async -> IntentEvaluation {
+                           minConfidence: Double = 0, redactor: Redactor = Redactor(),
+                           stage: Stage = .agent) async -> IntentEvaluation {
+        let reader = MessageReader()
         var skipped: [String: Int] = [:]
         var gold: [Intent] = []
         var predicted: [Intent] = []
@@ -43,8 +49,18 @@ public struct IntentEvaluation: Sendable {
                 continue
             }
             // The same path as production: redaction first, then understanding.
-            let result = await latencies.measure { await understanding.understand(redactor.redact(example.text).text) }
-            let decided = result.confidence < minConfidence ? Intent.other : result.intent
+            let redacted = redactor.redact(example.text).text
+            let decided: Intent = await latencies.measure {
+                let result = await understanding.understand(redacted)
+                switch stage {
+                case .model:
+                    return result.confidence < minConfidence ? Intent.other : result.intent
+                case .agent:
+                    let reading = reader.read(redacted, state: nil, understood: result)
+                    if reading.act == .withdraw || reading.act == .thanks { return .other }
+                    return !reading.cued && result.confidence < minConfidence ? .other : reading.intent
+                }
+            }
             gold.append(label)
             predicted.append(decided)
             if label != decided { errors.append((example.text, label, decided)) }

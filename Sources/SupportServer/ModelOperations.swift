@@ -16,9 +16,15 @@ public enum ModelOperations {
         case llm
     }
 
+    /// What `eval` scores: the agent's decision on a first message, or the model alone.
+    public enum Stage: String, Sendable, CaseIterable {
+        case agent, model
+    }
+
     public static func evaluate(dataPath: String, textColumn: String, labelColumn: String, asJSON: Bool,
                                 modelPath: String?, understander: Understander, minConfidence: Double,
-                                config: AppConfig? = nil, showErrors: Int = 0) async throws -> String {
+                                config: AppConfig? = nil, showErrors: Int = 0,
+                                stage: Stage = .agent) async throws -> String {
         let examples = try LabelledCSV.load(path: dataPath, textColumn: textColumn, labelColumn: labelColumn)
         let understanding: any IntentUnderstanding = switch understander {
         case .offline: try loadUnderstanding(modelPath: modelPath)
@@ -32,9 +38,11 @@ public enum ModelOperations {
                 return try loadUnderstanding(config: config, provider: makeProvider(config: config, logger: logger), logger: logger)
             }()
         }
-        let result = await IntentEvaluation.run(examples, with: understanding, minConfidence: minConfidence)
+        let result = await IntentEvaluation.run(examples, with: understanding, minConfidence: minConfidence,
+                                                stage: stage == .agent ? .agent : .model)
         if asJSON { return try result.json() }
-        var text = "\(dataPath) — \(understander.rawValue); below confidence \(minConfidence) the agent asks (counted as other)\n"
+        var text = "\(dataPath) — \(understander.rawValue), scoring the \(stage == .agent ? "agent's decision" : "model alone"); "
+            + "below confidence \(minConfidence) with no supporting phrase the agent asks (counted as other)\n"
             + result.table
         if showErrors > 0 {
             text += "\n\nmisclassified (first \(min(showErrors, result.errors.count)) of \(result.errors.count)):\n"

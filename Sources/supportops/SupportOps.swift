@@ -108,6 +108,8 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Also list this many misclassified messages.") var errors = 0
     @Option(help: "Below this confidence the agent asks instead of acting; counted as other (default: SUPPORTOPS_MIN_CONFIDENCE or 0.6).")
     var minConfidence: Double?
+    @Option(help: "agent: the decision the agent makes on a first message (model, phrases, negations); model: the model alone.")
+    var stage: ModelOperations.Stage = .agent
 
     func run() async throws {
         let config = try loadConfig()
@@ -115,7 +117,7 @@ struct Eval: AsyncParsableCommand {
             print(try await ModelOperations.evaluate(dataPath: data, textColumn: textColumn, labelColumn: labelColumn,
                                                      asJSON: json, modelPath: model, understander: provider,
                                                      minConfidence: minConfidence ?? config.minConfidence, config: config,
-                                                     showErrors: errors))
+                                                     showErrors: errors, stage: stage))
         } catch {
             throw ValidationError("\(error)")
         }
@@ -215,3 +217,5 @@ struct EvalConversations: AsyncParsableCommand {
         if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 }
+
+extension ModelOperations.Stage: ExpressibleByArgument {}

@@ -103,11 +103,17 @@ import Testing
                         LabelledExample(text: "play some jazz", label: "other", line: 3),
                         LabelledExample(text: "whatever", label: "greeting", line: 4)]
         let strict = await IntentEvaluation.run(examples, with: FixedUnderstanding(intent: .refund, confidence: 0.4),
-                                                minConfidence: 0.5)
+                                                minConfidence: 0.5, stage: .model)
         #expect(strict.n == 2)
         #expect(strict.skippedLabels == ["greeting": 1])
         #expect(strict.perIntent["refund"]?.recall == 0)
         #expect(strict.confusion["refund"]?["other"] == 1)
+        // The agent's decision: "refund" written next to an order number supports the unsure model; a guess with no
+        // supporting phrase ("play some jazz" read as refund) is still counted as asking.
+        let agent = await IntentEvaluation.run(examples, with: FixedUnderstanding(intent: .refund, confidence: 0.4),
+                                               minConfidence: 0.5, stage: .agent)
+        #expect(agent.confusion["refund"]?["refund"] == 1)
+        #expect(agent.confusion["other"]?["other"] == 1)
         let normal = await IntentEvaluation.run(examples, with: Self.model, minConfidence: 0.5)
         #expect(normal.accuracy == 1)
         #expect(normal.confusion["refund"]?["refund"] == 1)

@@ -82,7 +82,9 @@ public struct MessageReader: Sendable {
                     // A clause break between the negator and the cue ends the negation ("no, refund it").
                     let clauseStart = folded[..<range.lowerBound].lastIndex(where: { ",.;!?".contains($0) })
                     let clause = clauseStart.map { LanguageText.words(String(folded[$0..<range.lowerBound])).suffix(4) } ?? before
-                    let negated = negators.contains { LanguageText.containsPhrase($0, in: clause.joined(separator: " ")) }
+                    // Only a request can be called off: "never arrived" and "not received" still ask where an order is.
+                    let negated = Self.writeIntents.contains(intent)
+                        && negators.contains { LanguageText.containsPhrase($0, in: clause.joined(separator: " ")) }
                     hits.append((intent, position, negated))
                 }
             }
@@ -119,6 +121,12 @@ public struct MessageReader: Sendable {
         // intents never stand.
         var intent = understood.intent
         intent = Self.choose(positives: positives, hits: hits, classifier: understood, english: pack.code == "en")
+        // English, where the model is trained: when it reads the message as out of scope, a cue word alone ("cancel my
+        // card", "a new card") acts only with an order in sight (a number, or an order already under discussion).
+        let orderInSight = Self.extractor.orderID(in: text) != nil || state?.focusOrder != nil || state?.question != nil
+        if pack.code == "en", understood.intent == .other, !orderInSight { intent = .other }
+        // …and a cue the model barely agrees with, with no order in sight, is a guess: the agent asks (see `cued`).
+        let weak = pack.code == "en" && !orderInSight && understood.confidence < 0.5
         if negated.contains(intent) { intent = .other }
         var undecided = false
         if requestedWrites.contains(.refund), requestedWrites.contains(.replacement) {
@@ -178,7 +186,7 @@ public struct MessageReader: Sendable {
         }
         var reading = Reading(language: language, act: act, intent: intent, orderID: orderID, reference: reference,
                               negated: negated, requested: requestedWrites, undecidedRemedy: undecided,
-                              cued: positives.contains(intent))
+                              cued: positives.contains(intent) && !weak)
         reading.repeats = has(\.repeatCues)
         reading.possessive = has(\.possessives)
         reading.asksStatus = isQuestion && positives.contains(.status)
