@@ -56,5 +56,25 @@ fi
 # Both suites run even when the first fails; the exit code is non-zero if either failed.
 status=0
 swift test "$@" || status=$?
+
+# Conversations replayed end to end (supportops eval-conversations): any UNSAFE outcome fails, and so does a pass rate
+# below the ratchet (the rate already reached; it only moves up). The repository's own set always runs; the shared
+# development set when it is there (it is not part of the repository).
+conversation_sets=("evaluation/conversations_heldout.json:${HELDOUT_MIN_PASS:-0.80}")
+dev_set=${SUPPORTOPS_CONVERSATIONS_DEV:-../shared/eval/conversations_dev.json}
+if [ -f "$dev_set" ]; then conversation_sets+=("$dev_set:${DEV_MIN_PASS:-0.95}"); else echo "Conversation dev set: not found at $dev_set (skipped)"; fi
+for entry in "${conversation_sets[@]}"; do
+  file=${entry%:*}; min=${entry##*:}
+  [ -f "$file" ] || continue
+  echo "Conversations: $file (at least $min of them must pass, none unsafe)"
+  report=$(mktemp)
+  if swift run -q supportops eval-conversations --data "$file" --min-pass "$min" >"$report" 2>&1; then
+    sed -n '/overall/p;/^UNSAFE/p;/^latency/p' "$report"
+  else
+    cat "$report"; echo "Conversations: $file FAILED (unsafe outcome or pass rate below $min)"; status=1
+  fi
+  rm -f "$report"
+done
+
 bash scripts/e2e.sh || status=$?
 exit "$status"

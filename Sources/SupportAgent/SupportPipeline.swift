@@ -78,7 +78,7 @@ public struct SupportPipeline: Sendable {
         // 2. Read the message against the conversation so far.
         let previous = input.conversationID == nil ? nil
             : try await conversations.fetchState(conversationID: conversationID, customer: customer.id)
-        let understood = await understanding.understand(redacted.text)
+        let understood = await understanding.understand(redacted.text, context: previous)
         let reading = reader.read(redacted.text, state: previous, understood: understood)
         var state = previous ?? DialogueState()
         state.language = reading.language

@@ -31,4 +31,13 @@ public struct Understanding: Sendable, Hashable {
 /// Turns a redacted message into an `Understanding`. The offline model and language-model providers implement it.
 public protocol IntentUnderstanding: Sendable {
     func understand(_ redactedText: String) async -> Understanding
+    /// The message read with the (redacted) conversation so far: language, order in focus, the open question.
+    func understand(_ redactedText: String, context: DialogueState?) async -> Understanding
+}
+
+extension IntentUnderstanding {
+    /// Understandings that read one message at a time ignore the conversation.
+    public func understand(_ redactedText: String, context: DialogueState?) async -> Understanding {
+        await understand(redactedText)
+    }
 }

@@ -148,3 +148,26 @@ struct UnderstandingTests {
         #expect(RuleBasedUnderstanding.occurrences(of: "refund", in: "refund, refund").count == 2)
     }
 }
+
+/// A configured language model sees the (redacted) dialogue state, and may name an order only if the customer wrote
+/// it or the conversation already named it.
+@Suite struct LanguageModelContextTests {
+    @Test func theRequestCarriesTheDialogueState() {
+        let state = DialogueState(language: "de", focusOrder: OrderID(7001),
+                                  listedOrders: [.init(id: OrderID(7001), products: ["Desk lamp"]), .init(id: OrderID(7002), products: ["Kettle"])],
+                                  question: .whichOrder, questionIntent: .cancel, candidateOrderIDs: [OrderID(7001), OrderID(7002)])
+        let prompt = LLMUnderstanding.request(for: "die zweite", context: state).messages.last?.content ?? ""
+        #expect(prompt.contains("language de"))
+        #expect(prompt.contains("7001 (Desk lamp); 7002 (Kettle)"))
+        #expect(prompt.contains("the agent asked (whichOrder) about: cancel, orders 7001, 7002"))
+        #expect(!LLMUnderstanding.request(for: "hello", context: nil).messages.last!.content.contains("Conversation so far"))
+    }
+
+    @Test func anOrderIdMustBeWrittenOrAlreadyNamed() throws {
+        let answer = #"{"intent": "cancel", "order_id": 7002, "reason": null, "confidence": 0.9}"#
+        #expect(throws: LanguageModelError.self) { try LLMUnderstanding.validate(answer, text: "die zweite") }
+        let understood = try LLMUnderstanding.validate(answer, text: "die zweite", known: [7001, 7002])
+        #expect(understood.orderID == OrderID(7002))
+        #expect(throws: LanguageModelError.self) { try LLMUnderstanding.validate(answer, text: "die zweite", known: [7001]) }
+    }
+}

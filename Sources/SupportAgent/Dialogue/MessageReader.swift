@@ -120,7 +120,9 @@ public struct MessageReader: Sendable {
         // The intent: the classifier for English (trained on English), the packs' cues for every language; negated
         // intents never stand.
         var intent = understood.intent
-        intent = Self.choose(positives: positives, hits: hits, classifier: understood, english: pack.code == "en")
+        // The model reads English (the offline one is trained on it) or any language (a language model).
+        let modelReads = pack.code == "en" || understood.understoodBy.hasPrefix("llm:")
+        intent = Self.choose(positives: positives, hits: hits, classifier: understood, english: modelReads)
         // English, where the model is trained: when it reads the message as out of scope, a cue word alone ("cancel my
         // card", "a new card") acts only with an order in sight (a number, or an order already under discussion).
         let orderInSight = Self.extractor.orderID(in: text) != nil || state?.focusOrder != nil || state?.question != nil
