@@ -101,6 +101,8 @@ public struct SupportPipeline: Sendable {
             if case .pronoun? = turn.reading.reference { turn.reading.reference = nil }
         }
         turn.understood.orderID = turn.reading.orderID ?? understood.orderID
+        // "I did not ask for a replacement. Please cancel 1002": a request the message calls off is not still to do.
+        turn.understood.secondaryIntents = understood.secondaryIntents.filter { !reading.negated.contains($0) && $0 != reading.intent }
 
         // 3-4. Decide and act.
         try await decide(&turn)

@@ -44,6 +44,10 @@ public struct SearchIndex: Sendable {
         public var matchedTerms: Set<String>
         /// The query's own terms (for choosing the passage that answers).
         public var queryTerms: Set<String>
+        /// How many of the query's terms no document mentions at all (even after typo correction and synonyms): a
+        /// question about a "sofa" in a store whose texts never mention one has no answer here, however well the
+        /// rest of its words match.
+        public var unknownTerms = 0
 
         public init(document: SearchDocument, score: Double, coverage: Double, matchedTerms: Set<String> = [],
                     queryTerms: Set<String> = []) {
@@ -157,9 +161,11 @@ public struct SearchIndex: Sendable {
         var scores = [Float](repeating: 0, count: documents.count)
         var matchedGroups = [UInt64](repeating: 0, count: documents.count)
         var touched: [Int32] = []
+        var knownGroups: UInt64 = 0
         let n = Float(documents.count)
         for (term, weight, group) in expanded {
             let list = postings[Int(term)]
+            if !list.isEmpty { knownGroups |= 1 << UInt64(min(group, 63)) }
             let df = Float(list.count)
             let idf = log(1 + (n - df + 0.5) / (df + 0.5))
             for (doc, tf) in list {
@@ -189,8 +195,12 @@ public struct SearchIndex: Sendable {
         }
         let queryStems = Set(expanded.map { terms[Int($0.term)] })
         let direct = Set(expanded.filter { $0.weight == 1 }.map { terms[Int($0.term)] })
-        return (page.map { Hit(document: documents[$0.0], score: $0.1, coverage: $0.2, matchedTerms: queryStems,
-                               queryTerms: direct) }, total)
+        let unknown = max(0, groups - knownGroups.nonzeroBitCount)
+        return (page.map {
+            var hit = Hit(document: documents[$0.0], score: $0.1, coverage: $0.2, matchedTerms: queryStems, queryTerms: direct)
+            hit.unknownTerms = unknown
+            return hit
+        }, total)
     }
 
     /// The body's sentences, in order.

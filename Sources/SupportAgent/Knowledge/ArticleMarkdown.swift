@@ -52,7 +52,10 @@ public enum ArticleMarkdown {
         let text = markdown.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
         return text.split(separator: "\n").map { line -> String in
             var text = line.trimmingCharacters(in: .whitespaces)
-            while text.hasPrefix("#") { text.removeFirst() }
+            var heading = false
+            while text.hasPrefix("#") { text.removeFirst(); heading = true }
+            // A heading ends its own sentence, so a passage never runs a heading into the sentence before it.
+            if heading, let last = text.last, !".:!?".contains(last) { text += ":" }
             if text.hasPrefix("- ") || text.hasPrefix("* ") || text.hasPrefix("+ ") { text.removeFirst(2) }
             if let marker = text.range(of: #"^[0-9]{1,3}[.)] "#, options: .regularExpression) { text.removeSubrange(marker) }
             // [title](url) and ![alt](url) read as their words.

@@ -128,6 +128,6 @@ public actor KnowledgeBase {
     /// An answer to a general question, only when the best passage covers most of the question.
     public func answer(_ question: String) async throws -> SearchIndex.Hit? {
         guard let best = try await currentIndex().search(question, limit: 1).hits.first else { return nil }
-        return best.coverage >= 0.6 && best.score >= 3 ? best : nil
+        return best.coverage >= 0.6 && best.score >= 3 && best.unknownTerms == 0 ? best : nil
     }
 }
