@@ -48,6 +48,8 @@ public struct SearchIndex: Sendable {
         /// question about a "sofa" in a store whose texts never mention one has no answer here, however well the
         /// rest of its words match.
         public var unknownTerms = 0
+        /// How many terms the query has (after stop words).
+        public var termCount = 0
 
         public init(document: SearchDocument, score: Double, coverage: Double, matchedTerms: Set<String> = [],
                     queryTerms: Set<String> = []) {
@@ -199,6 +201,7 @@ public struct SearchIndex: Sendable {
         return (page.map {
             var hit = Hit(document: documents[$0.0], score: $0.1, coverage: $0.2, matchedTerms: queryStems, queryTerms: direct)
             hit.unknownTerms = unknown
+            hit.termCount = groups
             return hit
         }, total)
     }

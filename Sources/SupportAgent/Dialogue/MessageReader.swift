@@ -73,18 +73,24 @@ public struct MessageReader: Sendable {
         var packs = [pack]
         if pack.code != "en" { packs.append(LanguageCatalog.english) }
         let negators = Set(packs.flatMap(\.negators).map(LanguageText.fold))
+        let postNegators = Set(packs.flatMap(\.postNegators).map(LanguageText.fold))
         var hits: [(Intent, Int, Bool)] = []
         for intent in Self.cueIntents {
             for cue in Set(packs.flatMap { $0.intents[intent.rawValue] ?? [] }.map(LanguageText.fold)) {
-                for range in LanguageText.ranges(of: cue, in: folded) {
+                for range in LanguageText.ranges(of: cue, in: folded) + Self.stemRanges(of: cue, in: folded, pack: pack) {
                     let position = folded.distance(from: folded.startIndex, to: range.lowerBound)
                     let before = LanguageText.words(String(folded[..<range.lowerBound])).suffix(4)
                     // A clause break between the negator and the cue ends the negation ("no, refund it").
                     let clauseStart = folded[..<range.lowerBound].lastIndex(where: { ",.;!?".contains($0) })
                     let clause = clauseStart.map { LanguageText.words(String(folded[$0..<range.lowerBound])).suffix(4) } ?? before
+                    // What follows the request up to the end of its clause ("…die Bestellung 8123 nicht", "…non serve più").
+                    let after = folded[range.upperBound...].prefix { !",.;!?".contains($0) }
+                    // Elision: "n'annulez pas".
+                    let elided = folded[..<range.lowerBound].hasSuffix("n'")
                     // Only a request can be called off: "never arrived" and "not received" still ask where an order is.
                     let negated = Self.writeIntents.contains(intent)
-                        && negators.contains { LanguageText.containsPhrase($0, in: clause.joined(separator: " ")) }
+                        && (negators.contains { LanguageText.containsPhrase($0, in: clause.joined(separator: " ")) } || elided
+                            || postNegators.contains { LanguageText.containsPhrase($0, in: String(after)) })
                     hits.append((intent, position, negated))
                 }
             }
@@ -95,7 +101,17 @@ public struct MessageReader: Sendable {
     public func read(_ text: String, state: DialogueState?, understood: Understanding) -> Reading {
         let language = catalog.detect(text, fallback: state?.language)
         let pack = catalog.pack(language)
-        let folded = LanguageText.fold(text)
+        var folded = LanguageText.fold(text)
+        // "I changed my mind" while the agent waits for an answer calls the pending request off; its words are not
+        // read as cues ("cambiato" is not "cambiare").
+        let mindPhrases = (pack.changedMind + (pack.code == "en" ? [] : LanguageCatalog.english.changedMind)).map(LanguageText.fold)
+        var changedMind = false
+        for phrase in mindPhrases {
+            for range in LanguageText.ranges(of: phrase, in: folded).reversed() {
+                folded.replaceSubrange(range, with: String(repeating: " ", count: folded[range].count))
+                changedMind = true
+            }
+        }
         let trimmed = folded.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
         let english = LanguageCatalog.english
         func phraseList(_ list: KeyPath<LanguagePack, [String]>) -> [String] {
@@ -131,11 +147,18 @@ public struct MessageReader: Sendable {
         let weak = pack.code == "en" && !orderInSight && understood.confidence < 0.5
         if negated.contains(intent) { intent = .other }
         var undecided = false
-        if requestedWrites.contains(.refund), requestedWrites.contains(.replacement) {
-            if insteadWord || !negated.isEmpty {
-                // "rather send a replacement", "not my money back, a new one": the one named last wins.
-                intent = hits.last(where: { !$0.negated && ($0.intent == .refund || $0.intent == .replacement) })?.intent ?? intent
-            } else if intent == .refund || intent == .replacement {
+        // Both a refund and a replacement named, neither called off: a remedy is chosen only when the message says
+        // which ("…so rather send a replacement") and, in English, the model agrees; otherwise the agent asks. (A
+        // negated one is already out: "not my money back, a new one" is a replacement.)
+        if requestedWrites.contains(.refund), requestedWrites.contains(.replacement), intent == .refund || intent == .replacement {
+            let insteadAt = phraseList(\.instead).compactMap { LanguageText.firstRange(of: $0, in: folded) }
+                .map { folded.distance(from: folded.startIndex, to: $0.lowerBound) }.max()
+            let after = insteadAt.flatMap { at in
+                hits.first(where: { !$0.negated && $0.position > at && ($0.intent == .refund || $0.intent == .replacement) })?.intent
+            }
+            if let after, pack.code != "en" || understood.intent == after || understood.confidence < 0.9 {
+                intent = after
+            } else {
                 undecided = true
             }
         }
@@ -143,18 +166,27 @@ public struct MessageReader: Sendable {
         // The act. Whether it is a question is read in the sentence that carries the request ("seriously? fine. then
         // send me a new pair" asks for something; "can I still cancel 7012?" asks about something).
         let mainCue = hits.first(where: { !$0.negated && $0.intent == intent })?.position
-        let sentence = Self.sentence(in: folded, at: mainCue)
+        // With no phrase to anchor it, the whole message is read ("¿cómo va mi pedido 8031? Lo hice hace una semana.").
+        let sentence = mainCue == nil ? folded : Self.sentence(in: folded, at: mainCue)
         let questionCues = phraseList(\.questionCues)
         let isQuestion = !Self.asksToAct(sentence) && (sentence.contains("?") || sentence.contains("¿")
             || questionCues.contains { cue in sentence.hasPrefix(cue + " ") || (cue.contains(" ") && LanguageText.containsPhrase(cue, in: sentence)) })
         let act: DialogueAct
-        if words.count <= 6, isExactly(\.thanks) || (has(\.thanks) && positives.isEmpty && !isQuestion && words.count <= 4) {
+        let denyWords = phraseList(\.deny).filter { !$0.contains(" ") }
+        let startsWithNo = words.first.map { denyWords.contains($0) } ?? false
+        // A withdrawal wins over a request in the same message unless the customer says what they want instead
+        // ("forget it, I'll keep it, the replacement is not needed"): in doubt, nothing is written.
+        let withdraws = (has(\.withdraw) || (changedMind && state?.question != nil))
+            && (requestedWrites.filter({ !negated.contains($0) }).isEmpty || !insteadWord)
+        if words.count <= 5, isExactly(\.deny) || (startsWithNo && has(\.thanks) && positives.isEmpty) {
+            act = .deny
+        } else if withdraws && words.count <= 40 {
+            act = .withdraw
+        } else if words.count <= 7, isExactly(\.thanks) || (has(\.thanks) && positives.isEmpty && !isQuestion && words.count <= 6) {
             act = .thanks
         } else if words.count <= 7, isExactly(\.affirm) || (has(\.affirm) && positives.isEmpty && !isQuestion && words.count <= 4) {
             act = .affirm
-        } else if words.count <= 5, isExactly(\.deny) {
-            act = .deny
-        } else if has(\.withdraw) && requestedWrites.filter({ !negated.contains($0) }).isEmpty
+        } else if withdraws
                     || (!negated.isEmpty && positives.filter(Self.writeIntents.contains).isEmpty && words.count <= 30
                         && state?.lastIntent.map { negated.contains($0) } == true) {
             act = .withdraw
@@ -196,6 +228,43 @@ public struct MessageReader: Sendable {
             phrases.contains { LanguageText.containsPhrase(LanguageText.fold($0), in: folded) }
         }.keys.sorted().joined(separator: " ")
         return reading
+    }
+
+    /// Inflected forms of a long one-word cue in a language other than English ("reembolsar" → "reembolsarais",
+    /// "stornieren" → "storniert"): words sharing all but the cue's last two letters, not much longer than it.
+    static func stemRanges(of cue: String, in text: String, pack: LanguagePack) -> [Range<String.Index>] {
+        guard pack.code != "en", !cue.contains("-") else { return [] }
+        if cue.contains(" ") {
+            // "devolver el dinero" → "devolváis el dinero": the first word inflected, the rest as written.
+            let parts = cue.split(separator: " ", maxSplits: 1).map(String.init)
+            guard parts.count == 2, parts[0].count >= 6 else { return [] }
+            let pattern = "(?<![\\p{L}])" + NSRegularExpression.escapedPattern(for: String(parts[0].prefix(parts[0].count - 2)))
+                + "\\p{L}{0,5}\\s+" + NSRegularExpression.escapedPattern(for: parts[1]).replacingOccurrences(of: " ", with: "\\s+")
+            guard let regex = try? NSRegularExpression(pattern: pattern) else { return [] }
+            return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { Range($0.range, in: text) }
+        }
+        guard cue.count >= 6 else { return [] }
+        let stem = String(cue.prefix(cue.count - 2))
+        var found: [Range<String.Index>] = []
+        for range in LanguageText.ranges(of: stem, in: text).isEmpty ? Self.prefixRanges(of: stem, in: text) : [] {
+            found.append(range)
+        }
+        return found.filter { range in
+            let word = text[range.lowerBound...].prefix { $0.isLetter }
+            return word.count != cue.count || String(word) != cue ? word.count <= cue.count + 4 : false
+        }
+    }
+
+    /// Occurrences of `stem` at the start of a word.
+    static func prefixRanges(of stem: String, in text: String) -> [Range<String.Index>] {
+        var found: [Range<String.Index>] = []
+        var start = text.startIndex
+        while start < text.endIndex, let range = text.range(of: stem, range: start..<text.endIndex) {
+            let before = range.lowerBound == text.startIndex || !text[text.index(before: range.lowerBound)].isLetter
+            if before { found.append(range) }
+            start = text.index(after: range.lowerBound)
+        }
+        return found
     }
 
     /// The sentence of `text` around `position` (the whole text when nil): up to and including its end mark.
@@ -250,11 +319,19 @@ public struct MessageReader: Sendable {
     public func requests(in text: String, language: String, ownOrders: Set<Int64> = []) -> [(intent: Intent, order: OrderID)] {
         let pack = catalog.pack(language)
         var found: [(Intent, OrderID)] = []
+        // A clause that names an order but asks nothing lends its order to the next one that asks without naming
+        // one ("…the robot from order 8034 arrived without its brush and the charger is dead, can you send another?").
+        var unclaimed: OrderID?
         for clause in Self.clauses(text) {
             let own = clause.split(whereSeparator: { !$0.isNumber }).compactMap { Int64($0) }.first(where: ownOrders.contains)
-            guard let order = Self.extractor.orderID(in: clause) ?? own.map({ OrderID(rawValue: $0) }) else { continue }
+            let named = Self.extractor.orderID(in: clause) ?? own.map({ OrderID(rawValue: $0) })
             let hits = cueHits(LanguageText.fold(clause), pack: pack).filter { !$0.negated }
-            guard !hits.isEmpty else { continue }
+            if hits.isEmpty {
+                if let named { unclaimed = named }
+                continue
+            }
+            guard let order = named ?? unclaimed else { continue }
+            unclaimed = nil
             var positives: [Intent] = []
             for hit in hits where !positives.contains(hit.intent) { positives.append(hit.intent) }
             let none = Understanding(intent: .other, confidence: 0, orderID: nil, reason: nil)

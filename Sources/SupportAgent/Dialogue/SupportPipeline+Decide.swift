@@ -5,6 +5,7 @@ import SupportDomain
 extension SupportPipeline {
     func decide(_ turn: inout Turn) async throws {
         let reading = turn.reading
+        let understood = turn.understood // the model's own reading, before the decision changes it
         let previous = turn.state
 
         // An answer to the question the agent asked last.
@@ -66,6 +67,21 @@ extension SupportPipeline {
 
         var intent = reading.intent
         var orderID = try await resolveOrder(&turn)
+        // Several orders named but the request could not be tied to one of them: never act on a guess.
+        if intent.isWrite, reading.act == .request, reading.orderID != nil {
+            let own = Set(try await ownOrders(turn).map(\.id.rawValue))
+            let named = Set(turn.redacted.split(whereSeparator: { !$0.isNumber }).compactMap { Int64($0) }.filter(own.contains))
+            if named.count >= 2 {
+                let bound = reader.requests(in: turn.redacted, language: reading.language, ownOrders: own).first { $0.intent == intent }
+                if let bound { orderID = bound.order } else { orderID = nil }
+            }
+        }
+        // A question that names an order and asks for nothing else is about where it stands ("¿cómo va mi pedido
+        // 8031?"): a read, always safe.
+        if intent == .other, reading.act == .orderQuestion || turn.redacted.contains("?"), reading.orderID != nil,
+           reading.negated.isEmpty {
+            intent = .status
+        }
         // A follow-up request that names no order is about the order in focus ("then send me a new pair").
         if orderID == nil, intent.needsOrder, reading.reference == nil || reading.reference.map(Self.isLoose) == true,
            let focus = previous.focusOrder, LanguageText.words(turn.redacted).count <= 30, previous.lastIntent != nil {
@@ -120,7 +136,8 @@ extension SupportPipeline {
         }
 
         // The classifier's guess alone, below the threshold: ask rather than act.
-        if intent != .other, !reading.cued, turn.understood.confidence < confidenceThreshold {
+        if intent != .other, !reading.cued, intent == understood.intent, turn.understood.confidence < confidenceThreshold,
+           reading.language == "en" || understood.understoodBy.hasPrefix("llm:") {
             turn.clarification = turn.composer.unsurePrompt(turn.understood.alternatives.isEmpty ? [intent] : turn.understood.alternatives)
             turn.asked = true
             turn.unsure = true
@@ -161,8 +178,6 @@ extension SupportPipeline {
         }
     }
 
-    private func understood(_ turn: Turn) -> Understanding { turn.understood }
-
     /// A reference that is only a guess from the message's words (not an ordinal or "the other one").
     static func isLoose(_ reference: OrderReference) -> Bool {
         switch reference {
@@ -187,12 +202,14 @@ extension SupportPipeline {
         let reason = turn.understood.reason ?? .notGiven
         let invocation = Self.invocation(for: intent, orderID: orderID, reason: reason)
         let checked = try await toolbox.preview(invocation, context: context(turn))
+        // The status the order has now (the preview's result shows it after the effect that was rolled back).
+        let current = try await toolbox.fetchOrders(of: turn.customer.id).first { $0.id == orderID }?.status
         turn.state.focusOrder = orderID
         turn.state.lastIntent = intent
         turn.understood.orderID = orderID
         let composer = turn.composer
         if checked.success {
-            let status = checked.orderStatus ?? checked.order?.status
+            let status = current ?? checked.order?.status
             turn.message = composer.t("question.can_do", ["id": orderID.description,
                                                           "status": status.map { composer.t("status.\($0.rawValue)") } ?? "",
                                                           "verb": composer.verb(intent)])

@@ -28,6 +28,11 @@ public struct LanguagePack: Sendable, Decodable {
     public var topics: [String: [String]]
     /// "my", "mi", "mein": a question about the customer's own order rather than about the store.
     public var possessives: [String]
+    /// Words after a request that call it off within its clause ("stornieren Sie die Bestellung nicht", "non serve più").
+    public var postNegators: [String]
+    /// "I changed my mind": a withdrawal while the agent waits for an answer, a reason otherwise ("cancel it, I changed
+    /// my mind about the sheets").
+    public var changedMind: [String]
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -51,11 +56,13 @@ public struct LanguagePack: Sendable, Decodable {
         repeatCues = try c.decodeIfPresent([String].self, forKey: .repeatCues) ?? []
         topics = try c.decodeIfPresent([String: [String]].self, forKey: .topics) ?? [:]
         possessives = try c.decodeIfPresent([String].self, forKey: .possessives) ?? []
+        postNegators = try c.decodeIfPresent([String].self, forKey: .postNegators) ?? []
+        changedMind = try c.decodeIfPresent([String].self, forKey: .changedMind) ?? []
     }
 
     enum CodingKeys: String, CodingKey {
         case code, name, locale, detect, intents, negators, withdraw, instead, affirm, deny, thanks, ordinals, pronouns, messages
-        case repeatCues = "repeat", topics, possessives
+        case repeatCues = "repeat", topics, possessives, postNegators = "post_negators", changedMind = "changed_mind"
         case orderWords = "order_words", questionCues = "question_cues", otherRefs = "other_refs"
     }
 
@@ -111,9 +118,19 @@ public struct LanguageCatalog: Sendable {
         let words = LanguageText.words(LanguageText.fold(text))
         guard !words.isEmpty else { return fallback ?? "en" }
         var scores: [(String, Int)] = []
+        // A word several languages share ("es", "lo", "por") counts for each of them only by its share.
+        var owners: [String: Int] = [:]
+        for pack in packs.values { for word in Set(pack.detect.map(LanguageText.fold)) { owners[word, default: 0] += 1 } }
+        var weighted: [(String, Double)] = []
         for pack in packs.values {
             let vocabulary = Set(pack.detect.map(LanguageText.fold))
-            var score = words.filter { vocabulary.contains($0) }.count
+            let share = words.filter { vocabulary.contains($0) }.reduce(0.0) { $0 + 1 / Double(owners[$1] ?? 1) }
+            weighted.append((pack.code, share))
+        }
+        for pack in packs.values {
+            let vocabulary = Set(pack.detect.map(LanguageText.fold))
+            _ = vocabulary
+            var score = Int((weighted.first { $0.0 == pack.code }?.1 ?? 0) * 2)
             // Intent and order words are strong evidence of the language too.
             score += pack.orderWords.filter { LanguageText.containsPhrase(LanguageText.fold($0), in: LanguageText.fold(text)) }.count
             scores.append((pack.code, score))
@@ -122,7 +139,7 @@ public struct LanguageCatalog: Sendable {
         guard let best = scores.first, best.1 > 0 else { return fallback ?? "en" }
         if let fallback, let current = scores.first(where: { $0.0 == fallback }), current.1 == best.1 { return fallback }
         // One hit in a short message is too little to switch away from the conversation's language.
-        if let fallback, fallback != best.0, best.1 < 2 { return fallback }
+        if let fallback, fallback != best.0, best.1 < 4 { return fallback }
         return best.0
     }
 }
