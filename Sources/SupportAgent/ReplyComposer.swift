@@ -95,6 +95,24 @@ public struct ReplyComposer: Sendable {
 
     // MARK: Retrieval
 
+    /// Retrieval words for an outcome remembered by its code (`refund_limit_exceeded`, `pending_review`, …).
+    public func retrievalHints(intent: Intent, outcome: String) -> String {
+        switch outcome {
+        case "refund_limit_exceeded": "refund limit rolling period refunds in days"
+        case "pending_review": "what happens during a review person contact hours"
+        case "outside_refund_window": "refund window days after delivery warranty"
+        case "final_sale": "final sale items replacement"
+        case "already_refunded": "refunded only once"
+        case "already_replaced": "one remedy per order replaced"
+        case "invalid_state": intent == .cancel ? "orders that have already shipped" : "refund window delivered"
+        case "order_not_found": "order number account"
+        case "approved": "how long a refund takes original payment method business days"
+        case "status_shipped", "status_processing", "status_pending": "delivery times business days standard delivery"
+        case "status_delivered": "order statuses delivered"
+        default: ""
+        }
+    }
+
     /// Words added to the retrieval query so that the passage explaining the outcome is found.
     public func retrievalHints(intent: Intent, result: ToolResult?) -> String {
         guard let result else { return "" }

@@ -112,7 +112,18 @@ public struct SupportPipeline: Sendable {
         var cited: [Citation] = []
         var hits: [SearchIndex.Hit] = []
         if turn.message == nil || turn.policyQuestion {
-            if turn.policyQuestion || (intent == .other && !turn.unsure && turn.result == nil && !turn.asked) {
+            if turn.policyQuestion, let outcome = previous?.lastOutcome {
+                // A question about what just happened ("how does that limit work?", "how long does the review take?"):
+                // the passage about that outcome.
+                let hints = composer.retrievalHints(intent: previous?.lastIntent ?? .other, outcome: outcome) + " " + reading.topicQuery
+                turn.answer = try await knowledge.policyPassages(redacted.text + " " + hints, governing: nil, limit: 1).first
+            } else if turn.policyQuestion, reading.cued, let governing = Self.governingDocument[reading.intent],
+                      let passage = try await knowledge.policyPassages(redacted.text, governing: governing, limit: 1).first,
+                      passage.coverage >= 0.5, passage.document.source == governing {
+                // "how many days do I have to return something for a refund?": the governing policy first.
+                turn.answer = passage
+            }
+            if turn.answer == nil, turn.policyQuestion || (intent == .other && !turn.unsure && turn.result == nil && !turn.asked) {
                 turn.answer = try await knowledge.answer(redacted.text)
                 if turn.answer == nil, reading.language != "en", turn.policyQuestion {
                     // The index is English: a question in another language is looked up by its topic.
@@ -154,6 +165,12 @@ public struct SupportPipeline: Sendable {
         let (reply, writtenBy) = await replyWriter.write(draft: draft, passages: hits.map { $0.document.body })
         if writtenBy != "template" { trace.append(TraceStep(step: "reply", detail: "restyled by \(writtenBy), numbers checked")) }
 
+        if let result = turn.result, result.action != .listOrders {
+            turn.state.lastOutcome = result.error?.code ?? result.refundStatus?.rawValue
+                ?? (result.action == .getOrderStatus ? result.orderStatus.map { "status_\($0.rawValue)" } : nil)
+        } else if turn.result == nil, !turn.policyQuestion {
+            turn.state.lastOutcome = nil
+        }
         if input.mode != .dryRun {
             try await conversations.saveState(turn.state, conversationID: conversationID, customer: customer.id, now: clock.now())
         }

@@ -54,6 +54,9 @@ public struct DialogueState: Sendable, Hashable, Codable {
     public var lastIntent: Intent?
     /// Requests of an earlier message not handled yet ("…and cancel the other one"), for "and the other thing?".
     public var pendingIntents: [Intent]
+    /// What the last tool call came to (an error code such as `refund_limit_exceeded`, or `pending_review`), so that
+    /// "how does that limit work?" is answered from the passage about it.
+    public var lastOutcome: String?
 
     public init(language: String = "en", focusOrder: OrderID? = nil, listedOrders: [ListedOrder] = [],
                 question: Question? = nil, questionIntent: Intent? = nil, reason: ReturnReason? = nil,
@@ -67,6 +70,7 @@ public struct DialogueState: Sendable, Hashable, Codable {
         self.candidateOrderIDs = candidateOrderIDs
         self.lastIntent = lastIntent
         self.pendingIntents = pendingIntents
+        self.lastOutcome = nil
     }
 
     /// Forgets the open question (it was answered, declined or overtaken by a new request).

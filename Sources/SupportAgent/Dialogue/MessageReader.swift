@@ -156,7 +156,7 @@ public struct MessageReader: Sendable {
             let after = insteadAt.flatMap { at in
                 hits.first(where: { !$0.negated && $0.position > at && ($0.intent == .refund || $0.intent == .replacement) })?.intent
             }
-            if let after, pack.code != "en" || understood.intent == after || understood.confidence < 0.9 {
+            if let after {
                 intent = after
             } else {
                 undecided = true
@@ -182,10 +182,12 @@ public struct MessageReader: Sendable {
             act = .deny
         } else if withdraws && words.count <= 40 {
             act = .withdraw
+        } else if words.count <= 7, isExactly(\.affirm)
+                    || (has(\.affirm) && positives.isEmpty && !isQuestion && ((words.count <= 4 && !has(\.thanks)) || (has(\.thanks) && state?.question != nil && has(\.strongYes)))) {
+            // "yes please do it, thx" agrees; the thanks is politeness.
+            act = .affirm
         } else if words.count <= 7, isExactly(\.thanks) || (has(\.thanks) && positives.isEmpty && !isQuestion && words.count <= 6) {
             act = .thanks
-        } else if words.count <= 7, isExactly(\.affirm) || (has(\.affirm) && positives.isEmpty && !isQuestion && words.count <= 4) {
-            act = .affirm
         } else if withdraws
                     || (!negated.isEmpty && positives.filter(Self.writeIntents.contains).isEmpty && words.count <= 30
                         && state?.lastIntent.map { negated.contains($0) } == true) {

@@ -66,7 +66,7 @@ extension SupportPipeline {
         }
 
         var intent = reading.intent
-        var orderID = try await resolveOrder(&turn)
+        var orderID = try await resolveOrder(&turn, in: previous)
         // Several orders named but the request could not be tied to one of them: never act on a guess.
         if intent.isWrite, reading.act == .request, reading.orderID != nil {
             let own = Set(try await ownOrders(turn).map(\.id.rawValue))
@@ -147,6 +147,21 @@ extension SupportPipeline {
             return
         }
 
+        // "the mat from order 8095 is peeling, what can you do?": a damaged or wrong item with no remedy named.
+        if intent == .other || (intent == .status && !reading.cued), let orderID,
+           let reason = turn.understood.reason, [.damaged, .defective, .wrongItem, .missingPart].contains(reason),
+           reading.requested.isEmpty, reading.negated.isEmpty {
+            turn.clarification = turn.composer.t("ask.refund_or_replacement")
+            turn.asked = true
+            turn.state.question = .refundOrReplacement
+            turn.state.questionIntent = .replacement
+            turn.state.reason = reason
+            turn.state.focusOrder = orderID
+            turn.state.candidateOrderIDs = [orderID]
+            turn.understood.intent = .other
+            trace(&turn, "decide", "a \(reason.rawValue) item and no remedy named: asking refund or replacement")
+            return
+        }
         if reading.undecidedRemedy, intent == .refund || intent == .replacement {
             turn.clarification = turn.composer.t("ask.refund_or_replacement")
             turn.asked = true
@@ -261,9 +276,9 @@ extension SupportPipeline {
     }
 
     /// The order the message points at: its number, an ordinal or product among the orders just listed, "it".
-    func resolveOrder(_ turn: inout Turn) async throws -> OrderID? {
+    func resolveOrder(_ turn: inout Turn, in conversation: DialogueState? = nil) async throws -> OrderID? {
         let reading = turn.reading
-        let state = turn.state
+        let state = conversation ?? turn.state
         if let id = reading.orderID { return id }
         switch reading.reference {
         case let .ordinal(k)?:
@@ -323,10 +338,14 @@ extension SupportPipeline {
             }
             return true
         }
+        // An offer ("shall I go ahead?") is taken up only by a yes; anything else is a new message.
+        if question == .offerAction { return false }
         // A different request ("actually, cancel 7020") is a new turn, not an answer.
         if reading.act == .request, reading.intent != .other, reading.intent != intent, !reading.requested.isEmpty {
             return false
         }
+        // "Do you mean #N?" is answered by yes (above), another number, a position or a product; "it" is not an answer.
+        if case .pronoun? = reading.reference, reading.orderID == nil { return false }
         var order = try await resolveOrder(&turn)
         if order == nil, case .product? = reading.reference {
             // A product among the orders the question offered.

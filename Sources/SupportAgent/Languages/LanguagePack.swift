@@ -33,6 +33,8 @@ public struct LanguagePack: Sendable, Decodable {
     /// "I changed my mind": a withdrawal while the agent waits for an answer, a reason otherwise ("cancel it, I changed
     /// my mind about the sheets").
     public var changedMind: [String]
+    /// Unmistakable agreement ("yes", "do it"), as opposed to "ok" or "vale", which may only acknowledge.
+    public var strongYes: [String]
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -58,11 +60,12 @@ public struct LanguagePack: Sendable, Decodable {
         possessives = try c.decodeIfPresent([String].self, forKey: .possessives) ?? []
         postNegators = try c.decodeIfPresent([String].self, forKey: .postNegators) ?? []
         changedMind = try c.decodeIfPresent([String].self, forKey: .changedMind) ?? []
+        strongYes = try c.decodeIfPresent([String].self, forKey: .strongYes) ?? []
     }
 
     enum CodingKeys: String, CodingKey {
         case code, name, locale, detect, intents, negators, withdraw, instead, affirm, deny, thanks, ordinals, pronouns, messages
-        case repeatCues = "repeat", topics, possessives, postNegators = "post_negators", changedMind = "changed_mind"
+        case repeatCues = "repeat", topics, possessives, postNegators = "post_negators", changedMind = "changed_mind", strongYes = "strong_yes"
         case orderWords = "order_words", questionCues = "question_cues", otherRefs = "other_refs"
     }
 
