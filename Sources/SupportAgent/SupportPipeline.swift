@@ -101,6 +101,7 @@ public struct SupportPipeline: Sendable {
             if case .pronoun? = turn.reading.reference { turn.reading.reference = nil }
         }
         turn.understood.orderID = turn.reading.orderID ?? understood.orderID
+        turn.state.lastOutcome = nil // this turn's outcome, if any, replaces the last one
         // "I did not ask for a replacement. Please cancel 1002": a request the message calls off is not still to do.
         turn.understood.secondaryIntents = understood.secondaryIntents.filter { !reading.negated.contains($0) && $0 != reading.intent }
 
@@ -124,7 +125,10 @@ public struct SupportPipeline: Sendable {
                 turn.answer = passage
             }
             if turn.answer == nil, turn.policyQuestion || (intent == .other && !turn.unsure && turn.result == nil && !turn.asked) {
-                turn.answer = try await knowledge.answer(redacted.text)
+                // The question itself first ("do you ship to Canada?"), without the story around it.
+                let question = Self.questionSentences(redacted.text)
+                if !question.isEmpty, question != redacted.text { turn.answer = try await knowledge.answer(question) }
+                if turn.answer == nil { turn.answer = try await knowledge.answer(redacted.text) }
                 if turn.answer == nil, reading.language != "en", turn.policyQuestion {
                     // The index is English: a question in another language is looked up by its topic.
                     let topic = reading.topicQuery.isEmpty ? Self.topicQuery(reading) : reading.topicQuery
@@ -168,8 +172,6 @@ public struct SupportPipeline: Sendable {
         if let result = turn.result, result.action != .listOrders {
             turn.state.lastOutcome = result.error?.code ?? result.refundStatus?.rawValue
                 ?? (result.action == .getOrderStatus ? result.orderStatus.map { "status_\($0.rawValue)" } : nil)
-        } else if turn.result == nil, !turn.policyQuestion {
-            turn.state.lastOutcome = nil
         }
         if input.mode != .dryRun {
             try await conversations.saveState(turn.state, conversationID: conversationID, customer: customer.id, now: clock.now())
@@ -197,6 +199,20 @@ public struct SupportPipeline: Sendable {
         guard !numbers.isEmpty else { return nil }
         let own = Set(try await toolbox.fetchOrders(of: customer).map(\.id.rawValue))
         return numbers.first(where: own.contains).map { OrderID(rawValue: $0) }
+    }
+
+    /// The sentences of a message that end with a question mark.
+    static func questionSentences(_ text: String) -> String {
+        var sentences: [String] = []
+        var current = ""
+        for character in text {
+            current.append(character)
+            if ".!?\n".contains(character) {
+                if character == "?" { sentences.append(current.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                current = ""
+            }
+        }
+        return sentences.joined(separator: " ")
     }
 
     /// The policy document that governs each intent, preferred when citing.

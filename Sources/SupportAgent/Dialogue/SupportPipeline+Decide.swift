@@ -220,6 +220,7 @@ extension SupportPipeline {
         // The status the order has now (the preview's result shows it after the effect that was rolled back).
         let current = try await toolbox.fetchOrders(of: turn.customer.id).first { $0.id == orderID }?.status
         turn.state.focusOrder = orderID
+        turn.state.lastOutcome = checked.error?.code ?? checked.refundStatus?.rawValue
         turn.state.lastIntent = intent
         turn.understood.orderID = orderID
         let composer = turn.composer

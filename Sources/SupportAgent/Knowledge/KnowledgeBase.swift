@@ -129,8 +129,8 @@ public actor KnowledgeBase {
     public func answer(_ question: String) async throws -> SearchIndex.Hit? {
         guard let best = try await currentIndex().search(question, limit: 1).hits.first else { return nil }
         // A short question is about its words: one the texts never mention (a "sofa") means the question is not
-        // covered; a long one carries incidental words, so a quarter of them may be unknown.
-        let unknownAllowed = best.unknownTerms * 4 < best.termCount
+        // covered; a long one carries incidental words, so up to a third of them may be unknown.
+        let unknownAllowed = best.unknownTerms * 3 < best.termCount
         return best.coverage >= 0.6 && best.score >= 3 && (best.unknownTerms == 0 || unknownAllowed) ? best : nil
     }
 }
