@@ -65,14 +65,6 @@ public struct OfflineUnderstanding: IntentUnderstanding {
     }
 
     static func clauses(_ text: String) -> [String] {
-        let ns = text as NSString
-        var clauses: [String] = []
-        var cursor = 0
-        for match in clauseBreak.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
-            clauses.append(ns.substring(with: NSRange(location: cursor, length: match.range.location - cursor)))
-            cursor = match.range.location + match.range.length
-        }
-        clauses.append(ns.substring(from: cursor))
-        return clauses.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { $0.split(separator: " ").count >= 2 }
+        LanguageText.split(text, at: clauseBreak).filter { $0.split(separator: " ").count >= 2 }
     }
 }

@@ -40,6 +40,13 @@ def post(path, body, headers=None, timeout=CLIENT_TIMEOUT):
         connection.close()
 
 
+def resolve_head(**headers):
+    """The head of a POST /support/resolve with these extra headers (Content_Length → Content-Length)."""
+    lines = [f"POST /support/resolve HTTP/1.1", f"Host: {HOST}", "Content-Type: application/json"]
+    lines += [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
 def raw_exchange(head, body_parts, pause=0.0, timeout=CLIENT_TIMEOUT):
     """Sends a request head and then the body in parts (with a pause between them) on one socket; returns the status
     line and the whole response, read until the server closes or the response is complete."""
@@ -113,8 +120,7 @@ def test_bodies_over_64_kb_get_413_with_a_json_problem():
 
 def test_a_body_sent_in_pieces_is_read_whole():
     body = resolve_body(3000)
-    head = (f"POST /support/resolve HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    head = resolve_head(Content_Length=len(body), Connection="close")
     pieces = [body[i:i + 700] for i in range(0, len(body), 700)]
     response = raw_exchange(head, pieces, pause=0.05)
     assert status_of(response) == 200, response[:300]
@@ -123,8 +129,7 @@ def test_a_body_sent_in_pieces_is_read_whole():
 
 def test_chunked_transfer_encoding():
     body = resolve_body(2500)
-    head = (f"POST /support/resolve HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
-            f"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").encode()
+    head = resolve_head(Transfer_Encoding="chunked", Connection="close")
     chunks = [body[i:i + 1000] for i in range(0, len(body), 1000)]
     parts = [f"{len(c):x}\r\n".encode() + c + b"\r\n" for c in chunks] + [b"0\r\n\r\n"]
     response = raw_exchange(head, parts, pause=0.02)
@@ -136,8 +141,7 @@ def test_expect_100_continue_is_answered():
     # Like curl above 1 KB: the head carries Expect: 100-continue and the client waits (curl: 1 s) before sending the
     # body when no "100 Continue" arrives. Either way the request must be answered, not left hanging.
     body = resolve_body(2000)
-    head = (f"POST /support/resolve HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n").encode()
+    head = resolve_head(Content_Length=len(body), Expect="100-continue", Connection="close")
     with socket.create_connection((HOST, PORT), timeout=CLIENT_TIMEOUT) as sock:
         sock.sendall(head)
         sock.settimeout(1.0)
@@ -158,8 +162,7 @@ def test_expect_100_continue_is_answered():
 
 def test_a_client_that_stalls_half_way_is_disconnected_and_the_server_keeps_serving():
     body = resolve_body(2000)
-    head = (f"POST /support/resolve HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    head = resolve_head(Content_Length=len(body))
     started = time.monotonic()
     with socket.create_connection((HOST, PORT), timeout=READ_TIMEOUT * 4) as sock:
         sock.sendall(head + body[: len(body) // 2])

@@ -346,16 +346,11 @@ public struct MessageReader: Sendable {
 
     /// Sentences and "and"-joined parts of a message.
     static func clauses(_ text: String) -> [String] {
-        let pattern = #"[.;!?]+\s|\s(?:and also|and then|and while you're at it|while you're at it|and|also|plus|y|et|und|e)\s|\s?\d\)\s"#
-        guard let regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]) else { return [text] }
-        let ns = text as NSString
-        var clauses: [String] = []
-        var cursor = 0
-        for match in regex.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
-            clauses.append(ns.substring(with: NSRange(location: cursor, length: match.range.location - cursor)))
-            cursor = match.range.location + match.range.length
-        }
-        clauses.append(ns.substring(from: cursor))
-        return clauses.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        LanguageText.split(text, at: clauseBreak)
     }
+
+    // A constant pattern; DialogueReadingTests and the conversation sets exercise it.
+    private static let clauseBreak = try! NSRegularExpression(
+        pattern: #"[.;!?]+\s|\s(?:and also|and then|and while you're at it|while you're at it|and|also|plus|y|et|und|e)\s|\s?\d\)\s"#,
+        options: [.caseInsensitive])
 }

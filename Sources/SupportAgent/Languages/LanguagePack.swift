@@ -186,4 +186,17 @@ public enum LanguageText {
     }
 
     static func isWordCharacter(_ character: Character) -> Bool { character.isLetter || character.isNumber }
+
+    /// The pieces of `text` between the matches of `separator`, trimmed, empty ones dropped.
+    public static func split(_ text: String, at separator: NSRegularExpression) -> [String] {
+        let ns = text as NSString
+        var pieces: [String] = []
+        var cursor = 0
+        for match in separator.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
+            pieces.append(ns.substring(with: NSRange(location: cursor, length: match.range.location - cursor)))
+            cursor = match.range.location + match.range.length
+        }
+        pieces.append(ns.substring(from: cursor))
+        return pieces.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+    }
 }
