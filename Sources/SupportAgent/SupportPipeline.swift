@@ -139,7 +139,9 @@ public struct SupportPipeline: Sendable {
             if let answer = turn.answer {
                 hits = [answer]
             } else if turn.result != nil, !turn.asked {
-                hits = try await knowledge.policyPassages(redacted.text + " " + composer.retrievalHints(intent: intent, result: turn.result),
+                // A long story's words would outweigh the outcome's: past a few sentences the outcome alone is the query.
+                let words = redacted.text.count <= 300 ? redacted.text : ""
+                hits = try await knowledge.policyPassages(words + " " + composer.retrievalHints(intent: intent, result: turn.result),
                                                           governing: Self.governingDocument[intent], limit: 2)
             }
             cited = turn.composer.chooseCitations(hits, intent: intent).map { translations.translate($0, to: reading.language) }

@@ -256,6 +256,23 @@ import VaporTesting
         }
     }
 
+    /// A long story that mentions other things (a replacement it did not ask for) and asks at the end: the request
+    /// at the end is what runs; a correction naming the unwanted action is read as what it says.
+    @Test func theRequestAtTheEndOfALongStoryIsTheOneCarriedOut() async throws {
+        try await TestHarness.with { h in
+            let story = String(repeating: "At first I thought about asking for a replacement because the box looked damaged, "
+                + "but the lamp itself was fine and my neighbour kept it safe for me while I was away. ", count: 13)
+            #expect(story.count > 2000)
+            let body = try await h.resolve(story + "I do not need it any more, so please cancel order 1002.", user: 1)
+            #expect(body.action?["action"] as? String == "cancel_order", "\(body["reply"] ?? "")")
+            #expect(try await ReplacementModel.query(on: h.app.db).count() == 0)
+            let correction = try await h.resolve("I did not ask for a replacement. Please cancel order 1002.", user: 1)
+            #expect(correction["intent"] as? String == "cancel")
+            #expect(!((correction["reply"] as? String) ?? "").contains("You also asked"))
+            #expect(try await ReplacementModel.query(on: h.app.db).count() == 0)
+        }
+    }
+
     /// A message that calls a request off, or asks for two remedies of one order, never runs the unwanted one.
     @Test func withdrawnAndConflictingRequestsDoNotWrite() async throws {
         try await TestHarness.with { h in

@@ -308,6 +308,12 @@ public struct MessageReader: Sendable {
         if positives.contains(.escalate) { return .escalate }
         let writes = positives.filter(Self.writeIntents.contains)
         if !writes.isEmpty {
+            // A long story names several things; the request is where the customer asks ("…please cancel order 1002"):
+            // the last write phrase, whatever the model made of the whole.
+            let long = (hits.map(\.position).max() ?? 0) > 400
+            if long, writes.count > 1, let last = hits.last(where: { !$0.negated && writes.contains($0.intent) }) {
+                return last.intent
+            }
             if english, writes.contains(classifier.intent) { return classifier.intent }
             // Several: the one named last is usually the one the customer settled on ("…so I'd rather have my money back").
             return hits.last(where: { !$0.negated && writes.contains($0.intent) })?.intent ?? writes[0]
