@@ -60,7 +60,7 @@ swift test "$@" || status=$?
 # Conversations replayed end to end (supportops eval-conversations): any UNSAFE outcome fails, and so does a pass rate
 # below the ratchet (the rate already reached; it only moves up). The repository's own set always runs; the shared
 # development set when it is there (it is not part of the repository).
-conversation_sets=("evaluation/conversations_heldout.json:${HELDOUT_MIN_PASS:-0.81}")
+conversation_sets=("evaluation/conversations_heldout.json:${HELDOUT_MIN_PASS:-0.85}")
 dev_set=${SUPPORTOPS_CONVERSATIONS_DEV:-../shared/eval/conversations_dev.json}
 if [ -f "$dev_set" ]; then conversation_sets+=("$dev_set:${DEV_MIN_PASS:-0.98}"); else echo "Conversation dev set: not found at $dev_set (skipped)"; fi
 for entry in "${conversation_sets[@]}"; do

@@ -100,7 +100,7 @@ public struct ReplyComposer: Sendable {
         switch outcome {
         case "refund_limit_exceeded": "refund limit rolling period refunds in days"
         case "pending_review": "what happens during a review person contact hours"
-        case "outside_refund_window": "refund window days after delivery warranty"
+        case "outside_refund_window": "refund window days after delivery"
         case "final_sale": "final sale items replacement"
         case "already_refunded": "refunded only once"
         case "already_replaced": "one remedy per order replaced"

@@ -117,7 +117,16 @@ public struct SupportPipeline: Sendable {
                 // A question about what just happened ("how does that limit work?", "how long does the review take?"):
                 // the passage about that outcome.
                 let hints = composer.retrievalHints(intent: previous?.lastIntent ?? .other, outcome: outcome) + " " + reading.topicQuery
-                turn.answer = try await knowledge.policyPassages(redacted.text + " " + hints, governing: nil, limit: 1).first
+                // A help article that answers the question itself ("isn't there a warranty?") comes first.
+                let question = Self.questionSentences(redacted.text)
+                let aboutOutcome = Set(LanguageText.words(hints)).intersection(LanguageText.words(LanguageText.fold(redacted.text)))
+                    .contains { $0.count >= 4 }
+                if reading.language == "en", !aboutOutcome, !question.isEmpty, let article = try await knowledge.answer(question),
+                   article.document.kind == .article, article.coverage >= 0.8 {
+                    turn.answer = article
+                } else {
+                    turn.answer = try await knowledge.policyPassages(redacted.text + " " + hints, governing: nil, limit: 1).first
+                }
             } else if turn.policyQuestion, reading.cued, let governing = Self.governingDocument[reading.intent],
                       let passage = try await knowledge.policyPassages(redacted.text, governing: governing, limit: 1).first,
                       passage.coverage >= 0.5, passage.document.source == governing {

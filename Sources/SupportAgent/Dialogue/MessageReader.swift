@@ -87,8 +87,9 @@ public struct MessageReader: Sendable {
                     let after = folded[range.upperBound...].prefix { !",.;!?".contains($0) }
                     // Elision: "n'annulez pas".
                     let elided = folded[..<range.lowerBound].hasSuffix("n'")
-                    // Only a request can be called off: "never arrived" and "not received" still ask where an order is.
-                    let negated = Self.writeIntents.contains(intent)
+                    // Only a request can be called off ("no complaints", "I don't want a refund"): "never arrived" and
+                    // "not received" still ask where an order is.
+                    let negated = (Self.writeIntents.contains(intent) || intent == .escalate)
                         && (negators.contains { LanguageText.containsPhrase($0, in: clause.joined(separator: " ")) } || elided
                             || postNegators.contains { LanguageText.containsPhrase($0, in: String(after)) })
                     hits.append((intent, position, negated))
@@ -235,7 +236,16 @@ public struct MessageReader: Sendable {
     /// Inflected forms of a long one-word cue in a language other than English ("reembolsar" → "reembolsarais",
     /// "stornieren" → "storniert"): words sharing all but the cue's last two letters, not much longer than it.
     static func stemRanges(of cue: String, in text: String, pack: LanguagePack) -> [Range<String.Index>] {
-        guard pack.code != "en", !cue.contains("-") else { return [] }
+        if pack.code == "en" {
+            // English inflects little: "gets here", "refunded", "cancelling".
+            let parts = cue.split(separator: " ", maxSplits: 1).map(String.init)
+            guard let first = parts.first, first.count >= 3, first.allSatisfy(\.isLetter) else { return [] }
+            let rest = parts.count > 1 ? "\\s+" + NSRegularExpression.escapedPattern(for: parts[1]).replacingOccurrences(of: " ", with: "\\s+") : ""
+            let pattern = "(?<![\\p{L}])" + NSRegularExpression.escapedPattern(for: first) + "(?:s|es|ed|d|ing|ling)" + rest + "(?![\\p{L}])"
+            guard let regex = try? NSRegularExpression(pattern: pattern) else { return [] }
+            return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { Range($0.range, in: text) }
+        }
+        guard !cue.contains("-") else { return [] }
         if cue.contains(" ") {
             // "devolver el dinero" → "devolváis el dinero": the first word inflected, the rest as written.
             let parts = cue.split(separator: " ", maxSplits: 1).map(String.init)
