@@ -200,7 +200,7 @@ public struct MessageReader: Sendable {
         } else {
             act = .request
         }
-        if act == .withdraw { intent = .other }
+        if act == .withdraw { intent = .other } // …and it requests nothing (see `requested` below)
 
         // The order: a number (in any language's words), else a reference.
         let extractor = Self.extractor
@@ -222,7 +222,7 @@ public struct MessageReader: Sendable {
             }
         }
         var reading = Reading(language: language, act: act, intent: intent, orderID: orderID, reference: reference,
-                              negated: negated, requested: requestedWrites, undecidedRemedy: undecided,
+                              negated: negated, requested: act == .withdraw ? [] : requestedWrites, undecidedRemedy: undecided,
                               cued: positives.contains(intent) && !weak)
         reading.repeats = has(\.repeatCues)
         reading.possessive = has(\.possessives)
