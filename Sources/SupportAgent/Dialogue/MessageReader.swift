@@ -242,7 +242,7 @@ public struct MessageReader: Sendable {
             guard let first = parts.first, first.count >= 3, first.allSatisfy(\.isLetter) else { return [] }
             let rest = parts.count > 1 ? "\\s+" + NSRegularExpression.escapedPattern(for: parts[1]).replacingOccurrences(of: " ", with: "\\s+") : ""
             let pattern = "(?<![\\p{L}])" + NSRegularExpression.escapedPattern(for: first) + "(?:s|es|ed|d|ing|ling)" + rest + "(?![\\p{L}])"
-            guard let regex = try? NSRegularExpression(pattern: pattern) else { return [] }
+            guard let regex = RegexCache.shared.regex(pattern) else { return [] }
             return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { Range($0.range, in: text) }
         }
         guard !cue.contains("-") else { return [] }
@@ -252,7 +252,7 @@ public struct MessageReader: Sendable {
             guard parts.count == 2, parts[0].count >= 6 else { return [] }
             let pattern = "(?<![\\p{L}])" + NSRegularExpression.escapedPattern(for: String(parts[0].prefix(parts[0].count - 2)))
                 + "\\p{L}{0,5}\\s+" + NSRegularExpression.escapedPattern(for: parts[1]).replacingOccurrences(of: " ", with: "\\s+")
-            guard let regex = try? NSRegularExpression(pattern: pattern) else { return [] }
+            guard let regex = RegexCache.shared.regex(pattern) else { return [] }
             return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { Range($0.range, in: text) }
         }
         guard cue.count >= 6 else { return [] }
@@ -369,4 +369,21 @@ public struct MessageReader: Sendable {
     private static let clauseBreak = try! NSRegularExpression(
         pattern: #"[.;!?]+\s|\s(?:and also|and then|and while you're at it|while you're at it|and|also|plus|y|et|und|e)\s|\s?\d\)\s"#,
         options: [.caseInsensitive])
+}
+
+/// Compiled patterns by source: the cue patterns are built from the packs' phrases and used on every message, so each
+/// is compiled once per process (compiling them per message made a turn about three times slower, measured).
+final class RegexCache: @unchecked Sendable {
+    static let shared = RegexCache()
+    private let lock = NSLock()
+    private var compiled: [String: NSRegularExpression] = [:]
+
+    func regex(_ pattern: String) -> NSRegularExpression? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = compiled[pattern] { return known }
+        guard let regex = try? NSRegularExpression(pattern: pattern) else { return nil }
+        compiled[pattern] = regex
+        return regex
+    }
 }
