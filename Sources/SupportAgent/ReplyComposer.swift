@@ -2,6 +2,20 @@ import Foundation
 import SupportSearch
 import SupportDomain
 
+/// A reply in its parts. `text` is what the API sends.
+public struct ComposedReply: Sendable, Hashable {
+    public var body: String
+    /// "Policy: Refund window — …": the cited passage behind an outcome, in the customer's language.
+    public var policyNote: String?
+
+    public init(body: String, policyNote: String? = nil) {
+        self.body = body
+        self.policyNote = policyNote
+    }
+
+    public var text: String { policyNote.map { body + "\n\n" + $0 } ?? body }
+}
+
 /// Writes the customer's reply from the tool result and the cited policy. Deterministic and grounded:
 /// every number in a reply comes from the tool result or the policy configuration.
 public struct ReplyComposer: Sendable {
@@ -164,6 +178,14 @@ public struct ReplyComposer: Sendable {
 
     public func reply(intent: Intent, understanding: Understanding, result: ToolResult?, clarification: String?,
                       citations: [Citation], answer: SearchIndex.Hit? = nil, proposed: Bool = false) -> String {
+        composeReply(intent: intent, understanding: understanding, result: result, clarification: clarification,
+                     citations: citations, answer: answer, proposed: proposed).text
+    }
+
+    /// The reply in parts: what happened or the answer, and the policy sentence behind an outcome (kept apart so that
+    /// a page listing the citations can leave it out, and a language model restyles only the body).
+    public func composeReply(intent: Intent, understanding: Understanding, result: ToolResult?, clarification: String?,
+                             citations: [Citation], answer: SearchIndex.Hit? = nil, proposed: Bool = false) -> ComposedReply {
         var parts: [String] = []
         if let clarification {
             parts.append(clarification)
@@ -186,11 +208,12 @@ public struct ReplyComposer: Sendable {
             parts.append(t("secondary", ["others": others]))
         }
         // The policy behind an outcome, as one complete sentence under its human title; a question cites nothing.
+        var note: String?
         if answer == nil, clarification == nil, result != nil, let citation = citations.first,
            let sentence = Self.firstSentence(citation.excerpt) {
-            parts.append(t("policy_quote", ["title": citation.section, "sentence": sentence]))
+            note = t("policy_quote", ["title": citation.section, "sentence": sentence])
         }
-        return parts.joined(separator: "\n\n")
+        return ComposedReply(body: parts.joined(separator: "\n\n"), policyNote: note)
     }
 
     /// The first complete sentence of a passage (never cut mid-word), or nil.

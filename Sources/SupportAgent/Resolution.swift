@@ -30,19 +30,6 @@ public enum ExecutionMode: Sendable, Hashable {
     case dryRun
 }
 
-/// A passage the reply relies on.
-public struct Citation: Sendable, Hashable, Codable {
-    public var source: String
-    public var section: String
-    public var excerpt: String
-}
-
-/// One step of the decision trace, for audits and the agents' playground.
-public struct TraceStep: Sendable, Hashable, Codable {
-    public var step: String
-    public var detail: String
-}
-
 /// Everything the agent decided and did for one message.
 public struct Resolution: Sendable {
     public var requestID: String
@@ -51,7 +38,10 @@ public struct Resolution: Sendable {
     public var confidence: Double
     public var orderID: OrderID?
     public var actionResult: ToolResult?
+    /// The whole reply as sent (body and policy note).
     public var reply: String
+    /// The reply in parts, for a page that shows the citations itself.
+    public var replyParts: ComposedReply
     public var citations: [Citation]
     public var needsClarification: Bool
     public var clarificationPrompt: String?
@@ -62,7 +52,7 @@ public struct Resolution: Sendable {
     public var redactedInput: String
     public var trace: [TraceStep]
     /// In `propose` mode: the write the rules allow, waiting for the customer's confirmation.
-    public var proposal: ToolInvocation? = nil
+    public var proposal: Proposal? = nil
 }
 
 /// Why the agent could not handle a request at all (as opposed to a refused action).

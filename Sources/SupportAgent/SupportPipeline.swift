@@ -71,7 +71,7 @@ public struct SupportPipeline: Sendable {
 
         // 1. Redact before any model, log or store sees the text.
         let redacted = redactor.redact(input.userInput, knownNames: [customer.name])
-        var trace = [TraceStep(step: "redact", detail: redacted.counts.isEmpty ? "no personal data found" :
+        var trace = [TraceStep(step: .redact, detail: redacted.counts.isEmpty ? "no personal data found" :
             redacted.counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue.lowercased()): \($0.value)" }
                 .joined(separator: ", "))]
 
@@ -83,9 +83,9 @@ public struct SupportPipeline: Sendable {
         var state = previous ?? DialogueState()
         state.language = reading.language
         if let reason = understood.fallbackReason {
-            trace.append(TraceStep(step: "llm", detail: "language model not used (\(reason)); the offline model answered"))
+            trace.append(TraceStep(step: .llm, detail: "language model not used (\(reason)); the offline model answered"))
         }
-        trace.append(TraceStep(step: "understand", detail: "language \(reading.language), act \(reading.act.rawValue), intent "
+        trace.append(TraceStep(step: .understand, detail: "language \(reading.language), act \(reading.act.rawValue), intent "
             + "\(reading.intent.rawValue) (model: \(understood.intent.rawValue) \(understood.confidence))"
             + (reading.orderID.map { ", order \($0)" } ?? "") + (understood.reason.map { ", reason \($0.rawValue)" } ?? "")
             + (reading.negated.isEmpty ? "" : ", called off: " + reading.negated.map(\.rawValue).sorted().joined(separator: ", "))
@@ -156,9 +156,10 @@ public struct SupportPipeline: Sendable {
             cited = turn.composer.chooseCitations(hits, intent: intent).map { translations.translate($0, to: reading.language) }
         }
         trace = turn.trace
-        trace.append(TraceStep(step: "retrieve", detail: cited.isEmpty ? "nothing cited"
+        trace.append(TraceStep(step: .retrieve, detail: cited.isEmpty ? "nothing cited"
             : cited.map { "\($0.source) › \($0.section)" }.joined(separator: "; ")))
         var draft: String
+        var policyNote: String?
         if turn.policyQuestion, turn.answer == nil {
             draft = turn.composer.t("no_answer")
         } else if let message = turn.message, !turn.policyQuestion, turn.answer == nil {
@@ -168,17 +169,21 @@ public struct SupportPipeline: Sendable {
             let citation = cited.first ?? ReplyComposer.citation(answer)
             draft = turn.composer.t("policy_quote", ["title": citation.section, "sentence": citation.excerpt])
         } else {
-            draft = turn.composer.reply(intent: intent, understanding: turn.understood, result: turn.result,
-                                        clarification: turn.clarification, citations: cited, answer: turn.answer,
-                                        proposed: turn.proposal != nil)
+            let composed = turn.composer.composeReply(intent: intent, understanding: turn.understood, result: turn.result,
+                                                      clarification: turn.clarification, citations: cited,
+                                                      answer: turn.answer, proposed: turn.proposal != nil)
+            draft = composed.body
+            policyNote = composed.policyNote
         }
         if let message = turn.message, turn.answer != nil, !turn.policyQuestion { draft = message + "\n\n" + draft }
         if !turn.extraResults.isEmpty {
             draft = ([draft.components(separatedBy: "\n\n").first ?? draft] + turn.extraResults.map(turn.composer.describe)
                 + draft.components(separatedBy: "\n\n").dropFirst()).joined(separator: "\n\n")
         }
-        let (reply, writtenBy) = await replyWriter.write(draft: draft, passages: hits.map { $0.document.body })
-        if writtenBy != "template" { trace.append(TraceStep(step: "reply", detail: "restyled by \(writtenBy), numbers checked")) }
+        // A writer restyles the body; the policy sentence stays as the passage says it.
+        let (body, writtenBy) = await replyWriter.write(draft: draft, passages: hits.map { $0.document.body })
+        if writtenBy != "template" { trace.append(TraceStep(step: .reply, detail: "restyled by \(writtenBy), numbers checked")) }
+        let reply = ComposedReply(body: body, policyNote: policyNote)
 
         if let result = turn.result, result.action != .listOrders {
             turn.state.lastOutcome = result.error?.code ?? result.refundStatus?.rawValue
@@ -188,8 +193,7 @@ public struct SupportPipeline: Sendable {
             try await conversations.saveState(turn.state, conversationID: conversationID, customer: customer.id, now: clock.now())
         }
         let result = turn.result
-        let escalated = turn.proposal == nil
-            && ((result?.action == .escalateCase && result?.success == true) || result?.refundStatus == .pendingReview)
+        let escalated = turn.proposal == nil && result?.handsOverToPerson == true
         logger.info("resolved", metadata: [
             "request_id": .string(input.requestID), "intent": .string(intent.rawValue), "language": .string(reading.language),
             "action": .string(result?.action.rawValue ?? "none"), "success": .string(result.map { String($0.success) } ?? "-"),
@@ -197,10 +201,12 @@ public struct SupportPipeline: Sendable {
         return Resolution(
             requestID: input.requestID, conversationID: conversationID, intent: intent,
             confidence: turn.understood.confidence, orderID: turn.understood.orderID ?? result?.orderID, actionResult: result,
-            reply: reply, citations: cited, needsClarification: turn.asked,
+            reply: reply.text, replyParts: reply, citations: cited, needsClarification: turn.asked,
             clarificationPrompt: turn.asked ? turn.clarification : nil, escalated: escalated,
             understoodBy: understood.understoodBy, writtenBy: writtenBy, redactedInput: redacted.text, trace: trace,
-            proposal: turn.proposal)
+            proposal: turn.proposal.flatMap { invocation in
+                result.map { Proposal(invocation: invocation, label: turn.composer.proposalLabel($0)) }
+            })
     }
 
     /// The first number of three or more digits in the text that is one of the customer's orders (a number that is

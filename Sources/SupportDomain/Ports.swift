@@ -10,6 +10,8 @@ public protocol SupportToolbox: Sendable {
     func preview(_ invocation: ToolInvocation, context: ToolContext) async throws -> ToolResult
     /// The customer, or nil when there is none with this id.
     func fetchCustomer(_ id: CustomerID) async throws -> CustomerSnapshot?
+    /// The first customers by id (the agents' playground offers them to pick from).
+    func fetchCustomers(limit: Int) async throws -> [CustomerSnapshot]
     /// The customer's own orders, newest first (a read for understanding references: "the lamp", "7012"; no audit).
     func fetchOrders(of customer: CustomerID) async throws -> [OrderSnapshot]
 }

@@ -63,3 +63,140 @@ public enum TicketPriority: String, CaseIterable, Sendable, Codable, Comparable 
 public enum ProposalState: String, Sendable, Codable {
     case proposed, confirmed, declined, refused
 }
+
+public enum UserTag {}
+/// A portal account (customer, agent or admin).
+public typealias UserID = Identifier<UserTag>
+
+/// What a portal account may do.
+public enum PortalRole: String, CaseIterable, Sendable, Codable {
+    case customer, agent, admin
+
+    public var isStaff: Bool { self != .customer }
+}
+
+/// The signed-in person a ticket operation is done for or by.
+public struct PortalAccount: Sendable, Hashable {
+    public var id: UserID
+    public var name: String
+    public var email: String
+    public var role: PortalRole
+    /// The customer record whose orders this account may see; nil until the e-mail address is confirmed.
+    public var customerID: CustomerID?
+
+    public init(id: UserID, name: String, email: String, role: PortalRole, customerID: CustomerID?) {
+        self.id = id
+        self.name = name
+        self.email = email
+        self.role = role
+        self.customerID = customerID
+    }
+}
+
+/// Who wrote a ticket message. `note` is an agents-only comment, never shown to the customer nor mailed.
+public enum TicketAuthor: String, Sendable, Hashable, Codable, CaseIterable {
+    case customer, bot, agent, system, note
+}
+
+/// A write the agent offered on a ticket, stored whole: what the customer confirms is exactly what was previewed.
+public struct Proposal: Sendable, Hashable, Codable {
+    public var invocation: ToolInvocation
+    /// "Refund 49.99 USD for order #1042": the confirm button's context.
+    public var label: String
+    public var state: ProposalState
+
+    public init(invocation: ToolInvocation, label: String, state: ProposalState = .proposed) {
+        self.invocation = invocation
+        self.label = label
+        self.state = state
+    }
+}
+
+/// A portal ticket: the customer's request, what the agent understood and proposed, and who works it now.
+public struct Ticket: Sendable, Hashable {
+    public var id: TicketID
+    public var ownerID: UserID
+    public var customerID: CustomerID?
+    public var title: String
+    public var status: TicketStatus
+    public var priority: TicketPriority
+    /// The conversation the agent continues (a pending question survives between messages).
+    public var conversationID: String
+    public var intent: Intent?
+    public var confidence: Double?
+    /// The decision trace of the agent's last turn.
+    public var trace: [TraceStep]
+    public var proposal: Proposal?
+    /// Bumped with every new proposal; part of the confirmation's idempotency key.
+    public var proposalSerial: Int
+    public var assigneeID: UserID?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(id: TicketID, ownerID: UserID, customerID: CustomerID?, title: String, status: TicketStatus = .open,
+                priority: TicketPriority = .normal, conversationID: String, intent: Intent? = nil,
+                confidence: Double? = nil, trace: [TraceStep] = [], proposal: Proposal? = nil, proposalSerial: Int = 0,
+                assigneeID: UserID? = nil, createdAt: Date, updatedAt: Date) {
+        self.id = id
+        self.ownerID = ownerID
+        self.customerID = customerID
+        self.title = title
+        self.status = status
+        self.priority = priority
+        self.conversationID = conversationID
+        self.intent = intent
+        self.confidence = confidence
+        self.trace = trace
+        self.proposal = proposal
+        self.proposalSerial = proposalSerial
+        self.assigneeID = assigneeID
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// The proposal waiting for the customer's answer, if any.
+    public var openProposal: Proposal? { proposal?.state == .proposed ? proposal : nil }
+
+    /// Whether the bot answers the customer's next message: only while no person has the ticket.
+    public var botAnswers: Bool { status.botAnswers && assigneeID == nil }
+
+    /// A new message without a new proposal withdraws the old, unconfirmed one.
+    public mutating func withdrawProposal() {
+        if proposal?.state == .proposed { proposal?.state = .declined }
+    }
+}
+
+/// One message of a ticket's conversation. Stored redacted when a customer wrote it.
+public struct TicketMessage: Sendable, Hashable {
+    public var id: Int64?
+    public var ticketID: TicketID
+    public var author: TicketAuthor
+    public var authorUserID: UserID?
+    public var body: String
+    public var citations: [Citation]
+    public var createdAt: Date
+
+    public init(id: Int64? = nil, ticketID: TicketID, author: TicketAuthor, authorUserID: UserID? = nil, body: String,
+                citations: [Citation] = [], createdAt: Date) {
+        self.id = id
+        self.ticketID = ticketID
+        self.author = author
+        self.authorUserID = authorUserID
+        self.body = body
+        self.citations = citations
+        self.createdAt = createdAt
+    }
+}
+
+/// An e-mail to queue in the same transaction as the change it announces.
+public struct OutgoingMail: Sendable, Hashable {
+    public var to: String
+    public var subject: String
+    public var body: String
+
+    public init(to: String, subject: String, body: String) {
+        self.to = to
+        self.subject = subject
+        self.body = body
+    }
+}

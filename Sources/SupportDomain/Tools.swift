@@ -63,17 +63,6 @@ public enum ToolInvocation: Sendable, Hashable {
         }
     }
 
-    /// Rebuilds a stored proposal (action, order, reason); nil when the parts do not make a write.
-    public static func write(_ action: ToolAction, orderID: OrderID?, reason: ReturnReason?, summary: String) -> ToolInvocation? {
-        switch (action, orderID) {
-        case let (.issueRefund, id?): .issueRefund(id, reason: reason ?? .notGiven)
-        case let (.cancelOrder, id?): .cancelOrder(id)
-        case let (.requestReplacement, id?): .requestReplacement(id, reason: reason ?? .notGiven)
-        case (.escalateCase, _): .escalateCase(orderID, summary: summary)
-        default: nil
-        }
-    }
-
     /// What the audit log records of the call: ids and closed-set values only, never free text.
     public var auditParameters: [String: String] {
         var parameters: [String: String] = [:]
@@ -179,5 +168,46 @@ public struct AuditRecord: Sendable, Hashable, Codable {
     public init(context: ToolContext, invocation: ToolInvocation, result: ToolResult, time: Date) {
         self.init(time: time, requestID: context.requestID, customerID: context.customerID,
                   action: invocation.action.rawValue, parameters: invocation.auditParameters, result: result.auditSummary)
+    }
+}
+
+/// Stored as `{"action": "issue_refund", "order_id": 1042, "reason": "damaged"}` (a proposal kept on a ticket).
+extension ToolInvocation: Codable {
+    enum CodingKeys: String, CodingKey { case action, orderID = "order_id", reason, summary }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let action = try container.decode(ToolAction.self, forKey: .action)
+        let orderID = try container.decodeIfPresent(OrderID.self, forKey: .orderID)
+        let reason = try container.decodeIfPresent(ReturnReason.self, forKey: .reason) ?? .notGiven
+        switch (action, orderID) {
+        case let (.issueRefund, id?): self = .issueRefund(id, reason: reason)
+        case let (.cancelOrder, id?): self = .cancelOrder(id)
+        case let (.requestReplacement, id?): self = .requestReplacement(id, reason: reason)
+        case let (.getOrderStatus, id?): self = .getOrderStatus(id)
+        case (.escalateCase, _): self = .escalateCase(orderID, summary: try container.decodeIfPresent(String.self, forKey: .summary) ?? "")
+        case (.listOrders, _): self = .listOrders
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .orderID, in: container, debugDescription: "\(action.rawValue) needs an order")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(action, forKey: .action)
+        try container.encodeIfPresent(orderID, forKey: .orderID)
+        switch self {
+        case let .issueRefund(_, reason), let .requestReplacement(_, reason): try container.encode(reason, forKey: .reason)
+        case let .escalateCase(_, summary): try container.encode(summary, forKey: .summary)
+        default: break
+        }
+    }
+}
+
+extension ToolResult {
+    /// Whether this outcome hands the case to a person: an escalation, or a refund held for review. Decided here once,
+    /// for the API's `escalated` and for tickets alike.
+    public var handsOverToPerson: Bool {
+        (success && action == .escalateCase) || refundStatus == .pendingReview
     }
 }

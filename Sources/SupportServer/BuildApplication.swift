@@ -142,10 +142,16 @@ private func configurePortal(_ app: Application, config: AppConfig, pipeline: Su
             return response
         }
     }
-    let portal = app.grouped(PortalErrorMiddleware()).grouped(app.sessions.middleware).grouped(PortalSessionMiddleware())
+    let accounts = FluentAccountDirectory(database: app.db)
+    let tickets = FluentTicketStore(database: app.db)
+    let portal = app.grouped(PortalErrorMiddleware()).grouped(app.sessions.middleware)
+        .grouped(PortalSessionMiddleware(accounts: accounts))
     PortalController(knowledge: knowledge, articles: articles, clock: clock, publicURL: config.publicURL).register(on: portal)
-    let desk = TicketDesk(pipeline: pipeline, database: app.db, clock: clock, publicURL: config.publicURL)
-    TicketController(desk: desk, knowledge: knowledge).register(on: portal)
+    let pages = TicketPages(tickets: tickets, accounts: accounts,
+                            workflow: TicketWorkflow(tickets: tickets, accounts: accounts, agent: pipeline, clock: clock,
+                                                     publicURL: config.publicURL))
+    CustomerTicketController(pages: pages, knowledge: knowledge).register(on: portal)
+    AgentDeskController(pages: pages, agent: pipeline).register(on: portal)
     AdminController(knowledge: knowledge, articles: articles, clock: clock).register(on: portal)
 }
 

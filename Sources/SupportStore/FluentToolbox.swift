@@ -27,6 +27,10 @@ public struct FluentToolbox: SupportToolbox {
         return try await CustomerModel.find(rawID, on: database)?.snapshot
     }
 
+    public func fetchCustomers(limit: Int) async throws -> [CustomerSnapshot] {
+        try await CustomerModel.query(on: database).sort(\.$id).limit(limit).all().map(\.snapshot)
+    }
+
     public func fetchOrders(of customer: CustomerID) async throws -> [OrderSnapshot] {
         try await OrderModel.query(on: database)
             .filter(\.$customer.$id == Int(customer.rawValue))
@@ -236,11 +240,14 @@ public struct FluentToolbox: SupportToolbox {
 public enum StoreError: Error, CustomStringConvertible {
     case notSQL
     case unsupportedDatabaseURL(String)
+    /// A row the caller read a moment ago is gone.
+    case notFound
 
     public var description: String {
         switch self {
         case .notSQL: "The configured database does not speak SQL."
         case let .unsupportedDatabaseURL(reason): reason
+        case .notFound: "The record no longer exists."
         }
     }
 }

@@ -26,11 +26,6 @@ public final class UserModel: Model, @unchecked Sendable {
     }
 }
 
-/// What a portal account may do.
-public enum PortalRole: String, CaseIterable, Sendable {
-    case customer, agent, admin
-}
-
 /// One failed or successful sign-in attempt, for throttling across instances.
 public final class LoginAttemptModel: Model, @unchecked Sendable {
     public static let schema = "login_attempts"

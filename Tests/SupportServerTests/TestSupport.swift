@@ -131,6 +131,16 @@ struct TestHarness {
         return try #require(object as? [String: Any])
     }
 
+    /// The ticket as the store reads it.
+    func ticket(_ id: Int) async throws -> Ticket? {
+        try await FluentTicketStore(database: app.db).fetchTicket(TicketID(Int64(id)))
+    }
+
+    /// All messages of a ticket, internal notes included, oldest first.
+    func messages(_ id: Int) async throws -> [TicketMessage] {
+        try await FluentTicketStore(database: app.db).fetchMessages(of: TicketID(Int64(id)), includeNotes: true)
+    }
+
     func actionLogLines() throws -> [[String: Any]] {
         guard let text = try? String(contentsOfFile: actionLogPath, encoding: .utf8) else { return [] }
         return try text.split(separator: "\n").map {

@@ -49,9 +49,9 @@ func proposalSerial(_ page: String) -> String? {
             // Proposed, not done: nothing written, not even an audit entry.
             #expect(try await count(RefundModel.self, h) == refundsBefore)
             #expect(try await count(AuditEntryModel.self, h) == auditBefore)
-            let ticket = try #require(try await TicketModel.find(id, on: h.app.db))
-            #expect(ticket.intent == "refund")
-            #expect(ticket.trace.contains("checked by the rules without effect"))
+            let ticket = try #require(try await h.ticket(id))
+            #expect(ticket.intent == .refund)
+            #expect(ticket.trace.contains { $0.detail.contains("checked by the rules without effect") })
 
             let serial = try #require(proposalSerial(page))
             #expect(try await alice.post("/tickets/\(id)/confirm", ["serial": serial]).status == .seeOther)
@@ -64,7 +64,7 @@ func proposalSerial(_ page: String) -> String? {
             #expect(!done.contains("id=\"confirm-action\""))
 
             #expect(try await alice.post("/tickets/\(id)/satisfied", [:]).status == .seeOther)
-            #expect(try await TicketModel.find(id, on: h.app.db)?.status == TicketStatus.resolved.rawValue)
+            #expect(try await h.ticket(id)?.status == .resolved)
         }
     }
 
@@ -82,7 +82,7 @@ func proposalSerial(_ page: String) -> String? {
             #expect(audits.filter { $0.result.contains("\"success\":\"true\"") }.count == 1)
             #expect(audits.filter { $0.result.contains("duplicate_request") }.count == audits.count - 1)
             #expect(try await OrderModel.find(1002, on: h.app.db)?.status == OrderStatus.cancelled.rawValue)
-            let outcomes = try await TicketMessageModel.query(on: h.app.db).filter(\.$ticketID == id).all()
+            let outcomes = try await h.messages(id)
                 .filter { $0.body.hasPrefix("Done:") || $0.body.contains("cannot be cancelled") }
             #expect(outcomes.count == 1)
         }
@@ -98,7 +98,7 @@ func proposalSerial(_ page: String) -> String? {
             #expect(try await alice.post("/tickets/\(id)/decline", ["serial": serial]).status == .seeOther)
             #expect(try await alice.post("/tickets/\(id)/confirm", ["serial": serial]).status == .seeOther)
             #expect(try await OrderModel.find(1002, on: h.app.db)?.status == OrderStatus.pending.rawValue)
-            #expect(try await TicketModel.find(id, on: h.app.db)?.proposalState == ProposalState.declined.rawValue)
+            #expect(try await h.ticket(id)?.proposal?.state == .declined)
         }
     }
 
@@ -151,7 +151,7 @@ func proposalSerial(_ page: String) -> String? {
             let id = try await alice.openTicket(title: "Question", description: "how long do refunds take?")
             #expect(try await alice.post("/tickets/\(id)/escalate", [:]).status == .seeOther)
             #expect(try await alice.post("/tickets/\(id)/escalate", [:]).status == .seeOther) // double submit
-            #expect(try await TicketModel.find(id, on: h.app.db)?.status == TicketStatus.escalated.rawValue)
+            #expect(try await h.ticket(id)?.status == .escalated)
             let mails = try await OutboxModel.query(on: h.app.db).filter(\.$recipient == "alice@example.com").all()
             #expect(mails.count == 1)
             #expect(mails.first?.body.contains("within 24 hours") == true)
@@ -163,7 +163,7 @@ func proposalSerial(_ page: String) -> String? {
             #expect(queue.contains("href=\"/tickets/\(id)\""))
             try await agent.get("/tickets/\(id)")
             #expect(try await agent.post("/tickets/\(id)/assign", [:]).status == .seeOther)
-            #expect(try await TicketModel.find(id, on: h.app.db)?.status == TicketStatus.inProgress.rawValue)
+            #expect(try await h.ticket(id)?.status == .inProgress)
             #expect(try await agent.post("/tickets/\(id)/agent-reply", ["body": "Refunds take 5 to 10 business days."]).status == .seeOther)
             #expect(try await OutboxModel.query(on: h.app.db).filter(\.$recipient == "alice@example.com").count() == 2)
             // An internal note: the team sees it, the customer neither sees nor is mailed about it.
@@ -174,11 +174,11 @@ func proposalSerial(_ page: String) -> String? {
             #expect(try await OutboxModel.query(on: h.app.db).filter(\.$recipient == "alice@example.com").count() == 2)
 
             // The bot stays silent once a person has the ticket.
-            let before = try await TicketMessageModel.query(on: h.app.db).filter(\.$ticketID == id).count()
+            let before = try await h.messages(id).count
             #expect(try await alice.post("/tickets/\(id)/reply", ["body": "please cancel order 1002"]).status == .seeOther)
-            let after = try await TicketMessageModel.query(on: h.app.db).filter(\.$ticketID == id).all()
+            let after = try await h.messages(id)
             #expect(after.count == before + 1)
-            #expect(after.last?.authorKind == "customer")
+            #expect(after.last?.author == .customer)
             #expect(try await OrderModel.find(1002, on: h.app.db)?.status == OrderStatus.pending.rawValue)
 
             // An impossible transition is refused with a readable message.

@@ -16,13 +16,13 @@ extension SupportPipeline {
         case .thanks:
             turn.message = turn.composer.t("thanks")
             turn.understood.intent = .other
-            trace(&turn, "decide", "thanks or goodbye: nothing to do")
+            trace(&turn, .decide, "thanks or goodbye: nothing to do")
             return
         case .withdraw, .deny:
             turn.message = turn.composer.t(previous.question != nil || previous.lastIntent != nil ? "withdrawn" : "withdrawn_nothing_pending")
             turn.understood.intent = .other
             turn.state.pendingIntents = []
-            trace(&turn, "decide", "the customer called the request off: nothing is done")
+            trace(&turn, .decide, "the customer called the request off: nothing is done")
             // "…I'll keep it. When will it ship?": the status question is still answered.
             let single = previous.candidateOrderIDs.count == 1 ? previous.candidateOrderIDs.first : nil
             if reading.asksStatus, let order = reading.orderID ?? previous.focusOrder ?? single {
@@ -37,7 +37,7 @@ extension SupportPipeline {
             // A "yes" with no question open: nothing to confirm.
             turn.message = turn.composer.t("withdrawn_nothing_pending")
             turn.understood.intent = .other
-            trace(&turn, "decide", "agreement with no open question: nothing to do")
+            trace(&turn, .decide, "agreement with no open question: nothing to do")
             return
         default:
             break
@@ -60,7 +60,7 @@ extension SupportPipeline {
                 turn.state.lastIntent = requests.last?.intent
                 // "and the other thing?" points at the other orders of this message.
                 turn.state.listedOrders = requests.map { DialogueState.ListedOrder(id: $0.order, products: []) }
-                trace(&turn, "decide", "\(requests.count) requests on different orders: each carried out")
+                trace(&turn, .decide, "\(requests.count) requests on different orders: each carried out")
                 return
             }
         }
@@ -130,7 +130,7 @@ extension SupportPipeline {
             // Canada?" or "are sale items refundable?" asks about the store (answer from policy, no tool).
             if orderID == nil, !(intent == .status && reading.possessive) {
                 turn.policyQuestion = true
-                trace(&turn, "decide", "a general question: answered from policy, no tool")
+                trace(&turn, .decide, "a general question: answered from policy, no tool")
                 return
             }
         }
@@ -141,7 +141,7 @@ extension SupportPipeline {
             turn.clarification = turn.composer.unsurePrompt(turn.understood.alternatives.isEmpty ? [intent] : turn.understood.alternatives)
             turn.asked = true
             turn.unsure = true
-            trace(&turn, "decide", "\(intent.rawValue) at confidence \(turn.understood.confidence) is below \(confidenceThreshold) "
+            trace(&turn, .decide, "\(intent.rawValue) at confidence \(turn.understood.confidence) is below \(confidenceThreshold) "
                 + "and no phrase of the message supports it: asking instead of acting")
             turn.understood.intent = .other
             return
@@ -159,7 +159,7 @@ extension SupportPipeline {
             turn.state.focusOrder = orderID
             turn.state.candidateOrderIDs = [orderID]
             turn.understood.intent = .other
-            trace(&turn, "decide", "a \(reason.rawValue) item and no remedy named: asking refund or replacement")
+            trace(&turn, .decide, "a \(reason.rawValue) item and no remedy named: asking refund or replacement")
             return
         }
         if reading.undecidedRemedy, intent == .refund || intent == .replacement {
@@ -170,7 +170,7 @@ extension SupportPipeline {
             turn.state.reason = turn.understood.reason
             turn.state.focusOrder = orderID ?? turn.state.focusOrder
             turn.state.candidateOrderIDs = orderID.map { [$0] } ?? []
-            trace(&turn, "decide", "both a refund and a replacement asked for: asking which")
+            trace(&turn, .decide, "both a refund and a replacement asked for: asking which")
             return
         }
 
@@ -233,11 +233,11 @@ extension SupportPipeline {
             turn.state.questionIntent = intent
             turn.state.candidateOrderIDs = [orderID]
             turn.state.reason = turn.understood.reason
-            trace(&turn, "check", "\(invocation.action.rawValue) checked by the rules without effect: allowed; offered")
+            trace(&turn, .check, "\(invocation.action.rawValue) checked by the rules without effect: allowed; offered")
         } else if let error = checked.error {
             let explanation = composer.explain(error, action: invocation.action, orderID: orderID.description, status: nil)
             turn.message = composer.t("question.cannot_do", ["explanation": explanation])
-            trace(&turn, "check", "\(invocation.action.rawValue) checked by the rules without effect: refused (\(error.code))")
+            trace(&turn, .check, "\(invocation.action.rawValue) checked by the rules without effect: refused (\(error.code))")
         }
     }
 
@@ -269,7 +269,7 @@ extension SupportPipeline {
             }
         }
         turn.asked = turn.state.question != nil
-        trace(&turn, "decide", turn.asked ? "no order named: asking which one" : "no order qualifies")
+        trace(&turn, .decide, turn.asked ? "no order named: asking which one" : "no order qualifies")
     }
 
     static func listed(_ order: OrderSnapshot) -> DialogueState.ListedOrder {
@@ -319,7 +319,7 @@ extension SupportPipeline {
         case .affirm:
             if state.candidateOrderIDs.count == 1, question != .refundOrReplacement {
                 turn.state.closeQuestion()
-                trace(&turn, "continue", "yes to the open question about \(intent.rawValue)")
+                trace(&turn, .continue, "yes to the open question about \(intent.rawValue)")
                 try await act(&turn, intent: intent, orderID: state.candidateOrderIDs[0])
                 return true
             }
@@ -358,7 +358,7 @@ extension SupportPipeline {
         guard let order else { return false }
         turn.state.closeQuestion()
         let chosen = reading.intent.isWrite && reading.requested.contains(reading.intent) ? reading.intent : intent
-        trace(&turn, "continue", "answer to the open question about \(intent.rawValue): order \(order)")
+        trace(&turn, .continue, "answer to the open question about \(intent.rawValue): order \(order)")
         try await act(&turn, intent: chosen, orderID: order)
         return true
     }
@@ -380,7 +380,7 @@ extension SupportPipeline {
         let mode = turn.input.mode
         if mode == .execute || (mode == .propose && !write) {
             let result = try await toolbox.run(invocation, context: context(turn))
-            trace(&turn, "act", "\(invocation.action.rawValue): " + (result.success ? "success" : "refused (\(result.error?.code ?? "unknown"))"))
+            trace(&turn, .act, "\(invocation.action.rawValue): " + (result.success ? "success" : "refused (\(result.error?.code ?? "unknown"))"))
             return result
         }
         let checked = try await toolbox.preview(invocation, context: context(turn))
@@ -388,15 +388,15 @@ extension SupportPipeline {
         var outcome = checked.success ? "allowed" : "refused (\(checked.error?.code ?? "unknown"))"
         if let status = checked.refundStatus { outcome += ", refund would be \(status.rawValue)" }
         if !checked.fraudSignals.isEmpty { outcome += ", fraud signals: " + checked.fraudSignals.map(\.rawValue).joined(separator: ", ") }
-        trace(&turn, "check", "\(invocation.action.rawValue) checked by the rules without effect: \(outcome)")
+        trace(&turn, .check, "\(invocation.action.rawValue) checked by the rules without effect: \(outcome)")
         if write, checked.success {
-            trace(&turn, "act", "\(invocation.action.rawValue): " + (mode == .dryRun ? "not carried out (dry run)"
+            trace(&turn, .act, "\(invocation.action.rawValue): " + (mode == .dryRun ? "not carried out (dry run)"
                 : "proposed, waiting for the customer's confirmation"))
         }
         return checked
     }
 
-    func trace(_ turn: inout Turn, _ step: String, _ detail: String) {
+    func trace(_ turn: inout Turn, _ step: TraceStep.Kind, _ detail: String) {
         turn.trace.append(TraceStep(step: step, detail: detail))
     }
 }

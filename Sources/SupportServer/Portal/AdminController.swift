@@ -46,7 +46,7 @@ struct AdminController {
         ])
     }
 
-    static func requireAdmin(_ request: Request) throws -> PortalUser {
+    static func requireAdmin(_ request: Request) throws -> PortalAccount {
         let user = try request.requirePortalUser()
         guard user.role == .admin else { throw Abort(.notFound) }
         return user
@@ -60,7 +60,7 @@ struct AdminController {
             "users": .array(rows.map { row in
                 .dictionary([
                     "id": .int(row.id ?? 0), "name": .string(row.name), "email": .string(row.email), "role": .string(row.role),
-                    "customerId": row.customerID.map(LeafData.int) ?? .nil(.int), "isSelf": .bool(row.id == admin.id),
+                    "customerId": row.customerID.map(LeafData.int) ?? .nil(.int), "isSelf": .bool(row.id.map(Int64.init) == admin.id.rawValue),
                     "roles": .array(PortalRole.allCases.map {
                         .dictionary(["value": .string($0.rawValue), "selected": .bool($0.rawValue == row.role)])
                     }),
@@ -79,7 +79,7 @@ struct AdminController {
             throw Abort(.unprocessableEntity, reason: "Choose a role: customer, agent or admin.")
         }
         // The last admin cannot lock everyone out by demoting themself.
-        guard !(id == admin.id && role != .admin) else {
+        guard !(Int64(id) == admin.id.rawValue && role != .admin) else {
             throw Abort(.conflict, reason: "You cannot remove your own admin role; ask another admin.")
         }
         row.role = role.rawValue

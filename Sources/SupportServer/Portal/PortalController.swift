@@ -150,13 +150,13 @@ struct PortalController {
 
     func resendVerification(_ request: Request) async throws -> Response {
         let user = try request.requirePortalUser()
-        guard let row = try await UserModel.find(user.id, on: request.db) else { throw Abort(.notFound) }
+        guard let row = try await UserModel.find(Int(user.id.rawValue), on: request.db) else { throw Abort(.notFound) }
         guard row.customerID == nil else { return request.redirect(to: "/profile") }
         guard try await CustomerModel.query(on: request.db).filter(\.$email == row.email).count() > 0 else {
             return request.redirect(to: "/profile?welcome=none")
         }
         let since = clock.now().addingTimeInterval(-3600)
-        let recent = try await EmailVerificationModel.query(on: request.db).filter(\.$userID == user.id)
+        let recent = try await EmailVerificationModel.query(on: request.db).filter(\.$userID == Int(user.id.rawValue))
             .filter(\.$expiresAt >= since.addingTimeInterval(Self.verificationLifetime)).count()
         guard recent < 3 else {
             throw Abort(.tooManyRequests, reason: "We already sent three confirmation e-mails this hour. Please check your inbox.")
@@ -185,7 +185,7 @@ struct PortalController {
             user.customerID = customerID
             try await user.save(on: tx)
         }
-        return request.redirect(to: request.portalUser?.id == user.id ? "/profile?welcome=linked" : "/login?linked=1")
+        return request.redirect(to: request.portalUser?.id.rawValue == user.id.map(Int64.init) ? "/profile?welcome=linked" : "/login?linked=1")
     }
 
     /// Signs in with a new session id (the old one is deleted), so an id planted before sign-in is worthless.
@@ -206,7 +206,7 @@ struct PortalController {
 
     func profile(_ request: Request) async throws -> Response {
         let user = try request.requirePortalUser()
-        guard let row = try await UserModel.find(user.id, on: request.db) else { throw Abort(.notFound) }
+        guard let row = try await UserModel.find(Int(user.id.rawValue), on: request.db) else { throw Abort(.notFound) }
         var profile: [String: LeafData] = ["name": .string(row.name), "email": .string(row.email), "role": .string(row.role),
                                            "createdAt": .string(ISO8601DateFormatter().string(from: row.createdAt))]
         if let customer = row.customerID { profile["customerId"] = .int(customer) }
@@ -227,7 +227,7 @@ struct PortalController {
         struct Form: Content { var name: String? }
         let name = (try request.content.decode(Form.self).name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...100).contains(name.count) else { throw Abort(.unprocessableEntity, reason: "Enter your name (up to 100 characters).") }
-        guard let row = try await UserModel.find(user.id, on: request.db) else { throw Abort(.notFound) }
+        guard let row = try await UserModel.find(Int(user.id.rawValue), on: request.db) else { throw Abort(.notFound) }
         row.name = name
         try await row.save(on: request.db)
         return request.redirect(to: "/profile")

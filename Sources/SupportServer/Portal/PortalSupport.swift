@@ -6,25 +6,26 @@ import LeafKit
 import SupportStore
 import Vapor
 
-/// The signed-in portal user, loaded from the session.
-struct PortalUser: Sendable {
-    var id: Int
-    var name: String
-    var email: String
-    var role: PortalRole
-    var customerID: Int?
-}
-
-enum PortalUserKey: StorageKey { typealias Value = PortalUser }
+enum PortalUserKey: StorageKey { typealias Value = PortalAccount }
 
 extension Request {
-    var portalUser: PortalUser? { storage[PortalUserKey.self] }
+    /// The signed-in portal user, loaded from the session.
+    var portalUser: PortalAccount? { storage[PortalUserKey.self] }
 
     /// The signed-in user, or a redirect to the sign-in page.
-    func requirePortalUser() throws -> PortalUser {
-        guard let user = portalUser else { throw Abort.redirect(to: "/login") }
+    func requirePortalUser() throws -> PortalAccount {
+        guard let user = portalUser else { throw Abort.redirect(to: PortalPath.login.path) }
         return user
     }
+
+    /// A signed-in agent or admin; anyone else gets the 404 an unknown page gets.
+    func requireStaff() throws -> PortalAccount {
+        let user = try requirePortalUser()
+        guard user.role.isStaff else { throw Abort(.notFound) }
+        return user
+    }
+
+    func redirect(to page: PortalPath) -> Response { redirect(to: page.path) }
 
     /// The session's CSRF token, created on first use.
     var csrfToken: String {
@@ -37,12 +38,12 @@ extension Request {
 
 /// Loads the signed-in user (if any) and refuses every POST whose `csrf` field does not match the session's token.
 struct PortalSessionMiddleware: AsyncMiddleware {
+    let accounts: any AccountDirectory
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if let raw = request.session.data["user_id"], let id = Int(raw),
-           let user = try await UserModel.find(id, on: request.db) {
-            request.storage[PortalUserKey.self] = PortalUser(id: id, name: user.name, email: user.email,
-                                                             role: PortalRole(rawValue: user.role) ?? .customer,
-                                                             customerID: user.customerID)
+        if let raw = request.session.data["user_id"], let id = Int64(raw),
+           let user = try await accounts.fetchAccount(UserID(id)) {
+            request.storage[PortalUserKey.self] = user
         }
         if request.method == .POST {
             // Middleware runs before the route collects a streamed body: read all of it first, or the token of a
@@ -109,6 +110,13 @@ enum PortalPage {
 
     /// "2026-11-25 14:03 UTC": one readable, unambiguous form for every page.
     static func timestamp(_ date: Date) -> String { date.utcString("yyyy-MM-dd HH:mm 'UTC'") }
+
+    /// Renders a page from a typed context (see `PageContext`).
+    static func render(_ request: Request, _ template: String, title: String, status: HTTPResponseStatus = .ok,
+                       notice: String? = nil, error: String? = nil, context: some Encodable) async throws -> Response {
+        try await render(request, template, title: title, status: status, notice: notice, error: error,
+                         extra: try PageContext.leafData(context))
+    }
 
     static func render(_ request: Request, _ template: String, title: String, status: HTTPResponseStatus = .ok,
                        notice: String? = nil, error: String? = nil, extra: [String: LeafData] = [:]) async throws -> Response {

@@ -18,12 +18,8 @@ public final class TicketModel: Model, @unchecked Sendable {
     @OptionalField(key: "confidence") public var confidence: Double?
     /// JSON array of the last decision trace ({step, detail}).
     @Field(key: "trace") public var trace: String
-    /// The proposed write: tool action, order, reason, a human label and its state.
-    @OptionalField(key: "proposal_action") public var proposalAction: String?
-    @OptionalField(key: "proposal_order_id") public var proposalOrderID: Int?
-    @OptionalField(key: "proposal_reason") public var proposalReason: String?
-    @OptionalField(key: "proposal_label") public var proposalLabel: String?
-    @OptionalField(key: "proposal_state") public var proposalState: String?
+    /// The proposed write, stored whole as JSON (`Proposal`): what is confirmed is exactly what was previewed.
+    @OptionalField(key: "proposal") public var proposal: String?
     /// Bumped with every new proposal; part of the confirmation's idempotency key.
     @Field(key: "proposal_serial") public var proposalSerial: Int
     @OptionalField(key: "assigned_agent_id") public var assignedAgentID: Int?
@@ -31,9 +27,6 @@ public final class TicketModel: Model, @unchecked Sendable {
     @Field(key: "updated_at") public var updatedAt: Date
 
     public init() {}
-
-    public var ticketStatus: TicketStatus { TicketStatus(rawValue: status) ?? .open }
-    public var ticketPriority: TicketPriority { TicketPriority(rawValue: priority) ?? .normal }
 }
 
 /// One message of a ticket's conversation.
@@ -51,7 +44,7 @@ public final class TicketMessageModel: Model, @unchecked Sendable {
 
     public init() {}
 
-    public init(ticketID: Int, authorKind: String, authorUserID: Int?, body: String, citations: String = "[]", at: Date) {
+    init(ticketID: Int, authorKind: String, authorUserID: Int?, body: String, citations: String = "[]", at: Date) {
         self.ticketID = ticketID
         self.authorKind = authorKind
         self.authorUserID = authorUserID
@@ -191,6 +184,22 @@ struct CreateTicketing: AsyncMigration {
         for table in ["email_verifications", "tool_requests", "outbox", "ticket_messages", "tickets"] {
             try await database.schema(table).delete()
         }
+    }
+}
+
+/// A proposal is stored whole (one JSON column) instead of being rebuilt from five.
+struct StoreTicketProposalWhole: AsyncMigration {
+    var name: String { "SupportOps.StoreTicketProposalWhole.v2" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("tickets").field("proposal", .string).update()
+        for column in ["proposal_action", "proposal_order_id", "proposal_reason", "proposal_label", "proposal_state"] {
+            try await database.schema("tickets").deleteField(.key(FieldKey(stringLiteral: column))).update()
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("tickets").deleteField("proposal").update()
     }
 }
 

@@ -1,0 +1,40 @@
+import Foundation
+import SupportDomain
+import SupportSearch
+
+extension SupportPipeline {
+    /// What carrying out a confirmed proposal came to.
+    public struct Confirmation: Sendable {
+        public var result: ToolResult
+        /// What happened, in the conversation's language.
+        public var reply: String
+
+        /// The same confirmation was carried out before (a double submit); nothing new happened.
+        public var wasDuplicate: Bool { result.error == .duplicateRequest }
+        /// Whether a person takes the case over now (an escalation, or a refund held for review).
+        public var handsOver: Bool { result.handsOverToPerson }
+    }
+
+    /// Runs the write the customer confirmed, exactly as it was previewed: the stored invocation, not one rebuilt.
+    /// The context's idempotency key makes a second submit a `duplicate_request` that does nothing.
+    public func confirm(_ proposal: Proposal, conversationID: String, context: ToolContext) async throws -> Confirmation {
+        let result = try await toolbox.run(proposal.invocation, context: context)
+        let state = try await conversations.fetchState(conversationID: conversationID, customer: context.customerID)
+        let speaker = composer.speaking(LanguageCatalog.shared.pack(state?.language ?? "en"))
+        logger.info("confirmed", metadata: [
+            "request_id": .string(context.requestID), "action": .string(result.action.rawValue),
+            "success": .string(String(result.success)),
+        ])
+        return Confirmation(result: result, reply: speaker.describe(result))
+    }
+
+    /// Hands a case to a person through the guarded tool (audited), at the customer's request.
+    public func escalate(orderID: OrderID?, summary: String, context: ToolContext) async throws -> ToolResult {
+        try await toolbox.run(.escalateCase(orderID, summary: summary), context: context)
+    }
+
+    /// Help articles for a message the agent cannot act on (no orders to look at).
+    public func suggestArticles(_ text: String, limit: Int = 3) async throws -> [SearchIndex.Hit] {
+        try await knowledge.suggest(text, limit: limit)
+    }
+}

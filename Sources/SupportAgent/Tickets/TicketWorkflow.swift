@@ -1,0 +1,216 @@
+import Foundation
+import SupportDomain
+
+/// Why the workflow refused a ticket operation; the message is for the person who tried.
+public enum TicketError: Error, Sendable, Equatable {
+    case closed
+    case invalidTransition(from: TicketStatus, to: TicketStatus)
+
+    public var message: String {
+        switch self {
+        case .closed: "This ticket is closed. Please open a new one."
+        case let .invalidTransition(from, to):
+            "A ticket that is \(from.label.lowercased()) cannot become \(to.label.lowercased())."
+        }
+    }
+}
+
+/// The ticket workflow: the agent answers in propose mode, the customer confirms writes, marks an answer satisfying or
+/// asks for a person, and people take over. It sees storage, accounts and the agent only through protocols; every
+/// change of a ticket and the e-mail announcing it are saved together.
+public struct TicketWorkflow: Sendable {
+    let tickets: any TicketStore
+    let accounts: any AccountDirectory
+    let agent: SupportPipeline
+    let clock: WallClock
+    /// The service's public address, for links in e-mails.
+    let publicURL: String
+    private let redactor = Redactor()
+
+    public init(tickets: any TicketStore, accounts: any AccountDirectory, agent: SupportPipeline, clock: WallClock,
+                publicURL: String) {
+        self.tickets = tickets
+        self.accounts = accounts
+        self.agent = agent
+        self.clock = clock
+        self.publicURL = publicURL
+    }
+
+    /// Ticket text as stored: redacted like everything the agent sees, the customer's own name included.
+    private func redacted(_ text: String, of user: PortalAccount) -> String {
+        redactor.redact(text, knownNames: [user.name]).text
+    }
+
+    // MARK: Customers
+
+    /// Opens a ticket and lets the agent answer it. Title and description are stored redacted.
+    public func open(by user: PortalAccount, title: String, description: String, requestID: String) async throws -> Ticket {
+        var ticket = try await tickets.insertTicket(
+            NewTicket(ownerID: user.id, customerID: user.customerID, title: redacted(title, of: user),
+                      conversationID: UUID().uuidString.lowercased(), createdAt: clock.now()),
+            firstMessage: redacted(description, of: user))
+        try await botTurn(&ticket, text: description, requestID: requestID)
+        return ticket
+    }
+
+    /// A customer's follow-up. The bot answers only while no person has the ticket.
+    public func customerReply(_ ticket: Ticket, by user: PortalAccount, text: String, requestID: String) async throws {
+        guard ticket.status != .closed else { throw TicketError.closed }
+        var ticket = ticket
+        let now = clock.now()
+        if ticket.status == .resolved { ticket.status = .open }
+        ticket.updatedAt = now
+        try await tickets.saveTicket(ticket, appending: TicketMessage(ticketID: ticket.id, author: .customer,
+                                                                      authorUserID: user.id, body: redacted(text, of: user),
+                                                                      createdAt: now), mail: nil)
+        if ticket.botAnswers { try await botTurn(&ticket, text: text, requestID: requestID) }
+    }
+
+    /// Runs the agent on the message in propose mode and records its answer, trace and proposal.
+    private func botTurn(_ ticket: inout Ticket, text: String, requestID: String) async throws {
+        guard let customer = ticket.customerID else {
+            let suggestions = try await agent.suggestArticles(text, limit: 3)
+            var body = "Your account is not linked to any orders yet, so I cannot look up or change an order. "
+                + "If you already bought from us, confirm your e-mail address from your profile page."
+            if !suggestions.isEmpty {
+                body += "\n\nThese articles may help:\n" + suggestions.map {
+                    "- \($0.document.title): \(PortalPath.article($0.document.articleID ?? 0).path)"
+                }.joined(separator: "\n")
+            }
+            body += "\n\nIf this did not answer your question, choose \"Talk to a person\"."
+            try await record(&ticket, body: body, status: .awaitingCustomer)
+            return
+        }
+        let resolution = try await agent.resolve(ResolveInput(
+            userInput: text, customerID: customer, conversationID: ticket.conversationID, requestID: requestID, mode: .propose))
+        ticket.intent = resolution.intent
+        ticket.confidence = resolution.confidence
+        ticket.trace = resolution.trace
+        if let proposal = resolution.proposal {
+            ticket.proposal = proposal
+            ticket.proposalSerial += 1
+        } else {
+            ticket.withdrawProposal()
+        }
+        // The page lists the cited passages under the message, so the reply's policy sentence is left out there.
+        let body = resolution.citations.isEmpty ? resolution.reply : resolution.replyParts.body
+        try await record(&ticket, body: body, citations: resolution.citations, status: .awaitingCustomer)
+    }
+
+    /// Confirms the proposal with this serial. It runs once: a second submit finds the proposal handled, and a
+    /// concurrent one is refused by the toolbox's idempotency key.
+    public func confirm(_ ticket: Ticket, by user: PortalAccount, serial: Int, requestID: String) async throws {
+        guard let proposal = ticket.openProposal, serial == ticket.proposalSerial, let customer = ticket.customerID
+        else { return }
+        let context = ToolContext(requestID: requestID, customerID: customer,
+                                  idempotencyKey: "ticket-\(ticket.id)-proposal-\(serial)")
+        let confirmation = try await agent.confirm(proposal, conversationID: ticket.conversationID, context: context)
+        if confirmation.wasDuplicate { return }
+        var ticket = ticket
+        ticket.proposal?.state = confirmation.result.success ? .confirmed : .refused
+        if confirmation.result.refundStatus == .pendingReview { ticket.priority = .high }
+        try await record(&ticket, body: confirmation.reply, status: confirmation.handsOver ? .escalated : .awaitingCustomer,
+                         mail: confirmation.handsOver ? escalationMail(ticket, to: user) : nil)
+    }
+
+    public func decline(_ ticket: Ticket, serial: Int) async throws {
+        guard ticket.openProposal != nil, serial == ticket.proposalSerial else { return }
+        var ticket = ticket
+        ticket.proposal?.state = .declined
+        try await record(&ticket, body: "Understood, nothing was done. Tell me if you need something else, or choose "
+            + "\"Talk to a person\".", status: .awaitingCustomer)
+    }
+
+    public func markSatisfied(_ ticket: Ticket) async throws {
+        guard ticket.status.canMove(to: .resolved) else { return }
+        var ticket = ticket
+        ticket.withdrawProposal()
+        try await record(&ticket, author: .system, body: "The customer marked the answer as satisfying; the ticket is resolved.",
+                         status: .resolved)
+    }
+
+    /// Hands the ticket to the human queue, records an escalation through the guarded tool (audited), and queues the
+    /// e-mail promising a person within 24 hours.
+    public func escalate(_ ticket: Ticket, by user: PortalAccount, requestID: String) async throws {
+        guard ticket.status.canMove(to: .escalated), !ticket.status.isQueued else { return }
+        if let customer = ticket.customerID {
+            // The key is the ticket's state as read: a double submit finds it already escalated.
+            let key = "ticket-\(ticket.id)-escalate-\(Int(ticket.updatedAt.timeIntervalSince1970 * 1000))"
+            let result = try await agent.escalate(orderID: ticket.proposal?.invocation.orderID, summary: ticket.title,
+                                                  context: ToolContext(requestID: requestID, customerID: customer,
+                                                                       idempotencyKey: key))
+            if result.error == .duplicateRequest { return }
+        }
+        var ticket = ticket
+        ticket.withdrawProposal()
+        try await record(&ticket, author: .system, body: "Passed to a person. We will contact you within 24 hours.",
+                         status: .escalated, mail: escalationMail(ticket, to: user))
+    }
+
+    private func escalationMail(_ ticket: Ticket, to user: PortalAccount) -> OutgoingMail {
+        OutgoingMail(to: user.email, subject: "We have passed your request to a person (ticket #\(ticket.id))",
+                     body: "Hello \(user.name),\n\nThank you for your patience. Your ticket #\(ticket.id) \"\(ticket.title)\" is "
+                        + "now with our support team, and a person will contact you within 24 hours.\n\n"
+                        + "You can follow it here: \(PortalPath.ticket(ticket.id).url(base: publicURL))\n\n"
+                        + "SupportOps customer support")
+    }
+
+    // MARK: Agents
+
+    public func assign(_ ticket: Ticket, to agent: PortalAccount) async throws {
+        var ticket = ticket
+        ticket.assigneeID = agent.id
+        let next: TicketStatus = ticket.status == .escalated || ticket.status == .resolved ? .inProgress : ticket.status
+        try await record(&ticket, author: .system, body: "\(agent.name) is now handling this ticket.", status: next)
+    }
+
+    /// A person's reply. Taking part makes the ticket theirs (the bot stays silent from now on).
+    public func agentReply(_ ticket: Ticket, by agent: PortalAccount, text: String) async throws {
+        guard ticket.status != .closed else { throw TicketError.closed }
+        var ticket = ticket
+        if ticket.assigneeID == nil { ticket.assigneeID = agent.id }
+        let next: TicketStatus = ticket.status == .escalated || ticket.status == .open ? .inProgress : ticket.status
+        let owner = try await accounts.fetchAccount(ticket.ownerID)
+        let mail = owner.map {
+            OutgoingMail(to: $0.email, subject: "A reply to your ticket #\(ticket.id)",
+                         body: "Hello \($0.name),\n\n\(agent.name) from our support team replied to your ticket "
+                            + "\"\(ticket.title)\":\n\n" + text + "\n\nReply or follow the ticket here: "
+                            + "\(PortalPath.ticket(ticket.id).url(base: publicURL))\n\nSupportOps customer support")
+        }
+        try await record(&ticket, author: .agent, authorUserID: agent.id, body: text, status: next, mail: mail)
+    }
+
+    /// An internal note: visible to the support team only; the ticket's state and the customer are untouched.
+    public func addNote(_ ticket: Ticket, by agent: PortalAccount, text: String) async throws {
+        try await tickets.appendMessage(TicketMessage(ticketID: ticket.id, author: .note, authorUserID: agent.id, body: text,
+                                                      createdAt: clock.now()))
+    }
+
+    public func setStatus(_ ticket: Ticket, to next: TicketStatus, by agent: PortalAccount) async throws {
+        guard ticket.status.canMove(to: next) else { throw TicketError.invalidTransition(from: ticket.status, to: next) }
+        var ticket = ticket
+        if next == .inProgress, ticket.assigneeID == nil { ticket.assigneeID = agent.id }
+        try await record(&ticket, author: .system, body: "\(agent.name) set the status to \(next.label.lowercased()).",
+                         status: next)
+    }
+
+    public func setPriority(_ ticket: Ticket, to priority: TicketPriority) async throws {
+        var ticket = ticket
+        ticket.priority = priority
+        ticket.updatedAt = clock.now()
+        try await tickets.saveTicket(ticket, appending: nil, mail: nil)
+    }
+
+    // MARK: Storage
+
+    /// One transaction: the message, the ticket's new state, and the e-mail announcing it.
+    private func record(_ ticket: inout Ticket, author: TicketAuthor = .bot, authorUserID: UserID? = nil, body: String,
+                        citations: [Citation] = [], status: TicketStatus, mail: OutgoingMail? = nil) async throws {
+        let now = clock.now()
+        ticket.status = status
+        ticket.updatedAt = now
+        try await tickets.saveTicket(ticket, appending: TicketMessage(ticketID: ticket.id, author: author,
+                                                                      authorUserID: authorUserID, body: body,
+                                                                      citations: citations, createdAt: now), mail: mail)
+    }
+}

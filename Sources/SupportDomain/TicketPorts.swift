@@ -1,0 +1,42 @@
+import Foundation
+
+/// Where tickets live. Every change of a ticket is saved with the message that records it and the e-mail that
+/// announces it in one transaction, so a ticket never shows a state its history or the customer's inbox lacks.
+public protocol TicketStore: Sendable {
+    /// Creates the ticket and its first (customer) message in one transaction.
+    func insertTicket(_ ticket: NewTicket, firstMessage: String) async throws -> Ticket
+    func fetchTicket(_ id: TicketID) async throws -> Ticket?
+    /// Saves the ticket as given, with `message` appended and `mail` queued, in one transaction.
+    func saveTicket(_ ticket: Ticket, appending message: TicketMessage?, mail: OutgoingMail?) async throws
+    /// Adds a message without touching the ticket (an internal note).
+    func appendMessage(_ message: TicketMessage) async throws
+    /// Oldest first; notes only when `includeNotes`.
+    func fetchMessages(of ticket: TicketID, includeNotes: Bool) async throws -> [TicketMessage]
+    /// The owner's tickets, most recently updated first.
+    func fetchTickets(owner: UserID, status: TicketStatus?, limit: Int) async throws -> [Ticket]
+    /// Tickets in the given states, oldest first.
+    func fetchTickets(in statuses: [TicketStatus], limit: Int) async throws -> [Ticket]
+}
+
+/// The fields a new ticket starts with; the store assigns its id.
+public struct NewTicket: Sendable, Hashable {
+    public var ownerID: UserID
+    public var customerID: CustomerID?
+    public var title: String
+    public var conversationID: String
+    public var createdAt: Date
+
+    public init(ownerID: UserID, customerID: CustomerID?, title: String, conversationID: String, createdAt: Date) {
+        self.ownerID = ownerID
+        self.customerID = customerID
+        self.title = title
+        self.conversationID = conversationID
+        self.createdAt = createdAt
+    }
+}
+
+/// Portal accounts as the ticket workflow sees them (names and addresses for messages and e-mails).
+public protocol AccountDirectory: Sendable {
+    func fetchAccount(_ id: UserID) async throws -> PortalAccount?
+    func fetchAccounts(_ ids: [UserID]) async throws -> [PortalAccount]
+}

@@ -1,0 +1,138 @@
+import Foundation
+import SupportAgent
+import SupportDomain
+import Vapor
+
+/// The support team's side of tickets: the escalation queue, taking a ticket, replying, notes, status and priority,
+/// and the playground where the agent runs without writing anything.
+struct AgentDeskController {
+    let pages: TicketPages
+    let agent: SupportPipeline
+
+    var workflow: TicketWorkflow { pages.workflow }
+
+    func register(on routes: any RoutesBuilder) {
+        routes.post("tickets", ":id", "assign", use: assign)
+        routes.post("tickets", ":id", "agent-reply", use: agentReply)
+        routes.post("tickets", ":id", "status", use: status)
+        routes.post("tickets", ":id", "priority", use: priority)
+        routes.post("tickets", ":id", "resolve", use: resolve)
+        routes.get("agent", "queue", use: queue)
+        routes.get("agent", "playground", use: playground)
+        routes.post("agent", "playground", use: playground)
+    }
+
+    struct QueueContext: Encodable { var tickets: [TicketPages.Row] }
+
+    /// Tickets waiting for a person: highest priority first, then oldest first.
+    func queue(_ request: Request) async throws -> Response {
+        _ = try request.requireStaff()
+        let tickets = try await pages.tickets.fetchTickets(in: [.escalated, .inProgress], limit: 500)
+            .sorted { ($0.priority.rank, -$0.createdAt.timeIntervalSince1970) > ($1.priority.rank, -$1.createdAt.timeIntervalSince1970) }
+        let names = Dictionary(try await pages.accounts.fetchAccounts(Array(Set(tickets.compactMap(\.assigneeID))))
+            .map { ($0.id, $0.name) }) { first, _ in first }
+        return try await PortalPage.render(request, "agent-queue", title: "Escalation queue", context: QueueContext(
+            tickets: tickets.map { TicketPages.Row($0, assignee: $0.assigneeID.flatMap { names[$0] }) }))
+    }
+
+    func assign(_ request: Request) async throws -> Response {
+        let agent = try request.requireStaff()
+        let ticket = try await pages.ticket(request, user: agent)
+        return try await pages.handle(request, ticket) { try await workflow.assign(ticket, to: agent) }
+    }
+
+    func agentReply(_ request: Request) async throws -> Response {
+        let agent = try request.requireStaff()
+        let ticket = try await pages.ticket(request, user: agent)
+        struct Form: Content { var body: String?; var `internal`: String? }
+        let form = try request.content.decode(Form.self)
+        let text = try TicketPages.text(form.body, field: "reply", max: TicketPages.maxText)
+        if form.`internal` == "on" {
+            return try await pages.handle(request, ticket) { try await workflow.addNote(ticket, by: agent, text: text) }
+        }
+        return try await pages.handle(request, ticket) { try await workflow.agentReply(ticket, by: agent, text: text) }
+    }
+
+    func status(_ request: Request) async throws -> Response {
+        let agent = try request.requireStaff()
+        let ticket = try await pages.ticket(request, user: agent)
+        struct Form: Content { var status: String? }
+        guard let next = try request.content.decode(Form.self).status.flatMap(TicketStatus.init(rawValue:)) else {
+            throw Abort(.unprocessableEntity, reason: "Choose a status.")
+        }
+        return try await pages.handle(request, ticket) { try await workflow.setStatus(ticket, to: next, by: agent) }
+    }
+
+    func priority(_ request: Request) async throws -> Response {
+        let agent = try request.requireStaff()
+        let ticket = try await pages.ticket(request, user: agent)
+        struct Form: Content { var priority: String? }
+        guard let next = try request.content.decode(Form.self).priority.flatMap(TicketPriority.init(rawValue:)) else {
+            throw Abort(.unprocessableEntity, reason: "Choose a priority.")
+        }
+        return try await pages.handle(request, ticket) { try await workflow.setPriority(ticket, to: next) }
+    }
+
+    func resolve(_ request: Request) async throws -> Response {
+        let agent = try request.requireStaff()
+        let ticket = try await pages.ticket(request, user: agent)
+        return try await pages.handle(request, ticket) { try await workflow.setStatus(ticket, to: .resolved, by: agent) }
+    }
+
+    // MARK: Playground
+
+    struct PlaygroundResult: Encodable {
+        var redacted: String
+        var intent: String
+        var confidence: String
+        var orderId: String?
+        var understoodBy: String
+        var reply: String
+        var action: String?
+        var allowed: Bool?
+        var refusal: String?
+        var proposal: String?
+        var trace: [TraceStep]
+        var citations: [Citation]
+    }
+
+    struct PlaygroundContext: Encodable {
+        struct Customer: Encodable { var id: Int64; var name: String; var selected: Bool }
+        var customers: [Customer]
+        var message: String?
+        var result: PlaygroundResult?
+    }
+
+    /// Runs the agent as a chosen customer in dry-run mode: the full decision trace, nothing written.
+    func playground(_ request: Request) async throws -> Response {
+        _ = try request.requireStaff()
+        let customers = try await agent.toolbox.fetchCustomers(limit: 200)
+        struct Form: Content { var customer_id: Int64?; var other_customer_id: String?; var message: String? }
+        var context = PlaygroundContext(customers: [])
+        var selected = customers.first?.id
+        if request.method == .POST {
+            let form = try request.content.decode(Form.self)
+            let message = try TicketPages.text(form.message, field: "message", max: TicketPages.maxText)
+            // A customer beyond the first 200 of the list is chosen by id.
+            let typed = (form.other_customer_id ?? "").trimmingCharacters(in: .whitespaces)
+            guard typed.isEmpty || Int64(typed) != nil else {
+                throw Abort(.unprocessableEntity, reason: "The customer id must be a number.")
+            }
+            guard let raw = Int64(typed) ?? form.customer_id, let customer = try await agent.toolbox.fetchCustomer(CustomerID(raw))
+            else { throw Abort(.unprocessableEntity, reason: "There is no customer with this id.") }
+            selected = customer.id
+            let resolution = try await agent.resolve(ResolveInput(
+                userInput: message, customerID: customer.id, conversationID: nil, requestID: request.id, mode: .dryRun))
+            let result = resolution.actionResult
+            context.message = message
+            context.result = PlaygroundResult(
+                redacted: resolution.redactedInput, intent: resolution.intent.rawValue,
+                confidence: String(format: "%.2f", resolution.confidence), orderId: resolution.orderID?.description,
+                understoodBy: resolution.understoodBy, reply: resolution.reply, action: result?.action.rawValue,
+                allowed: result?.success, refusal: result?.error.map { "\($0.code): \($0.message)" },
+                proposal: resolution.proposal?.label, trace: resolution.trace, citations: resolution.citations)
+        }
+        context.customers = customers.map { .init(id: $0.id.rawValue, name: $0.name, selected: $0.id == selected) }
+        return try await PortalPage.render(request, "playground", title: "Agent playground", context: context)
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import SupportAgent
+import SupportDomain
+import Vapor
+
+/// What the customer and the staff ticket pages share: loading a ticket the user may see, reading form text, turning a
+/// workflow refusal into a readable 409, and the ticket page itself.
+struct TicketPages: Sendable {
+    let tickets: any TicketStore
+    let accounts: any AccountDirectory
+    let workflow: TicketWorkflow
+
+    /// The longest ticket title and message a person may type.
+    static let maxTitle = 200
+    static let maxText = 5000
+
+    /// The ticket if this user may see it: its owner, or staff. Anything else is the same 404 as a missing ticket.
+    func ticket(_ request: Request, user: PortalAccount, ownerOnly: Bool = false) async throws -> Ticket {
+        guard let id = request.parameters.get("id", as: Int64.self), let ticket = try await tickets.fetchTicket(TicketID(id))
+        else { throw Abort(.notFound) }
+        guard ticket.ownerID == user.id || (!ownerOnly && user.role.isStaff) else { throw Abort(.notFound) }
+        return ticket
+    }
+
+    static func text(_ value: String?, field: String, max: Int) throws -> String {
+        let text = (value ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { throw Abort(.unprocessableEntity, reason: "Please fill in the \(field).") }
+        guard text.count <= max else { throw Abort(.unprocessableEntity, reason: "The \(field) is too long (at most \(max) characters).") }
+        return text
+    }
+
+    /// Runs a workflow step and goes back to the ticket; a refusal is a 409 with the workflow's sentence.
+    func handle(_ request: Request, _ ticket: Ticket, _ work: () async throws -> Void) async throws -> Response {
+        do {
+            try await work()
+        } catch let error as TicketError {
+            throw Abort(.conflict, reason: error.message)
+        }
+        return request.redirect(to: .ticket(ticket.id))
+    }
+
+    // MARK: The ticket page
+
+    struct Row: Encodable {
+        var id: Int64
+        var title: String
+        var status: String
+        var statusLabel: String
+        var priority: String
+        var updatedAt: String
+        var createdAt: String
+        var intent: String?
+        var assignee: String?
+
+        init(_ ticket: Ticket, assignee: String? = nil) {
+            id = ticket.id.rawValue
+            title = ticket.title
+            status = ticket.status.rawValue
+            statusLabel = ticket.status.label
+            priority = ticket.priority.rawValue
+            updatedAt = PortalPage.timestamp(ticket.updatedAt)
+            createdAt = PortalPage.timestamp(ticket.createdAt)
+            intent = ticket.intent?.rawValue
+            self.assignee = assignee
+        }
+    }
+
+    struct Option: Encodable {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+
+    struct Message: Encodable {
+        var kind: String
+        var author: String
+        var body: String
+        var at: String
+        var citations: [Citation]
+    }
+
+    struct ProposalView: Encodable {
+        var label: String
+        var serial: Int
+    }
+
+    struct ShowContext: Encodable {
+        var ticket: Row
+        var messages: [Message]
+        var isOwner: Bool
+        var isStaff: Bool
+        var canReply: Bool
+        var canChoose: Bool
+        var canEscalate: Bool
+        var assignedTo: String?
+        var botSilent: Bool
+        var proposal: ProposalView?
+        // Staff only.
+        var trace: [TraceStep]?
+        var nextStatuses: [Option]?
+        var priorities: [Option]?
+        var canResolve: Bool?
+        var isMine: Bool?
+    }
+
+    func show(_ request: Request) async throws -> Response {
+        let user = try request.requirePortalUser()
+        let ticket = try await ticket(request, user: user)
+        let messages = try await tickets.fetchMessages(of: ticket.id, includeNotes: user.role.isStaff)
+        let people = Set(messages.compactMap(\.authorUserID) + [ticket.assigneeID].compactMap { $0 })
+        let names = Dictionary(try await accounts.fetchAccounts(Array(people)).map { ($0.id, $0.name) }) { first, _ in first }
+        let status = ticket.status
+        let isOwner = ticket.ownerID == user.id
+        let proposal = ticket.openProposal
+        var context = ShowContext(
+            ticket: Row(ticket),
+            messages: messages.map { message in
+                let author: String = switch message.author {
+                case .customer: isOwner ? "You" : "Customer"
+                case .bot: "SupportOps assistant"
+                case .agent: message.authorUserID.flatMap { names[$0] }.map { "\($0) (support team)" } ?? "Support team"
+                case .note: (message.authorUserID.flatMap { names[$0] } ?? "Support team") + " — internal note"
+                case .system: "Update"
+                }
+                return Message(kind: message.author.rawValue, author: author, body: message.body,
+                               at: PortalPage.timestamp(message.createdAt), citations: message.citations)
+            },
+            isOwner: isOwner, isStaff: user.role.isStaff, canReply: status != .closed,
+            canChoose: isOwner && (status == .open || status == .awaitingCustomer) && proposal == nil,
+            canEscalate: isOwner && status.canMove(to: .escalated) && !status.isQueued,
+            assignedTo: ticket.assigneeID.flatMap { names[$0] }, botSilent: !ticket.botAnswers,
+            proposal: isOwner ? proposal.map { ProposalView(label: $0.label, serial: ticket.proposalSerial) } : nil)
+        if user.role.isStaff {
+            context.trace = ticket.trace
+            context.nextStatuses = TicketStatus.allCases.filter { status.canMove(to: $0) }
+                .map { Option(value: $0.rawValue, label: $0.label, selected: false) }
+            context.priorities = TicketPriority.allCases
+                .map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == ticket.priority) }
+            context.canResolve = status.canMove(to: .resolved)
+            context.isMine = ticket.assigneeID == user.id
+        }
+        let notice = request.query[String.self, at: "done"] == "confirmed" ? "Done." : nil
+        return try await PortalPage.render(request, "ticket", title: "Ticket #\(ticket.id): \(ticket.title)", notice: notice,
+                                           context: context)
+    }
+}

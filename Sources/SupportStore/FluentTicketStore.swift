@@ -1,0 +1,133 @@
+import FluentKit
+import Foundation
+import SupportDomain
+
+/// Tickets in the database (SQLite or PostgreSQL). A ticket, the message recording its change and the e-mail
+/// announcing it are written in one transaction.
+public struct FluentTicketStore: TicketStore {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    public func insertTicket(_ new: NewTicket, firstMessage: String) async throws -> Ticket {
+        let row = TicketModel()
+        row.userID = Int(new.ownerID.rawValue)
+        row.customerID = new.customerID.map { Int($0.rawValue) }
+        row.title = new.title
+        row.status = TicketStatus.open.rawValue
+        row.priority = TicketPriority.normal.rawValue
+        row.conversationID = new.conversationID
+        row.trace = "[]"
+        row.proposalSerial = 0
+        row.createdAt = new.createdAt
+        row.updatedAt = new.createdAt
+        try await database.transaction { tx in
+            try await row.create(on: tx)
+            try await TicketMessageModel(ticketID: try row.requireID(), authorKind: TicketAuthor.customer.rawValue,
+                                         authorUserID: row.userID, body: firstMessage, at: new.createdAt).create(on: tx)
+        }
+        return try Self.ticket(row)
+    }
+
+    public func fetchTicket(_ id: TicketID) async throws -> Ticket? {
+        try await TicketModel.find(Int(id.rawValue), on: database).map(Self.ticket)
+    }
+
+    public func saveTicket(_ ticket: Ticket, appending message: TicketMessage?, mail: OutgoingMail?) async throws {
+        try await database.transaction { tx in
+            guard let row = try await TicketModel.find(Int(ticket.id.rawValue), on: tx) else { throw StoreError.notFound }
+            try Self.copy(ticket, into: row)
+            try await row.save(on: tx)
+            if let message { try await Self.row(message).create(on: tx) }
+            if let mail { try await OutboxStore.enqueue(to: mail.to, subject: mail.subject, body: mail.body, at: ticket.updatedAt, on: tx) }
+        }
+    }
+
+    public func appendMessage(_ message: TicketMessage) async throws {
+        try await Self.row(message).create(on: database)
+    }
+
+    public func fetchMessages(of ticket: TicketID, includeNotes: Bool) async throws -> [TicketMessage] {
+        var query = TicketMessageModel.query(on: database).filter(\.$ticketID == Int(ticket.rawValue))
+        if !includeNotes { query = query.filter(\.$authorKind != TicketAuthor.note.rawValue) }
+        return try await query.sort(\.$id).all().map(Self.message)
+    }
+
+    public func fetchTickets(owner: UserID, status: TicketStatus?, limit: Int) async throws -> [Ticket] {
+        var query = TicketModel.query(on: database).filter(\.$userID == Int(owner.rawValue))
+        if let status { query = query.filter(\.$status == status.rawValue) }
+        return try await query.sort(\.$updatedAt, .descending).sort(\.$id, .descending).limit(limit).all().map(Self.ticket)
+    }
+
+    public func fetchTickets(in statuses: [TicketStatus], limit: Int) async throws -> [Ticket] {
+        try await TicketModel.query(on: database).filter(\.$status ~~ statuses.map(\.rawValue))
+            .sort(\.$createdAt, .ascending).sort(\.$id, .ascending).limit(limit).all().map(Self.ticket)
+    }
+
+    // MARK: Rows ↔ values
+
+    static func ticket(_ row: TicketModel) throws -> Ticket {
+        let decoder = JSONDecoder()
+        return Ticket(
+            id: TicketID(Int64(try row.requireID())), ownerID: UserID(Int64(row.userID)),
+            customerID: row.customerID.map { CustomerID(Int64($0)) }, title: row.title,
+            status: TicketStatus(rawValue: row.status) ?? .open, priority: TicketPriority(rawValue: row.priority) ?? .normal,
+            conversationID: row.conversationID, intent: row.intent.flatMap(Intent.init(rawValue:)), confidence: row.confidence,
+            trace: (try? decoder.decode([TraceStep].self, from: Data(row.trace.utf8))) ?? [],
+            proposal: row.proposal.flatMap { try? decoder.decode(Proposal.self, from: Data($0.utf8)) },
+            proposalSerial: row.proposalSerial, assigneeID: row.assignedAgentID.map { UserID(Int64($0)) },
+            createdAt: row.createdAt, updatedAt: row.updatedAt)
+    }
+
+    static func copy(_ ticket: Ticket, into row: TicketModel) throws {
+        let encoder = JSONEncoder()
+        row.customerID = ticket.customerID.map { Int($0.rawValue) }
+        row.title = ticket.title
+        row.status = ticket.status.rawValue
+        row.priority = ticket.priority.rawValue
+        row.conversationID = ticket.conversationID
+        row.intent = ticket.intent?.rawValue
+        row.confidence = ticket.confidence
+        row.trace = String(decoding: try encoder.encode(ticket.trace), as: UTF8.self)
+        row.proposal = try ticket.proposal.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        row.proposalSerial = ticket.proposalSerial
+        row.assignedAgentID = ticket.assigneeID.map { Int($0.rawValue) }
+        row.updatedAt = ticket.updatedAt
+    }
+
+    static func row(_ message: TicketMessage) throws -> TicketMessageModel {
+        TicketMessageModel(ticketID: Int(message.ticketID.rawValue), authorKind: message.author.rawValue,
+                           authorUserID: message.authorUserID.map { Int($0.rawValue) }, body: message.body,
+                           citations: String(decoding: try JSONEncoder().encode(message.citations), as: UTF8.self),
+                           at: message.createdAt)
+    }
+
+    static func message(_ row: TicketMessageModel) throws -> TicketMessage {
+        TicketMessage(id: row.id.map(Int64.init), ticketID: TicketID(Int64(row.ticketID)),
+                      author: TicketAuthor(rawValue: row.authorKind) ?? .system,
+                      authorUserID: row.authorUserID.map { UserID(Int64($0)) }, body: row.body,
+                      citations: (try? JSONDecoder().decode([Citation].self, from: Data(row.citations.utf8))) ?? [],
+                      createdAt: row.createdAt)
+    }
+}
+
+/// Portal accounts from the `users` table.
+public struct FluentAccountDirectory: AccountDirectory {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    public func fetchAccount(_ id: UserID) async throws -> PortalAccount? {
+        try await UserModel.find(Int(id.rawValue), on: database).map(Self.account)
+    }
+
+    public func fetchAccounts(_ ids: [UserID]) async throws -> [PortalAccount] {
+        guard !ids.isEmpty else { return [] }
+        return try await UserModel.query(on: database).filter(\.$id ~~ ids.map { Int($0.rawValue) }).all().map(Self.account)
+    }
+
+    static func account(_ row: UserModel) throws -> PortalAccount {
+        PortalAccount(id: UserID(Int64(try row.requireID())), name: row.name, email: row.email,
+                      role: PortalRole(rawValue: row.role) ?? .customer, customerID: row.customerID.map { CustomerID(Int64($0)) })
+    }
+}
