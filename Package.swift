@@ -109,6 +109,7 @@ let package = Package(
             name: "supportops",
             dependencies: [
                 "SupportServer",
+                "SupportDomain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

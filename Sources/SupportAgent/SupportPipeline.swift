@@ -11,21 +11,25 @@ public struct SupportPipeline: Sendable {
     public var understanding: any IntentUnderstanding
     public var knowledge: KnowledgeBase
     public var composer: ReplyComposer
-    public var clock: WallClock
+    public var clock: any WallClock
     public var logger: Logger
     /// Below this confidence the agent asks instead of acting.
     public var confidenceThreshold: Double
     /// Restyles the template reply (a language model), or keeps it.
     public var replyWriter: any ReplyWriter
+    /// New conversation ids.
+    public var ids: any IDGenerator
     let redactor = Redactor()
     let reader = MessageReader()
     let translations: PolicyTranslations
 
     public init(toolbox: any SupportToolbox, conversations: any ConversationStore, understanding: any IntentUnderstanding,
-                knowledge: KnowledgeBase, composer: ReplyComposer = ReplyComposer(), clock: WallClock = .system,
+                knowledge: KnowledgeBase, composer: ReplyComposer = ReplyComposer(), clock: any WallClock = SystemClock(),
                 logger: Logger = Logger(label: "supportops.agent"), confidenceThreshold: Double = 0.6,
-                replyWriter: any ReplyWriter = TemplateReplyWriter(), translations: PolicyTranslations? = nil) {
+                replyWriter: any ReplyWriter = TemplateReplyWriter(), translations: PolicyTranslations? = nil,
+                ids: any IDGenerator = RandomIDs()) {
         self.replyWriter = replyWriter
+        self.ids = ids
         self.confidenceThreshold = confidenceThreshold
         self.toolbox = toolbox
         self.conversations = conversations
@@ -67,7 +71,7 @@ public struct SupportPipeline: Sendable {
         guard let customer = try await toolbox.fetchCustomer(input.customerID) else {
             throw AgentError.customerNotFound(input.customerID)
         }
-        let conversationID = input.conversationID ?? UUID().uuidString.lowercased()
+        let conversationID = input.conversationID ?? ids.newID()
 
         // 1. Redact before any model, log or store sees the text.
         let redacted = redactor.redact(input.userInput, knownNames: [customer.name])

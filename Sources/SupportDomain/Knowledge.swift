@@ -42,4 +42,17 @@ public protocol ArticleStore: Sendable {
     func fetchArticle(id: Int64) async throws -> KnowledgeArticle?
     /// Changes whenever an article is added, edited or removed (cheap to ask).
     func fingerprint() async throws -> String
+    /// Counts a view; false when there is no such article.
+    func recordView(id: Int64) async throws -> Bool
+    /// Counts a "did this help?" answer; false when there is no such article.
+    func recordFeedback(id: Int64, helpful: Bool) async throws -> Bool
+    /// Saves an article: by `id` when it is not 0 (its slug may change), otherwise by slug (counters are kept).
+    /// Throws `ArticleError.slugTaken` when another article has the slug.
+    @discardableResult
+    func saveArticle(_ article: KnowledgeArticle, now: Date) async throws -> Int64
+}
+
+/// Why an article could not be saved.
+public enum ArticleError: Error, Sendable, Equatable {
+    case slugTaken
 }

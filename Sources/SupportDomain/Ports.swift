@@ -91,12 +91,7 @@ public protocol ConversationStore: Sendable {
     func saveState(_ state: DialogueState, conversationID: String, customer: CustomerID, now: Date) async throws
 }
 
-/// The time, injected so that "within 30 days" is tested with a fixed clock.
-public struct WallClock: Sendable {
-    public var now: @Sendable () -> Date
-
-    public init(now: @escaping @Sendable () -> Date) { self.now = now }
-
-    public static let system = WallClock { Date() }
-    public static func fixed(_ date: Date) -> WallClock { WallClock { date } }
+/// Whether the database answers (for `/health`).
+public protocol StoreHealth: Sendable {
+    func ping() async throws
 }

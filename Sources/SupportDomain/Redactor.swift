@@ -157,3 +157,9 @@ public struct Redactor: Sendable {
         return output
     }
 }
+
+/// Limits on what a customer may send, in one place for the API, the command line and the store.
+public enum MessageLimits {
+    /// The longest message the agent reads (the API refuses longer ones with 422 naming `user_input`).
+    public static let maxCharacters = 4000
+}

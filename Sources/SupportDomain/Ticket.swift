@@ -83,13 +83,16 @@ public struct PortalAccount: Sendable, Hashable {
     public var role: PortalRole
     /// The customer record whose orders this account may see; nil until the e-mail address is confirmed.
     public var customerID: CustomerID?
+    public var createdAt: Date
 
-    public init(id: UserID, name: String, email: String, role: PortalRole, customerID: CustomerID?) {
+    public init(id: UserID, name: String, email: String, role: PortalRole, customerID: CustomerID?,
+                createdAt: Date = Date(timeIntervalSince1970: 0)) {
         self.id = id
         self.name = name
         self.email = email
         self.role = role
         self.customerID = customerID
+        self.createdAt = createdAt
     }
 }
 

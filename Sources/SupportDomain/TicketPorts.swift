@@ -34,9 +34,3 @@ public struct NewTicket: Sendable, Hashable {
         self.createdAt = createdAt
     }
 }
-
-/// Portal accounts as the ticket workflow sees them (names and addresses for messages and e-mails).
-public protocol AccountDirectory: Sendable {
-    func fetchAccount(_ id: UserID) async throws -> PortalAccount?
-    func fetchAccounts(_ ids: [UserID]) async throws -> [PortalAccount]
-}

@@ -12,31 +12,26 @@ import SupportIntentModel
 import SupportStore
 import Vapor
 
-/// What tests (or another host) can replace; everything else comes from `AppConfig`.
-public struct AppDependencies: Sendable {
-    public var clock: WallClock
-    public var logger: Logger?
-
-    public init(clock: WallClock = .system, logger: Logger? = nil) {
-        self.clock = clock
-        self.logger = logger
-    }
+/// The application and the services wired into it.
+public struct SupportApplication: Sendable {
+    public let app: Application
+    public let services: Services
 }
 
 /// The one place the service is wired. `serve`, the other commands and every test call it.
-public func buildApplication(config: AppConfig, dependencies: AppDependencies = .init(),
-                             environment: Environment = .development) async throws -> Application {
+public func buildApplication(config: AppConfig, dependencies: AppDependencies,
+                             environment: Environment = .development) async throws -> SupportApplication {
     let app = try await Application.make(environment)
     do {
-        try await configure(app, config: config, dependencies: dependencies)
+        let services = try await configure(app, config: config, dependencies: dependencies)
+        return SupportApplication(app: app, services: services)
     } catch {
         try? await app.asyncShutdown()
         throw error
     }
-    return app
 }
 
-private func configure(_ app: Application, config: AppConfig, dependencies: AppDependencies) async throws {
+private func configure(_ app: Application, config: AppConfig, dependencies: AppDependencies) async throws -> Services {
     if let logger = dependencies.logger { app.logger = logger }
     app.logger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
 
@@ -49,49 +44,51 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
         app.threadPool = NIOThreadPool(numberOfThreads: System.coreCount + 1)
     }
     try config.database.register(on: app.databases)
-    for migration in SupportMigrations.all { app.migrations.add(migration) }
+    for migration in SupportMigrations.all + [SessionRecord.migration] { app.migrations.add(migration) }
     try await config.database.prepare(app.db)
 
+    let clock = dependencies.clock
+    let stores = dependencies.makeStores(app.db, config, clock, app.logger)
     let policies = try PolicyLibrary.bundled(policy: config.policy)
     // One provider (one circuit breaker) for understanding and replies.
-    let provider = makeProvider(config: config, logger: app.logger)
-    let articles = FluentArticleStore(database: app.db)
-    let knowledge = KnowledgeBase(policies: policies, store: articles, embedder: try loadEmbedder(config: config))
-    let toolbox = FluentToolbox(database: app.db, policy: config.policy, clock: dependencies.clock,
-                                actionLog: ActionLog(path: config.actionLogPath, logger: app.logger), logger: app.logger)
-    let pipeline = SupportPipeline(
-        toolbox: toolbox, conversations: FluentConversationStore(database: app.db),
+    let provider = dependencies.languageModel
+    let knowledge = KnowledgeBase(policies: policies, store: stores.articles, embedder: try loadEmbedder(config: config))
+    let agent = SupportPipeline(
+        toolbox: stores.toolbox, conversations: stores.conversations,
         understanding: try loadUnderstanding(config: config, provider: provider, logger: app.logger),
         knowledge: knowledge, composer: ReplyComposer(policy: config.policy, currency: config.currency),
-        clock: dependencies.clock, logger: app.logger, confidenceThreshold: config.minConfidence,
+        clock: clock, logger: app.logger, confidenceThreshold: config.minConfidence,
         replyWriter: config.languageModelReplies ? provider.map { LLMReplyWriter(provider: $0, logger: app.logger) }
-            ?? TemplateReplyWriter() : TemplateReplyWriter())
-    app.storage[ServiceKey.self] = SupportService(config: config, pipeline: pipeline, clock: dependencies.clock,
-                                                  knowledge: knowledge, articles: articles)
+            ?? TemplateReplyWriter() : TemplateReplyWriter(),
+        ids: dependencies.ids)
+    let services = Services(config: config, stores: stores, agent: agent, knowledge: knowledge,
+                            tickets: TicketWorkflow(tickets: stores.tickets, accounts: stores.accounts, agent: agent,
+                                                    clock: clock, publicURL: config.publicURL))
 
     // Nothing a client sends may produce a stack trace or an internal message.
     app.middleware = Middlewares()
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
-    app.middleware.use(APIErrorMiddleware(environment: app.environment))
+    app.middleware.use(UnmatchedRouteMiddleware())
     app.routes.defaultMaxBodySize = "64kb"
     app.http.server.configuration.idleTimeout = .seconds(Int64(config.readTimeoutSeconds))
 
-    let api = app.grouped(RequestContextMiddleware())
+    let api = app.grouped(APIErrorMiddleware()).grouped(RequestContextMiddleware())
     let protected = api.grouped(APIKeyMiddleware(keys: config.apiKeys, protectedPrefixes: ["/support/"]))
         .grouped(JSONBodyCheck(path: "/support/resolve", fields: [("user_input", .string, true), ("user_id", .integer, true),
                                                                   ("conversation_id", .string, false)]))
         .grouped(ExplicitNullsMiddleware(paths: ["/support/resolve"], keys: ExplicitNullsMiddleware.resolveResponseKeys))
-    let handler = SupportAPI(pipeline: pipeline, knowledge: knowledge, articles: articles, database: app.db, databaseKind: config.database.kind, currency: config.currency)
+    let handler = SupportAPI(pipeline: agent, knowledge: knowledge, articles: stores.articles, health: stores.health,
+                             databaseKind: config.database.kind, currency: config.currency)
     try handler.registerHandlers(on: VaporTransport(routesBuilder: protected), serverURL: URL(string: "/")!)
 
     try DocsController().register(on: app)
-    try configurePortal(app, config: config, pipeline: pipeline, articles: articles, clock: dependencies.clock)
-    if let mail = config.mail {
+    try configurePortal(app, services: services)
+    if let sender = dependencies.mailSender {
         app.lifecycle.use(OutboxLifecycle(
-            dispatcher: OutboxDispatcher(store: OutboxStore(database: app.db), client: SMTPClient(settings: mail),
-                                         clock: dependencies.clock, logger: app.logger),
+            dispatcher: OutboxDispatcher(outbox: stores.outbox, sender: sender, clock: clock, logger: app.logger),
             interval: .milliseconds(config.outboxIntervalMs)))
     }
+    return services
 }
 
 /// The sentence embedder of the configuration, or nil (retrieval is then BM25 alone).
@@ -111,9 +108,8 @@ func loadUnderstanding(modelPath: String?) throws -> OfflineUnderstanding {
 }
 
 /// Leaf views from the bundle, sessions in the database (any instance can serve a user), HttpOnly SameSite cookies.
-private func configurePortal(_ app: Application, config: AppConfig, pipeline: SupportPipeline, articles: FluentArticleStore,
-                             clock: WallClock) throws {
-    let knowledge = pipeline.knowledge
+private func configurePortal(_ app: Application, services: Services) throws {
+    let config = services.config, stores = services.stores, knowledge = services.knowledge
     guard let views = Bundle.module.url(forResource: "Views", withExtension: nil),
           let css = Bundle.module.url(forResource: "Public/css/portal.css", withExtension: nil),
           let js = Bundle.module.url(forResource: "Public/js/portal.js", withExtension: nil) else {
@@ -142,17 +138,15 @@ private func configurePortal(_ app: Application, config: AppConfig, pipeline: Su
             return response
         }
     }
-    let accounts = FluentAccountDirectory(database: app.db)
-    let tickets = FluentTicketStore(database: app.db)
     let portal = app.grouped(PortalErrorMiddleware()).grouped(app.sessions.middleware)
-        .grouped(PortalSessionMiddleware(accounts: accounts))
-    PortalController(knowledge: knowledge, articles: articles, clock: clock, publicURL: config.publicURL).register(on: portal)
-    let pages = TicketPages(tickets: tickets, accounts: accounts,
-                            workflow: TicketWorkflow(tickets: tickets, accounts: accounts, agent: pipeline, clock: clock,
-                                                     publicURL: config.publicURL))
+        .grouped(PortalSessionMiddleware(accounts: stores.accounts))
+    PortalController(knowledge: knowledge, articles: stores.articles, accounts: stores.accounts, clock: services.agent.clock,
+                     publicURL: config.publicURL).register(on: portal)
+    let pages = TicketPages(tickets: stores.tickets, accounts: stores.accounts, workflow: services.tickets)
     CustomerTicketController(pages: pages, knowledge: knowledge).register(on: portal)
-    AgentDeskController(pages: pages, agent: pipeline).register(on: portal)
-    AdminController(knowledge: knowledge, articles: articles, clock: clock).register(on: portal)
+    AgentDeskController(pages: pages, agent: services.agent).register(on: portal)
+    AdminController(knowledge: knowledge, articles: stores.articles, accounts: stores.accounts, outbox: stores.outbox,
+                    clock: services.agent.clock).register(on: portal)
 }
 
 /// The remote provider of the configuration, wrapped in budget, retries and a circuit breaker.
@@ -168,26 +162,4 @@ func loadUnderstanding(config: AppConfig, provider: (any LanguageModelProvider)?
     let offline = try loadUnderstanding(modelPath: config.modelPath)
     guard let provider else { return offline }
     return LLMUnderstanding(provider: provider, offline: offline, logger: logger)
-}
-
-/// The assembled services, reachable from commands (for example `resolve`) through the application.
-public struct SupportService: Sendable {
-    public var config: AppConfig
-    public var pipeline: SupportPipeline
-    public var clock: WallClock
-    public var knowledge: KnowledgeBase
-    public var articles: FluentArticleStore
-}
-
-enum ServiceKey: StorageKey {
-    typealias Value = SupportService
-}
-
-extension Application {
-    public var supportService: SupportService {
-        guard let service = storage[ServiceKey.self] else {
-            preconditionFailure("buildApplication(config:) wires the service before anything uses it")
-        }
-        return service
-    }
 }

@@ -9,20 +9,22 @@ import Vapor
 public enum SupportOperations {
     /// Migrates, seeds an empty database with demo data (unless switched off) and serves until stopped.
     public static func serve(config: AppConfig, hostname: String, port: Int) async throws {
-        let app = try await buildApplication(config: config, environment: Environment(name: "production", arguments: ["supportops"]))
+        let built = try await buildApplication(config: config, dependencies: .live(config: config),
+                                               environment: Environment(name: "production", arguments: ["supportops"]))
+        let app = built.app
         do {
             try await app.autoMigrate()
             if config.seedDemoWhenEmpty {
                 let summary = try await DemoSeeder().run(on: app.db, now: Date(), reset: false)
                 if !summary.skipped { app.logger.notice("\(summary)") }
-                let accounts = try await seedPortalAccounts(app)
+                let accounts = try await seedPortalAccounts(built)
                 if accounts > 0 { app.logger.notice("Added \(accounts) demo portal accounts") }
             }
-            let added = try await seedKnowledgeBase(app)
+            let added = try await seedKnowledgeBase(built)
             if added > 0 { app.logger.notice("Added \(added) knowledge-base articles") }
             // Build the search index (and embed the passages) now rather than on the first visitor's search.
             let started = ContinuousClock.now
-            let retriever = try await app.supportService.knowledge.currentRetriever()
+            let retriever = try await built.services.knowledge.currentRetriever()
             let kind = retriever.isHybrid ? "BM25 + MiniLM embeddings" : "BM25 (set SUPPORTOPS_EMBEDDING_MODEL for embeddings)"
             let seconds = String(format: "%.1f s", (ContinuousClock.now - started).seconds)
             app.logger.notice("Retrieval ready: \(retriever.index.documents.count) passages, \(kind) (\(seconds))")
@@ -41,7 +43,8 @@ public enum SupportOperations {
     }
 
     public static func migrate(config: AppConfig, revert: Bool) async throws -> String {
-        try await withApplication(config) { app in
+        try await withApplication(config) { built in
+            let app = built.app
             if revert {
                 try await app.autoRevert()
                 return "Reverted all migrations on \(config.database)."
@@ -52,12 +55,13 @@ public enum SupportOperations {
     }
 
     public static func seed(config: AppConfig, customers: Int, orders: Int, reset: Bool) async throws -> String {
-        try await withApplication(config) { app in
+        try await withApplication(config) { built in
+            let app = built.app
             try await app.autoMigrate()
             let summary = try await DemoSeeder(generatedCustomers: customers, generatedOrders: orders)
                 .run(on: app.db, now: Date(), reset: reset)
-            let articles = try await seedKnowledgeBase(app)
-            let accounts = try await seedPortalAccounts(app)
+            let articles = try await seedKnowledgeBase(built)
+            let accounts = try await seedPortalAccounts(built)
             return summary.description + (articles > 0 ? " Added \(articles) knowledge-base articles." : "")
                 + (accounts > 0 ? " Added \(accounts) demo portal accounts." : "")
         }
@@ -67,46 +71,41 @@ public enum SupportOperations {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw ImportError(path: "", problem: "cannot read the file \(file)")
         }
-        return try await withApplication(config) { app in
-            try await app.autoMigrate()
-            return try await DataImporter().run(json: data, on: app.db).description
+        return try await withApplication(config) { built in
+            try await built.app.autoMigrate()
+            return try await DataImporter().run(json: data, on: built.app.db).description
         }
     }
 
     /// Resolves one message as the API would and returns the response JSON.
     public static func resolve(config: AppConfig, user: Int64, text: String, conversationID: String?) async throws -> String {
-        try await withApplication(config) { app in
-            try await app.autoMigrate()
-            let resolution = try await app.supportService.pipeline.resolve(ResolveInput(
+        try await withApplication(config) { built in
+            try await built.app.autoMigrate()
+            let resolution = try await built.services.agent.resolve(ResolveInput(
                 userInput: text, customerID: CustomerID(user), conversationID: conversationID,
-                requestID: UUID().uuidString.lowercased()))
+                requestID: RandomIDs().newID()))
             return try encodeResponse(resolution, currency: config.currency)
         }
     }
 
     /// Adds the shipped help articles the database does not have yet (edits made by admins are kept).
-    static func seedKnowledgeBase(_ app: Application) async throws -> Int {
-        try await app.supportService.articles.seedMissing(try ArticleMarkdown.bundled(), now: Date())
+    static func seedKnowledgeBase(_ built: SupportApplication) async throws -> Int {
+        var added = 0
+        let existing = Set(try await built.services.stores.articles.fetchAllArticles().map(\.slug))
+        for article in try ArticleMarkdown.bundled() where !existing.contains(article.slug) {
+            try await built.services.stores.articles.saveArticle(article, now: Date())
+            added += 1
+        }
+        return added
     }
 
     /// The README's demo password; demo accounts exist only where the demo store was seeded.
     public static let demoPassword = "supportops-demo"
 
     /// Portal accounts for the demo customers (linked to their orders), one agent and one admin; only into an empty table.
-    static func seedPortalAccounts(_ app: Application) async throws -> Int {
-        guard try await UserModel.query(on: app.db).count() == 0 else { return 0 }
-        let hash = try await app.password.async.hash(demoPassword)
-        var accounts: [UserModel] = []
-        for customer in try await CustomerModel.query(on: app.db).filter(\.$id <= 4).sort(\.$id).all() {
-            accounts.append(UserModel(email: customer.email, name: customer.name, passwordHash: hash, role: .customer,
-                                      customerID: customer.id, createdAt: Date()))
-        }
-        accounts.append(UserModel(email: "agent@example.com", name: "Sam Agent", passwordHash: hash, role: .agent,
-                                  customerID: nil, createdAt: Date()))
-        accounts.append(UserModel(email: "admin@example.com", name: "Ada Admin", passwordHash: hash, role: .admin,
-                                  customerID: nil, createdAt: Date()))
-        for account in accounts { try await account.create(on: app.db) }
-        return accounts.count
+    static func seedPortalAccounts(_ built: SupportApplication) async throws -> Int {
+        let hash = try await built.app.password.async.hash(demoPassword)
+        return try await DemoSeeder().seedAccounts(on: built.app.db, passwordHash: hash, now: Date())
     }
 
     static func encodeResponse(_ resolution: Resolution, currency: String) throws -> String {
@@ -120,10 +119,12 @@ public enum SupportOperations {
     }
 
     private static func withApplication<T: Sendable>(_ config: AppConfig,
-                                                     _ body: @Sendable (Application) async throws -> T) async throws -> T {
-        let app = try await buildApplication(config: config, environment: Environment(name: "production", arguments: ["supportops"]))
+                                                     _ body: @Sendable (SupportApplication) async throws -> T) async throws -> T {
+        let built = try await buildApplication(config: config, dependencies: .live(config: config),
+                                               environment: Environment(name: "production", arguments: ["supportops"]))
+        let app = built.app
         do {
-            let value = try await body(app)
+            let value = try await body(built)
             try await app.asyncShutdown()
             return value
         } catch {

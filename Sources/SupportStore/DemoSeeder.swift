@@ -178,3 +178,25 @@ func insert(_ sql: any SQLDatabase, _ table: String, _ columns: [String], _ rows
         start += chunk
     }
 }
+
+extension DemoSeeder {
+    /// Portal accounts for the first four demo customers (linked to their orders), one agent and one admin, all with
+    /// `passwordHash`; only into an empty accounts table. Returns how many were added.
+    public func seedAccounts(on database: any Database, passwordHash: String, now: Date) async throws -> Int {
+        guard try await UserModel.query(on: database).count() == 0 else { return 0 }
+        var accounts: [UserModel] = []
+        for customer in try await CustomerModel.query(on: database).filter(\.$id <= 4).sort(\.$id).all() {
+            accounts.append(UserModel(email: customer.email, name: customer.name, passwordHash: passwordHash, role: .customer,
+                                      customerID: customer.id, createdAt: now))
+        }
+        accounts.append(UserModel(email: "agent@example.com", name: "Sam Agent", passwordHash: passwordHash, role: .agent,
+                                  customerID: nil, createdAt: now))
+        accounts.append(UserModel(email: "admin@example.com", name: "Ada Admin", passwordHash: passwordHash, role: .admin,
+                                  customerID: nil, createdAt: now))
+        let rows = accounts
+        try await database.transaction { tx in
+            for account in rows { try await account.create(on: tx) }
+        }
+        return rows.count
+    }
+}

@@ -39,7 +39,7 @@ public struct FluentTicketStore: TicketStore {
             try Self.copy(ticket, into: row)
             try await row.save(on: tx)
             if let message { try await Self.row(message).create(on: tx) }
-            if let mail { try await OutboxStore.enqueue(to: mail.to, subject: mail.subject, body: mail.body, at: ticket.updatedAt, on: tx) }
+            if let mail { try await FluentMailOutbox.enqueue(mail, at: ticket.updatedAt, on: tx) }
         }
     }
 
@@ -108,26 +108,5 @@ public struct FluentTicketStore: TicketStore {
                       authorUserID: row.authorUserID.map { UserID(Int64($0)) }, body: row.body,
                       citations: (try? JSONDecoder().decode([Citation].self, from: Data(row.citations.utf8))) ?? [],
                       createdAt: row.createdAt)
-    }
-}
-
-/// Portal accounts from the `users` table.
-public struct FluentAccountDirectory: AccountDirectory {
-    let database: any Database
-
-    public init(database: any Database) { self.database = database }
-
-    public func fetchAccount(_ id: UserID) async throws -> PortalAccount? {
-        try await UserModel.find(Int(id.rawValue), on: database).map(Self.account)
-    }
-
-    public func fetchAccounts(_ ids: [UserID]) async throws -> [PortalAccount] {
-        guard !ids.isEmpty else { return [] }
-        return try await UserModel.query(on: database).filter(\.$id ~~ ids.map { Int($0.rawValue) }).all().map(Self.account)
-    }
-
-    static func account(_ row: UserModel) throws -> PortalAccount {
-        PortalAccount(id: UserID(Int64(try row.requireID())), name: row.name, email: row.email,
-                      role: PortalRole(rawValue: row.role) ?? .customer, customerID: row.customerID.map { CustomerID(Int64($0)) })
     }
 }

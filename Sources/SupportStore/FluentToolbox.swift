@@ -9,11 +9,11 @@ import SupportDomain
 public struct FluentToolbox: SupportToolbox {
     let database: any Database
     let policy: SupportPolicy
-    let clock: WallClock
+    let clock: any WallClock
     let actionLog: ActionLog?
     let logger: Logger
 
-    public init(database: any Database, policy: SupportPolicy, clock: WallClock, actionLog: ActionLog?,
+    public init(database: any Database, policy: SupportPolicy, clock: any WallClock, actionLog: ActionLog?,
                 logger: Logger = Logger(label: "supportops.tools")) {
         self.database = database
         self.policy = policy
@@ -217,7 +217,7 @@ public struct FluentToolbox: SupportToolbox {
         escalation.orderID = order.map { Int($0.rawValue) }
         escalation.refundID = refund
         escalation.kind = kind
-        escalation.summary = String(summary.prefix(4000))
+        escalation.summary = String(summary.prefix(MessageLimits.maxCharacters))
         escalation.status = EscalationStatus.open.rawValue
         escalation.createdAt = now
         try await escalation.create(on: db)

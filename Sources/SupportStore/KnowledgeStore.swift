@@ -91,25 +91,30 @@ public struct FluentArticleStore: ArticleStore {
         return true
     }
 
-    /// Inserts an article or, with the same slug, replaces its content (counters are kept).
     @discardableResult
-    public func save(_ article: KnowledgeArticle, now: Date) async throws -> Int64 {
-        let row = try await ArticleModel.query(on: database).filter(\.$slug == article.slug).first() ?? {
-            let fresh = ArticleModel()
-            fresh.views = 0
-            fresh.helpful = 0
-            fresh.notHelpful = 0
-            return fresh
-        }()
-        row.slug = article.slug
-        row.title = article.title
-        row.summary = article.summary
-        row.body = article.body
-        row.category = article.category
-        row.tags = article.tags.joined(separator: ", ")
-        row.updatedAt = now
-        try await row.save(on: database)
-        return Int64(try row.requireID())
+    public func saveArticle(_ article: KnowledgeArticle, now: Date) async throws -> Int64 {
+        try await database.transaction { tx in
+            let holder = try await ArticleModel.query(on: tx).filter(\.$slug == article.slug).first()
+            if let holder, holder.id.map(Int64.init) != article.id { throw ArticleError.slugTaken }
+            var row = holder
+            if row == nil, article.id != 0, let rawID = Int(exactly: article.id) { row = try await ArticleModel.find(rawID, on: tx) }
+            let target = row ?? {
+                let fresh = ArticleModel()
+                fresh.views = 0
+                fresh.helpful = 0
+                fresh.notHelpful = 0
+                return fresh
+            }()
+            target.slug = article.slug
+            target.title = article.title
+            target.summary = article.summary
+            target.body = article.body
+            target.category = article.category
+            target.tags = article.tags.joined(separator: ", ")
+            target.updatedAt = now
+            try await target.save(on: tx)
+            return Int64(try target.requireID())
+        }
     }
 
     /// Adds the shipped articles whose slugs the database does not have yet; edited articles are left alone.
@@ -117,7 +122,7 @@ public struct FluentArticleStore: ArticleStore {
         let existing = Set(try await ArticleModel.query(on: database).all(\.$slug))
         var added = 0
         for article in articles where !existing.contains(article.slug) {
-            try await save(article, now: now)
+            try await saveArticle(article, now: now)
             added += 1
         }
         return added

@@ -108,6 +108,6 @@ struct CreateSchema: AsyncMigration {
 
 /// Every migration of the store, in order.
 public enum SupportMigrations {
-    public static var all: [any Migration] { [CreateSchema(), CreateKnowledgeBase(), CreatePortal(), SessionRecord.migration, CreateTicketing(),
+    public static var all: [any Migration] { [CreateSchema(), CreateKnowledgeBase(), CreatePortal(), CreateTicketing(),
                                          StoreTicketProposalWhole()] }
 }

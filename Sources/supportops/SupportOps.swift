@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SupportDomain
 import SupportServer
 
 /// The `supportops` command: argument parsing only; the work lives in SupportServer.
@@ -85,8 +86,8 @@ struct Resolve: AsyncParsableCommand {
     @ArgumentParser.Argument(help: "The customer's message.") var text: String
 
     func validate() throws {
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.count <= 4000 else {
-            throw ValidationError("The message must be 1 to 4000 characters.")
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.count <= MessageLimits.maxCharacters else {
+            throw ValidationError("The message must be 1 to \(MessageLimits.maxCharacters) characters.")
         }
     }
 

@@ -162,8 +162,16 @@ struct ToolAuditTests {
 struct WallClockTests {
     @Test("a fixed clock always returns its date")
     func fixed() {
-        let clock = WallClock.fixed(Fixture.now)
+        let clock = FixedClock(Fixture.now)
         #expect(clock.now() == Fixture.now)
         #expect(clock.now() == clock.now())
+    }
+
+    @Test("a manual clock moves only when told")
+    func manual() {
+        let clock = ManualClock(Fixture.now)
+        #expect(clock.now() == Fixture.now)
+        clock.advance(by: 8 * 86_400)
+        #expect(clock.now() == Fixture.now.addingTimeInterval(8 * 86_400))
     }
 }

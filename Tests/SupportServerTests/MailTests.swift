@@ -1,5 +1,6 @@
 import FluentKit
 import Foundation
+import SupportAgent
 import Logging
 import NIOCore
 import NIOPosix
@@ -96,12 +97,11 @@ final class RecordingSMTPServer: @unchecked Sendable {
             try await server.start()
             defer { Task { await server.stop() } }
             for n in 1...2 {
-                try await OutboxStore.enqueue(to: "customer\(n)@example.com", subject: "Ticket \(n) – reçu",
-                                              body: "Hello\n.\nA person will contact you within 24 hours.", at: testNow, on: h.app.db)
+                try await FluentMailOutbox(database: h.app.db).enqueue(OutgoingMail(to: "customer\(n)@example.com", subject: "Ticket \(n) – reçu", body: "Hello\n.\nA person will contact you within 24 hours."), at: testNow)
             }
-            let dispatcher = OutboxDispatcher(store: OutboxStore(database: h.app.db),
-                                              client: SMTPClient(settings: settings(port: server.port, username: "mailer")),
-                                              clock: .fixed(testNow), logger: Logger(label: "test"))
+            let dispatcher = OutboxDispatcher(outbox: FluentMailOutbox(database: h.app.db),
+                                              sender: SMTPClient(settings: settings(port: server.port, username: "mailer")),
+                                              clock: FixedClock(testNow), logger: Logger(label: "test"))
             let first = try await dispatcher.runOnce()
             #expect(first.sent == 2 && first.failed == 0)
             #expect(Array(server.commands.prefix(6)) == ["EHLO supportops.local", "AUTH ***", "MAIL FROM:<support@supportops.local>",
@@ -117,8 +117,9 @@ final class RecordingSMTPServer: @unchecked Sendable {
             let body = String(decoding: try #require(Data(base64Encoded: encoded)), as: UTF8.self)
             #expect(body == "Hello\r\n.\r\nA person will contact you within 24 hours.")
             #expect(Data(base64Encoded: message.auth ?? "").map { String(decoding: $0, as: UTF8.self) } == "\u{0}mailer\u{0}pw-mailer")
-            let rows = try await OutboxModel.query(on: h.app.db).all()
-            #expect(rows.allSatisfy { $0.status == "sent" && $0.sentAt != nil && $0.attempts == 1 })
+            let rows = try await FluentMailOutbox(database: h.app.db).fetchRecent(limit: 10)
+            #expect(rows.count == 2)
+            #expect(rows.allSatisfy { $0.status == .sent && $0.sentAt != nil && $0.attempts == 1 })
         }
     }
 
@@ -127,25 +128,25 @@ final class RecordingSMTPServer: @unchecked Sendable {
             let server = RecordingSMTPServer(rejectRecipients: true)
             try await server.start()
             defer { Task { await server.stop() } }
-            try await OutboxStore.enqueue(to: "nobody@example.com", subject: "Hi", body: "Hi", at: testNow, on: h.app.db)
-            let store = OutboxStore(database: h.app.db)
+            try await FluentMailOutbox(database: h.app.db).enqueue(OutgoingMail(to: "nobody@example.com", subject: "Hi", body: "Hi"), at: testNow)
+            let store = FluentMailOutbox(database: h.app.db)
             var now = testNow
             for attempt in 1...6 {
-                let dispatcher = OutboxDispatcher(store: store, client: SMTPClient(settings: settings(port: server.port)),
-                                                  clock: .fixed(now), logger: Logger(label: "test"))
+                let dispatcher = OutboxDispatcher(outbox: store, sender: SMTPClient(settings: settings(port: server.port)),
+                                                  clock: FixedClock(now), logger: Logger(label: "test"))
                 #expect(try await dispatcher.runOnce().failed == 1)
-                let row = try #require(try await OutboxModel.query(on: h.app.db).first())
+                let row = try #require(try await FluentMailOutbox(database: h.app.db).fetchRecent(limit: 1).first)
                 #expect(row.attempts == attempt)
                 #expect(row.lastError?.contains("550") == true)
                 if attempt < 6 {
-                    #expect(row.status == "queued")
+                    #expect(row.status == .queued)
                     // Not due again right away.
-                    let early = OutboxDispatcher(store: store, client: SMTPClient(settings: settings(port: server.port)),
-                                                 clock: .fixed(now.addingTimeInterval(1)), logger: Logger(label: "test"))
+                    let early = OutboxDispatcher(outbox: store, sender: SMTPClient(settings: settings(port: server.port)),
+                                                 clock: FixedClock(now.addingTimeInterval(1)), logger: Logger(label: "test"))
                     #expect(try await early.runOnce().failed == 0)
                     now = row.nextAttemptAt
                 } else {
-                    #expect(row.status == "failed")
+                    #expect(row.status == .failed)
                 }
             }
             #expect(server.received.isEmpty)
@@ -155,13 +156,13 @@ final class RecordingSMTPServer: @unchecked Sendable {
     @Test func twoWorkersNeverClaimTheSameEmail() async throws {
         try await TestHarness.with(seed: false) { h in
             for n in 0..<40 {
-                try await OutboxStore.enqueue(to: "c\(n)@example.com", subject: "s", body: "b", at: testNow, on: h.app.db)
+                try await FluentMailOutbox(database: h.app.db).enqueue(OutgoingMail(to: "c\(n)@example.com", subject: "s", body: "b"), at: testNow)
             }
-            let store = OutboxStore(database: h.app.db)
+            let store = FluentMailOutbox(database: h.app.db)
             async let a = store.claimDue(now: testNow, limit: 40)
             async let b = store.claimDue(now: testNow, limit: 40)
             let (first, second) = try await (a, b)
-            let ids = first.compactMap(\.id) + second.compactMap(\.id)
+            let ids = first.map(\.id) + second.map(\.id)
             #expect(Set(ids).count == ids.count)
             #expect(ids.count == 40)
         }

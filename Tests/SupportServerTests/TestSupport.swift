@@ -53,6 +53,7 @@ struct CapturingHandler: LogHandler {
 /// `SUPPORTOPS_TEST_POSTGRES_URL`), migrated and filled with the demo store as of `testNow`.
 struct TestHarness {
     let app: Application
+    let services: Services
     let directory: URL
     let config: AppConfig
 
@@ -69,21 +70,23 @@ struct TestHarness {
                                actionLogPath: directory.appendingPathComponent("action_log.jsonl").path,
                                logLevel: "debug", seedDemoWhenEmpty: false, policy: policy)
         config.languageModel = languageModel
-        let app = try await buildApplication(config: config, dependencies: AppDependencies(clock: .fixed(testNow)),
-                                             environment: .testing)
+        var dependencies = AppDependencies.live(config: config)
+        dependencies.clock = FixedClock(testNow)
+        let built = try await buildApplication(config: config, dependencies: dependencies, environment: .testing)
+        let app = built.app
         do {
             if case .postgres = location { try await app.autoRevert() }
             try await app.autoMigrate()
             if seed {
                 _ = try await DemoSeeder(generatedCustomers: 5, generatedOrders: 20).run(on: app.db, now: testNow, reset: false)
-                _ = try await SupportOperations.seedKnowledgeBase(app)
-                _ = try await SupportOperations.seedPortalAccounts(app)
+                _ = try await SupportOperations.seedKnowledgeBase(built)
+                _ = try await SupportOperations.seedPortalAccounts(built)
             }
         } catch {
             try? await app.asyncShutdown()
             throw error
         }
-        return TestHarness(app: app, directory: directory, config: config)
+        return TestHarness(app: app, services: built.services, directory: directory, config: config)
     }
 
     func shutdown() async throws {
@@ -133,12 +136,12 @@ struct TestHarness {
 
     /// The ticket as the store reads it.
     func ticket(_ id: Int) async throws -> Ticket? {
-        try await FluentTicketStore(database: app.db).fetchTicket(TicketID(Int64(id)))
+        try await services.stores.tickets.fetchTicket(TicketID(Int64(id)))
     }
 
     /// All messages of a ticket, internal notes included, oldest first.
     func messages(_ id: Int) async throws -> [TicketMessage] {
-        try await FluentTicketStore(database: app.db).fetchMessages(of: TicketID(Int64(id)), includeNotes: true)
+        try await services.stores.tickets.fetchMessages(of: TicketID(Int64(id)), includeNotes: true)
     }
 
     func actionLogLines() throws -> [[String: Any]] {

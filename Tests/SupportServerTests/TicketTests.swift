@@ -279,8 +279,8 @@ func proposalSerial(_ page: String) -> String? {
             let admin = PortalClient(h)
             try await admin.logIn("admin@example.com")
             #expect(try await admin.get("/admin/users").body.string.contains("bob@example.com"))
-            try await OutboxStore.enqueue(to: "someone@example.com", subject: "Queued for the outbox page", body: "b",
-                                          at: testNow, on: h.app.db)
+            try await FluentMailOutbox(database: h.app.db)
+                .enqueue(OutgoingMail(to: "someone@example.com", subject: "Queued for the outbox page", body: "b"), at: testNow)
             let outbox = try await admin.get("/admin/outbox")
             #expect(outbox.status == .ok)
             #expect(outbox.body.string.contains("Queued for the outbox page") && outbox.body.string.contains("queued 1"))

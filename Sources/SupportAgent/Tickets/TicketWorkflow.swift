@@ -22,12 +22,12 @@ public struct TicketWorkflow: Sendable {
     let tickets: any TicketStore
     let accounts: any AccountDirectory
     let agent: SupportPipeline
-    let clock: WallClock
+    let clock: any WallClock
     /// The service's public address, for links in e-mails.
     let publicURL: String
     private let redactor = Redactor()
 
-    public init(tickets: any TicketStore, accounts: any AccountDirectory, agent: SupportPipeline, clock: WallClock,
+    public init(tickets: any TicketStore, accounts: any AccountDirectory, agent: SupportPipeline, clock: any WallClock,
                 publicURL: String) {
         self.tickets = tickets
         self.accounts = accounts
@@ -47,7 +47,7 @@ public struct TicketWorkflow: Sendable {
     public func open(by user: PortalAccount, title: String, description: String, requestID: String) async throws -> Ticket {
         var ticket = try await tickets.insertTicket(
             NewTicket(ownerID: user.id, customerID: user.customerID, title: redacted(title, of: user),
-                      conversationID: UUID().uuidString.lowercased(), createdAt: clock.now()),
+                      conversationID: agent.ids.newID(), createdAt: clock.now()),
             firstMessage: redacted(description, of: user))
         try await botTurn(&ticket, text: description, requestID: requestID)
         return ticket

@@ -10,30 +10,46 @@ struct APIProblem: Error, Sendable {
     var field: String?
 }
 
-/// Maps every error on the API to a JSON problem body: 4xx for anything a client sent, a bare 500 with the
-/// request id (and the details only in the log) for our own faults.
+/// Maps every error on the API routes to the spec's one problem body: 4xx for anything a client sent, a bare 500 with
+/// the request id (and the details only in the log) for our own faults.
 struct APIErrorMiddleware: AsyncMiddleware {
-    let environment: Environment
-
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         do {
             return try await next.respond(to: request)
         } catch {
-            let problem = Self.problem(for: error)
-            if problem.status.code >= 500 {
-                // Only the underlying cause: the runtime's own description would include the request body (customer text).
-                let cause = (error as? ServerError).map { String(describing: $0.underlyingError) } ?? String(describing: error)
-                request.logger.error("request failed", metadata: ["error": .string(String(cause.prefix(300)))])
+            return try Self.response(for: error, to: request)
+        }
+    }
+
+    static func response(for error: any Error, to request: Request) throws -> Response {
+        let problem = Self.problem(for: error)
+        if problem.status.code >= 500 {
+            // Only the underlying cause: the runtime's own description would include the request body (customer text).
+            let cause = (error as? ServerError).map { String(describing: type(of: $0.underlyingError)) }
+                ?? String(describing: type(of: error))
+            request.logger.error("request failed", metadata: ["error": .string(String(cause.prefix(300)))])
+        }
+        var body: [String: String] = ["error": problem.code, "message": problem.message]
+        if let field = problem.field { body["field"] = field }
+        if let id = request.storage[RequestIDKey.self] { body["request_id"] = id }
+        let response = Response(status: problem.status)
+        try response.content.encode(body, as: .json)
+        if let id = request.storage[RequestIDKey.self] { response.headers.replaceOrAdd(name: "X-Request-ID", value: id) }
+        if problem.status == .unauthorized { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
+        return response
+    }
+}
+
+/// What no route matched (and any error no group handled): browsers get the portal's 404 page, clients JSON.
+struct UnmatchedRouteMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            if (error as? any AbortError)?.status == .notFound, let page = try? await Self.browserNotFoundPage(request) {
+                return page
             }
-            if problem.status == .notFound, let page = try? await Self.browserNotFoundPage(request) { return page }
-            var body: [String: String] = ["error": problem.code, "message": problem.message]
-            if let field = problem.field { body["field"] = field }
-            if let id = request.storage[RequestIDKey.self] { body["request_id"] = id }
-            let response = Response(status: problem.status)
-            try response.content.encode(body, as: .json)
-            if let id = request.storage[RequestIDKey.self] { response.headers.replaceOrAdd(name: "X-Request-ID", value: id) }
-            if problem.status == .unauthorized { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
-            return response
+            return try APIErrorMiddleware.response(for: error, to: request)
         }
     }
 
@@ -49,6 +65,9 @@ struct APIErrorMiddleware: AsyncMiddleware {
         return response
     }
 
+}
+
+extension APIErrorMiddleware {
     static func problem(for error: any Error) -> APIProblem {
         switch error {
         case let problem as APIProblem:
@@ -61,14 +80,7 @@ struct APIErrorMiddleware: AsyncMiddleware {
                                   message: Self.clientMessage(server.causeDescription))
             }
             if server.underlyingError is ServerError { return problem(for: server.underlyingError) }
-            let described = String(describing: server.underlyingError)
-            if described.contains("Content-Type") || described.contains("content type") {
-                return APIProblem(status: .unsupportedMediaType, code: "unsupported_media_type",
-                                  message: "The request body must be JSON (Content-Type: application/json).")
-            }
-            if described.contains("missingRequiredRequestBody") || described.contains("request body") {
-                return APIProblem(status: .badRequest, code: "missing_body", message: "The request needs a JSON body.")
-            }
+            // A missing body or a wrong content type never gets here: `JSONBodyCheck` answers them first.
             return APIProblem(status: .internalServerError, code: "internal", message: "Something went wrong on our side.")
         case let decoding as DecodingError:
             return problem(for: decoding)

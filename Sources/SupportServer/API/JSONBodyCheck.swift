@@ -15,9 +15,14 @@ struct JSONBodyCheck: AsyncMiddleware {
     var maxBytes = 64 * 1024
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard request.url.path == path, request.method == .POST,
-              request.headers.contentType?.subType == "json" else {
-            return try await next.respond(to: request)
+        guard request.url.path == path, request.method == .POST else { return try await next.respond(to: request) }
+        guard request.headers.contentType?.subType == "json" else {
+            let empty = request.headers.contentType == nil && (request.body.data?.readableBytes ?? 0) == 0
+                && request.headers.first(name: .contentLength).flatMap(Int.init) ?? 0 == 0
+                && !request.headers.contains(name: .transferEncoding)
+            if empty { throw APIProblem(status: .badRequest, code: "missing_body", message: "The request needs a JSON body.") }
+            throw APIProblem(status: .unsupportedMediaType, code: "unsupported_media_type",
+                             message: "The request body must be JSON (Content-Type: application/json).")
         }
         // `collect(max:)` keeps what it read as the request's body, so the route that follows reads it again. Iterating
         // the body as an async sequence instead would drain a streamed body (anything that did not arrive with the head,

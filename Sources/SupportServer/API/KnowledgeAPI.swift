@@ -30,8 +30,8 @@ extension SupportAPI {
 
     func suggestArticles(_ input: Operations.SuggestArticles.Input) async throws -> Operations.SuggestArticles.Output {
         let text = input.query.text
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.count <= 4000 else {
-            return .unprocessableContent(.init(body: .json(.init(error: "invalid_text", message: "text must be 1 to 4000 characters.",
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.count <= MessageLimits.maxCharacters else {
+            return .unprocessableContent(.init(body: .json(.init(error: "invalid_text", message: "text must be 1 to \(MessageLimits.maxCharacters) characters.",
                                                                  field: "text", requestId: RequestContext.requestID))))
         }
         let hits = try await knowledge.suggest(Redactor().redact(text).text, limit: 3)

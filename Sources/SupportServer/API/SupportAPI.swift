@@ -1,7 +1,5 @@
-import Fluent
 import Foundation
 import OpenAPIRuntime
-import SQLKit
 import SupportAgent
 import SupportDomain
 
@@ -10,15 +8,15 @@ struct SupportAPI: APIProtocol {
     let pipeline: SupportPipeline
     let knowledge: KnowledgeBase
     let articles: any ArticleStore
-    let database: any Database
+    let health: any StoreHealth
     let databaseKind: String
     let currency: String
 
-    static let maxInputLength = 4000
+    static let maxInputLength = MessageLimits.maxCharacters
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         do {
-            if let sql = database as? any SQLDatabase { try await sql.raw("SELECT 1").run() }
+            try await health.ping()
             return .ok(.init(body: .json(.init(status: .ok, database: databaseKind, version: SupportOpsVersion.current))))
         } catch {
             return .serviceUnavailable(.init(body: .json(.init(status: .degraded, database: databaseKind,

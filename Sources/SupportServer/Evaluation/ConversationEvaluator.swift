@@ -126,8 +126,9 @@ public struct ConversationEvaluator: Sendable {
         let logger = Logger(label: "supportops.eval-conversations") { label in
             PrivateDataLogFilter(CapturingLogHandler(label: label, capture: capture))
         }
-        let app = try await buildApplication(config: config, dependencies: AppDependencies(logger: logger),
-                                             environment: Environment(name: "production", arguments: ["supportops"]))
+        let built = try await buildApplication(config: config, dependencies: .live(config: config, logger: logger),
+                                               environment: Environment(name: "production", arguments: ["supportops"]))
+        let app = built.app
         do {
             try await app.autoMigrate()
             do {
@@ -136,7 +137,7 @@ public struct ConversationEvaluator: Sendable {
                 throw ConversationSetError(description: "the importer refused the fixture: \(error)")
             }
             // Help articles as `serve` loads them: policy questions are answered from them. No demo store.
-            _ = try await SupportOperations.seedKnowledgeBase(app)
+            _ = try await SupportOperations.seedKnowledgeBase(built)
             try await app.asyncBoot()
             let replay = Replay(app: app, fixture: fixture, actionLogPath: config.actionLogPath, capture: capture)
             var latencies = LatencySamples()

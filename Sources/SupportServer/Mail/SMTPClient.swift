@@ -6,22 +6,14 @@ import NIOSSL
 
 /// A small SMTP client: EHLO, AUTH PLAIN (only over TLS or to a loopback server), MAIL, RCPT, DATA, QUIT.
 /// Implicit TLS (SMTPS, port 465) when `useTLS`; the server's certificate is verified.
-struct SMTPClient: Sendable {
+struct SMTPClient: MailSender {
     var settings: AppConfig.MailSettings
     var timeout: Duration = .seconds(30)
     var heloName = "supportops.local"
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
+    typealias Failure = MailDeliveryFailure
 
-    struct Message: Sendable {
-        var to: String
-        var subject: String
-        var body: String
-    }
-
-    func send(_ message: Message, now: Date = Date()) async throws {
+    func send(_ message: OutgoingMail, now: Date) async throws {
         guard Self.isAddress(message.to) else { throw Failure(description: "the recipient is not an e-mail address") }
         let data = Self.render(message, from: settings.from, now: now)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -94,7 +86,7 @@ struct SMTPClient: Sendable {
     }
 
     /// RFC 5322 message: UTF-8 subject encoded per RFC 2047, base64 body (safe for any server), no header injection.
-    static func render(_ message: Message, from: String, now: Date) -> String {
+    static func render(_ message: OutgoingMail, from: String, now: Date) -> String {
         func oneLine(_ text: String) -> String { text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ") }
         let subject = oneLine(message.subject)
         let encodedSubject = subject.allSatisfy(\.isASCII) ? subject

@@ -1,16 +1,16 @@
-import Fluent
 import Foundation
 import Leaf
 import SupportAgent
 import SupportDomain
-import SupportStore
 import Vapor
 
 /// Admins: users and roles, knowledge-base articles (Markdown with a preview). Everyone else gets 404.
 struct AdminController {
     let knowledge: KnowledgeBase
-    let articles: FluentArticleStore
-    let clock: WallClock
+    let articles: any ArticleStore
+    let accounts: any AccountStore
+    let outbox: any MailOutbox
+    let clock: any WallClock
 
     func register(on routes: any RoutesBuilder) {
         let admin = routes.grouped("admin")
@@ -23,27 +23,33 @@ struct AdminController {
         admin.get("outbox", use: outbox)
     }
 
+    struct OutboxContext: Encodable {
+        struct Mail: Encodable {
+            var id: Int64
+            var recipient: String
+            var subject: String
+            var status: String
+            var attempts: Int
+            var lastError: String?
+            var createdAt: String
+            var sentAt: String?
+        }
+        var mails: [Mail]
+        var summary: String
+    }
+
     /// The e-mails the service queued: whether they went out, and why not.
     func outbox(_ request: Request) async throws -> Response {
         _ = try Self.requireAdmin(request)
-        let rows = try await OutboxModel.query(on: request.db).sort(\.$id, .descending).limit(200).all()
-        // Counted in the database: the outbox grows without bound, so it is never loaded whole.
-        var counts: [String: Int] = [:]
-        for status in ["queued", "sending", "sent", "failed"] {
-            counts[status] = try await OutboxModel.query(on: request.db).filter(\.$status == status).count()
-        }
-        return try await PortalPage.render(request, "admin-outbox", title: "Outbox", extra: [
-            "mails": .array(rows.map { row in
-                .dictionary([
-                    "id": .int(row.id ?? 0), "recipient": .string(row.recipient), "subject": .string(row.subject),
-                    "status": .string(row.status), "attempts": .int(row.attempts),
-                    "lastError": row.lastError.map(LeafData.string) ?? .nil(.string),
-                    "createdAt": .string(PortalPage.timestamp(row.createdAt)),
-                    "sentAt": row.sentAt.map { .string(PortalPage.timestamp($0)) } ?? .nil(.string),
-                ])
-            }),
-            "summary": .string(["queued", "sending", "sent", "failed"].map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: " · ")),
-        ])
+        let recent = try await outbox.fetchRecent(limit: 200)
+        let counts = try await outbox.countByStatus()
+        return try await PortalPage.render(request, "admin-outbox", title: "Outbox", context: OutboxContext(
+            mails: recent.map {
+                .init(id: $0.id, recipient: $0.mail.to, subject: $0.mail.subject, status: $0.status.rawValue,
+                      attempts: $0.attempts, lastError: $0.lastError, createdAt: PortalPage.timestamp($0.createdAt),
+                      sentAt: $0.sentAt.map(PortalPage.timestamp))
+            },
+            summary: OutboxStatus.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: " · ")))
     }
 
     static func requireAdmin(_ request: Request) throws -> PortalAccount {
@@ -52,26 +58,34 @@ struct AdminController {
         return user
     }
 
+    struct UsersContext: Encodable {
+        struct User: Encodable {
+            var id: Int64
+            var name: String
+            var email: String
+            var role: String
+            var customerId: Int64?
+            var isSelf: Bool
+            var roles: [TicketPages.Option]
+        }
+        var users: [User]
+    }
+
     func users(_ request: Request) async throws -> Response {
         let admin = try Self.requireAdmin(request)
-        let rows = try await UserModel.query(on: request.db).sort(\.$id).limit(1000).all()
+        let all = try await accounts.fetchAllAccounts(limit: 1000)
         return try await PortalPage.render(request, "admin-users", title: "Users and roles",
-                                           notice: request.query[String.self, at: "saved"] == "1" ? "Role saved." : nil, extra: [
-            "users": .array(rows.map { row in
-                .dictionary([
-                    "id": .int(row.id ?? 0), "name": .string(row.name), "email": .string(row.email), "role": .string(row.role),
-                    "customerId": row.customerID.map(LeafData.int) ?? .nil(.int), "isSelf": .bool(row.id.map(Int64.init) == admin.id.rawValue),
-                    "roles": .array(PortalRole.allCases.map {
-                        .dictionary(["value": .string($0.rawValue), "selected": .bool($0.rawValue == row.role)])
-                    }),
-                ])
-            }),
-        ])
+                                           notice: request.query[String.self, at: "saved"] == "1" ? "Role saved." : nil,
+                                           context: UsersContext(users: all.map { user in
+            .init(id: user.id.rawValue, name: user.name, email: user.email, role: user.role.rawValue,
+                  customerId: user.customerID?.rawValue, isSelf: user.id == admin.id,
+                  roles: PortalRole.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == user.role) })
+        }))
     }
 
     func setRole(_ request: Request) async throws -> Response {
         let admin = try Self.requireAdmin(request)
-        guard let id = request.parameters.get("id", as: Int.self), let row = try await UserModel.find(id, on: request.db) else {
+        guard let raw = request.parameters.get("id", as: Int64.self), let user = try await accounts.fetchAccount(UserID(raw)) else {
             throw Abort(.notFound)
         }
         struct Form: Content { var role: String? }
@@ -79,11 +93,10 @@ struct AdminController {
             throw Abort(.unprocessableEntity, reason: "Choose a role: customer, agent or admin.")
         }
         // The last admin cannot lock everyone out by demoting themself.
-        guard !(Int64(id) == admin.id.rawValue && role != .admin) else {
+        guard !(user.id == admin.id && role != .admin) else {
             throw Abort(.conflict, reason: "You cannot remove your own admin role; ask another admin.")
         }
-        row.role = role.rawValue
-        try await row.save(on: request.db)
+        try await accounts.setRole(of: user.id, to: role)
         return request.redirect(to: "/admin/users?saved=1")
     }
 
@@ -178,17 +191,12 @@ struct AdminController {
             if form.action == "preview" {
                 return try await renderEditor(request, form: form, preview: MarkdownHTML.render(knowledge.filled(article).body))
             }
-            if let clash = try await ArticleModel.query(on: request.db).filter(\.$slug == article.slug).first(),
-               clash.id.map(Int64.init) != form.id {
+            do {
+                try await articles.saveArticle(article, now: clock.now())
+            } catch ArticleError.slugTaken {
                 return try await renderEditor(request, form: form, preview: nil, error: "Another article already uses this slug.",
                                               status: .conflict)
             }
-            if let id = form.id, let row = try await ArticleModel.find(Int(id), on: request.db) {
-                // Editing may change the slug: update this row in place.
-                row.slug = article.slug
-                try await row.save(on: request.db)
-            }
-            _ = try await articles.save(article, now: clock.now())
             await knowledge.invalidate()
             return request.redirect(to: "/admin/articles?saved=1")
         }

@@ -1,18 +1,17 @@
-import Fluent
 import Foundation
 import Leaf
 import SupportAgent
 import SupportDomain
 import SupportSearch
-import SupportStore
 import Vapor
 
 /// The customer portal: accounts and the help center. Every form carries a CSRF token; passwords are bcrypt hashes;
 /// sign-in is throttled per e-mail address across instances (attempts are stored in the database).
 struct PortalController {
     let knowledge: KnowledgeBase
-    let articles: FluentArticleStore
-    let clock: WallClock
+    let articles: any ArticleStore
+    let accounts: any AccountStore
+    let clock: any WallClock
     let publicURL: String
 
     static let maxFailedLogins = 5
@@ -62,20 +61,19 @@ struct PortalController {
         }
         guard !email.isEmpty, !password.isEmpty else { return try await refuse("Enter your e-mail address and password.", status: .badRequest) }
         let since = clock.now().addingTimeInterval(-Self.throttleWindow)
-        let failures = try await LoginAttemptModel.query(on: request.db)
-            .filter(\.$email == email).filter(\.$succeeded == false).filter(\.$createdAt >= since).count()
+        let failures = try await accounts.countFailedSignIns(email: email, since: since)
         guard failures < Self.maxFailedLogins else {
             return try await refuse("Too many failed attempts for this account. Please wait 15 minutes and try again.",
                                     status: .tooManyRequests)
         }
-        let user = try await UserModel.query(on: request.db).filter(\.$email == email).first()
+        let credentials = try await accounts.fetchCredentials(email: email)
         // Verify against a dummy hash when the account does not exist, so timing does not reveal which e-mails exist.
-        let hash = user?.passwordHash ?? "$2b$12$C6UzMDM.H6dfI/f/IKcEeO5Q6e6gRQTqDrmJ8MpEiYpb9Ao8QJ8d2"
+        let hash = credentials?.passwordHash ?? "$2b$12$C6UzMDM.H6dfI/f/IKcEeO5Q6e6gRQTqDrmJ8MpEiYpb9Ao8QJ8d2"
         let valid = (try? Bcrypt.verify(password, created: hash)) ?? false
-        try await LoginAttemptModel(email: email, succeeded: valid && user != nil, createdAt: clock.now()).create(on: request.db)
-        guard valid, let user, let id = user.id else { return try await refuse("The e-mail address or password is not right.") }
-        try await startSession(request, userID: id)
-        return request.redirect(to: "/profile")
+        try await accounts.recordSignIn(email: email, succeeded: valid && credentials != nil, at: clock.now())
+        guard valid, let user = credentials?.account else { return try await refuse("The e-mail address or password is not right.") }
+        try await startSession(request, userID: user.id)
+        return request.redirect(to: .profile)
     }
 
     func registerPage(_ request: Request) async throws -> Response {
@@ -100,48 +98,36 @@ struct PortalController {
             return try await refuse("Choose a password of at least \(Self.minPasswordLength) characters.")
         }
         guard password == form.password_confirm else { return try await refuse("The two passwords do not match.") }
-        guard try await UserModel.query(on: request.db).filter(\.$email == email).count() == 0 else {
+        guard try await !accounts.accountExists(email: email) else {
             return try await refuse("An account with this e-mail address already exists. Log in instead.")
         }
         let now = clock.now()
         let hash = try await request.password.async.hash(password)
         // A new customer record for a new e-mail. An existing customer's orders are linked only once the account
         // holder proves they read that mailbox (the link in the confirmation e-mail), or anyone could claim them.
-        let existingCustomer = try await CustomerModel.query(on: request.db).filter(\.$email == email).count() > 0
-        let user = try await request.db.transaction { tx -> UserModel in
-            var customerID: Int?
-            if !existingCustomer {
-                let customer = CustomerModel(name: name, email: email, createdAt: now)
-                try await customer.create(on: tx)
-                customerID = customer.id
-            }
-            let user = UserModel(email: email, name: name, passwordHash: hash, role: .customer, customerID: customerID, createdAt: now)
-            try await user.create(on: tx)
-            if existingCustomer { try await queueVerification(for: user, on: tx) }
-            return user
-        }
-        try await startSession(request, userID: try user.requireID())
+        let existingCustomer = try await accounts.fetchCustomerID(email: email) != nil
+        let user = try await accounts.insertAccount(
+            NewAccount(email: email, name: name, passwordHash: hash, role: .customer, createdAt: now),
+            createCustomer: !existingCustomer,
+            verification: existingCustomer ? verification(email: email, name: name) : nil)
+        try await startSession(request, userID: user.id)
         return request.redirect(to: existingCustomer ? "/profile?welcome=verify" : "/profile?welcome=1")
     }
 
     static let verificationLifetime: TimeInterval = 24 * 3600
 
-    /// A single-use link, valid for 24 hours; only its SHA-256 is stored.
-    func queueVerification(for user: UserModel, on db: any Database) async throws {
+    /// A single-use link, valid for 24 hours; only its SHA-256 is stored, the token itself is only in the e-mail.
+    func verification(email: String, name: String) -> PendingVerification {
         let token = PortalPage.randomHex(bytes: 32)
-        let verification = EmailVerificationModel()
-        verification.tokenHash = Self.hash(token)
-        verification.userID = try user.requireID()
-        verification.email = user.email
-        verification.expiresAt = clock.now().addingTimeInterval(Self.verificationLifetime)
-        try await verification.create(on: db)
-        try await OutboxStore.enqueue(
-            to: user.email, subject: "Confirm your e-mail address for SupportOps",
-            body: "Hello \(user.name),\n\nWe already have orders for this e-mail address. To see and manage them from your "
-                + "portal account, confirm that this address is yours by opening this link within 24 hours:\n\n"
-                + "\(publicURL)/verify-email?token=\(token)\n\nIf you did not create an account, ignore this e-mail.\n\n"
-                + "SupportOps customer support",
-            at: clock.now(), on: db)
+        let now = clock.now()
+        return PendingVerification(
+            tokenHash: Self.hash(token), email: email, createdAt: now, expiresAt: now.addingTimeInterval(Self.verificationLifetime),
+            mail: OutgoingMail(
+                to: email, subject: "Confirm your e-mail address for SupportOps",
+                body: "Hello \(name),\n\nWe already have orders for this e-mail address. To see and manage them from your "
+                    + "portal account, confirm that this address is yours by opening this link within 24 hours:\n\n"
+                    + "\(publicURL)/verify-email?token=\(token)\n\nIf you did not create an account, ignore this e-mail.\n\n"
+                    + "SupportOps customer support"))
     }
 
     static func hash(_ token: String) -> String {
@@ -150,18 +136,16 @@ struct PortalController {
 
     func resendVerification(_ request: Request) async throws -> Response {
         let user = try request.requirePortalUser()
-        guard let row = try await UserModel.find(Int(user.id.rawValue), on: request.db) else { throw Abort(.notFound) }
-        guard row.customerID == nil else { return request.redirect(to: "/profile") }
-        guard try await CustomerModel.query(on: request.db).filter(\.$email == row.email).count() > 0 else {
+        guard user.customerID == nil else { return request.redirect(to: .profile) }
+        guard try await accounts.fetchCustomerID(email: user.email) != nil else {
             return request.redirect(to: "/profile?welcome=none")
         }
         let since = clock.now().addingTimeInterval(-3600)
-        let recent = try await EmailVerificationModel.query(on: request.db).filter(\.$userID == Int(user.id.rawValue))
-            .filter(\.$expiresAt >= since.addingTimeInterval(Self.verificationLifetime)).count()
+        let recent = try await accounts.countVerifications(of: user.id, expiringAfter: since.addingTimeInterval(Self.verificationLifetime))
         guard recent < 3 else {
             throw Abort(.tooManyRequests, reason: "We already sent three confirmation e-mails this hour. Please check your inbox.")
         }
-        try await request.db.transaction { tx in try await queueVerification(for: row, on: tx) }
+        try await accounts.insertVerification(verification(email: user.email, name: user.name), for: user.id)
         return request.redirect(to: "/profile?welcome=verify")
     }
 
@@ -170,32 +154,26 @@ struct PortalController {
         let token = request.query[String.self, at: "token"] ?? ""
         let invalid = Abort(.badRequest, reason: "This confirmation link is not valid or has expired. "
             + "Sign in and ask for a new one from your profile page.")
-        guard token.count == 64, let verification = try await EmailVerificationModel.query(on: request.db)
-            .filter(\.$tokenHash == Self.hash(token)).first(), verification.usedAt == nil, verification.expiresAt > clock.now(),
-            let user = try await UserModel.find(verification.userID, on: request.db), user.email == verification.email
+        guard token.count == 64, let verification = try await accounts.fetchVerification(tokenHash: Self.hash(token)),
+              verification.usedAt == nil, verification.expiresAt > clock.now(),
+              let user = try await accounts.fetchAccount(verification.userID), user.email == verification.email
         else { throw invalid }
-        guard let customer = try await CustomerModel.query(on: request.db).filter(\.$email == verification.email).first(),
-              let customerID = customer.id else { throw invalid }
-        guard try await UserModel.query(on: request.db).filter(\.$customerID == customerID).count() == 0 else {
+        guard let customer = try await accounts.fetchCustomerID(email: verification.email) else { throw invalid }
+        guard try await !accounts.isLinked(customer) else {
             throw Abort(.conflict, reason: "These orders are already linked to another account.")
         }
-        try await request.db.transaction { tx in
-            verification.usedAt = clock.now()
-            try await verification.save(on: tx)
-            user.customerID = customerID
-            try await user.save(on: tx)
-        }
-        return request.redirect(to: request.portalUser?.id.rawValue == user.id.map(Int64.init) ? "/profile?welcome=linked" : "/login?linked=1")
+        try await accounts.confirmVerification(verification, linking: customer, at: clock.now())
+        return request.redirect(to: request.portalUser?.id == user.id ? "/profile?welcome=linked" : "/login?linked=1")
     }
 
     /// Signs in with a new session id (the old one is deleted), so an id planted before sign-in is worthless.
-    func startSession(_ request: Request, userID: Int) async throws {
+    func startSession(_ request: Request, userID: UserID) async throws {
         if let old = request.session.id {
             try await request.application.sessions.driver.deleteSession(old, for: request).get()
         }
         request.session.id = nil
         request.session.data = SessionData()
-        request.session.data["user_id"] = String(userID)
+        request.session.data["user_id"] = userID.description
         _ = request.csrfToken
     }
 
@@ -204,22 +182,31 @@ struct PortalController {
         return request.redirect(to: "/")
     }
 
+    struct ProfileContext: Encodable {
+        struct Profile: Encodable {
+            var name: String
+            var email: String
+            var role: String
+            var createdAt: String
+            var customerId: Int64?
+            var canVerify: Bool
+        }
+        var profile: Profile
+    }
+
     func profile(_ request: Request) async throws -> Response {
         let user = try request.requirePortalUser()
-        guard let row = try await UserModel.find(Int(user.id.rawValue), on: request.db) else { throw Abort(.notFound) }
-        var profile: [String: LeafData] = ["name": .string(row.name), "email": .string(row.email), "role": .string(row.role),
-                                           "createdAt": .string(ISO8601DateFormatter().string(from: row.createdAt))]
-        if let customer = row.customerID { profile["customerId"] = .int(customer) }
         let welcome: String? = switch request.query[String.self, at: "welcome"] {
         case "1": "Welcome! Your account is ready."
-        case "verify": "We already have orders for \(row.email). We sent you an e-mail: open its link to connect them to this account."
+        case "verify": "We already have orders for \(user.email). We sent you an e-mail: open its link to connect them to this account."
         case "linked": "Your e-mail address is confirmed and your orders are linked to this account."
-        case "none": "There are no orders on record for \(row.email)."
+        case "none": "There are no orders on record for \(user.email)."
         default: nil
         }
-        profile["canVerify"] = .bool(row.customerID == nil)
-        return try await PortalPage.render(request, "profile", title: "Your profile", notice: welcome,
-                                           extra: ["profile": .dictionary(profile)])
+        return try await PortalPage.render(request, "profile", title: "Your profile", notice: welcome, context: ProfileContext(
+            profile: .init(name: user.name, email: user.email, role: user.role.rawValue,
+                           createdAt: ISO8601DateFormatter().string(from: user.createdAt), customerId: user.customerID?.rawValue,
+                           canVerify: user.customerID == nil)))
     }
 
     func updateProfile(_ request: Request) async throws -> Response {
@@ -227,10 +214,8 @@ struct PortalController {
         struct Form: Content { var name: String? }
         let name = (try request.content.decode(Form.self).name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...100).contains(name.count) else { throw Abort(.unprocessableEntity, reason: "Enter your name (up to 100 characters).") }
-        guard let row = try await UserModel.find(Int(user.id.rawValue), on: request.db) else { throw Abort(.notFound) }
-        row.name = name
-        try await row.save(on: request.db)
-        return request.redirect(to: "/profile")
+        try await accounts.updateName(of: user.id, to: name)
+        return request.redirect(to: .profile)
     }
 
     // MARK: Help center

@@ -1,0 +1,149 @@
+import Foundation
+
+/// Portal accounts as the ticket workflow sees them (names and addresses for messages and e-mails).
+public protocol AccountDirectory: Sendable {
+    func fetchAccount(_ id: UserID) async throws -> PortalAccount?
+    func fetchAccounts(_ ids: [UserID]) async throws -> [PortalAccount]
+}
+
+/// Everything the portal keeps about accounts: sign-in, throttling, registration, e-mail confirmation, roles.
+/// Changes that belong together (an account and its confirmation e-mail) are one transaction.
+public protocol AccountStore: AccountDirectory {
+    /// The account and its bcrypt hash, for signing in.
+    func fetchCredentials(email: String) async throws -> (account: PortalAccount, passwordHash: String)?
+    func countFailedSignIns(email: String, since: Date) async throws -> Int
+    func recordSignIn(email: String, succeeded: Bool, at: Date) async throws
+    func accountExists(email: String) async throws -> Bool
+    /// The customer record with this e-mail address, if any.
+    func fetchCustomerID(email: String) async throws -> CustomerID?
+    /// Whether some account already sees this customer's orders.
+    func isLinked(_ customer: CustomerID) async throws -> Bool
+    /// Creates the account; with `createCustomer` also a customer record it is linked to; with `verification` also the
+    /// pending confirmation and its e-mail. One transaction.
+    func insertAccount(_ account: NewAccount, createCustomer: Bool, verification: PendingVerification?) async throws
+        -> PortalAccount
+    /// Stores a pending confirmation and queues its e-mail, in one transaction.
+    func insertVerification(_ verification: PendingVerification, for user: UserID) async throws
+    /// How many confirmations of this user expire after `date` (the recent ones, for throttling).
+    func countVerifications(of user: UserID, expiringAfter date: Date) async throws -> Int
+    func fetchVerification(tokenHash: String) async throws -> EmailVerification?
+    /// Marks the confirmation used and links the account to the customer, in one transaction.
+    func confirmVerification(_ verification: EmailVerification, linking customer: CustomerID, at now: Date) async throws
+    func updateName(of user: UserID, to name: String) async throws
+    /// Accounts by id, for the admins' list.
+    func fetchAllAccounts(limit: Int) async throws -> [PortalAccount]
+    func setRole(of user: UserID, to role: PortalRole) async throws
+}
+
+/// The fields of a new account; the store assigns its id.
+public struct NewAccount: Sendable, Hashable {
+    public var email: String
+    public var name: String
+    /// bcrypt.
+    public var passwordHash: String
+    public var role: PortalRole
+    public var customerID: CustomerID?
+    public var createdAt: Date
+
+    public init(email: String, name: String, passwordHash: String, role: PortalRole, customerID: CustomerID? = nil,
+                createdAt: Date) {
+        self.email = email
+        self.name = name
+        self.passwordHash = passwordHash
+        self.role = role
+        self.customerID = customerID
+        self.createdAt = createdAt
+    }
+}
+
+/// A confirmation link about to be sent: only the token's SHA-256 is stored; the token itself is only in the e-mail.
+public struct PendingVerification: Sendable, Hashable {
+    public var tokenHash: String
+    public var email: String
+    public var createdAt: Date
+    public var expiresAt: Date
+    public var mail: OutgoingMail
+
+    public init(tokenHash: String, email: String, createdAt: Date, expiresAt: Date, mail: OutgoingMail) {
+        self.tokenHash = tokenHash
+        self.email = email
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.mail = mail
+    }
+}
+
+/// A stored confirmation.
+public struct EmailVerification: Sendable, Hashable {
+    public var id: Int64
+    public var userID: UserID
+    public var email: String
+    public var expiresAt: Date
+    public var usedAt: Date?
+
+    public init(id: Int64, userID: UserID, email: String, expiresAt: Date, usedAt: Date?) {
+        self.id = id
+        self.userID = userID
+        self.email = email
+        self.expiresAt = expiresAt
+        self.usedAt = usedAt
+    }
+}
+
+/// Where an e-mail in the outbox stands.
+public enum OutboxStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    case queued, sending, sent, failed
+}
+
+/// An e-mail in the outbox.
+public struct QueuedMail: Sendable, Hashable {
+    public var id: Int64
+    public var mail: OutgoingMail
+    public var status: OutboxStatus
+    public var attempts: Int
+    public var lastError: String?
+    public var claim: String?
+    public var createdAt: Date
+    /// When it is due (again): now for a new e-mail, later after a failed attempt.
+    public var nextAttemptAt: Date
+    public var sentAt: Date?
+
+    public init(id: Int64, mail: OutgoingMail, status: OutboxStatus, attempts: Int, lastError: String? = nil,
+                claim: String? = nil, createdAt: Date, nextAttemptAt: Date, sentAt: Date? = nil) {
+        self.nextAttemptAt = nextAttemptAt
+        self.id = id
+        self.mail = mail
+        self.status = status
+        self.attempts = attempts
+        self.lastError = lastError
+        self.claim = claim
+        self.createdAt = createdAt
+        self.sentAt = sentAt
+    }
+}
+
+/// The outbox: e-mails queued with the change they announce, sent later by whichever instance claims them first.
+public protocol MailOutbox: Sendable {
+    /// Claims up to `limit` due e-mails for this worker; a claim never finished (a crashed worker) is taken over after
+    /// `staleAfter`.
+    func claimDue(now: Date, limit: Int, staleAfter: TimeInterval) async throws -> [QueuedMail]
+    func markSent(_ mail: QueuedMail, at now: Date) async throws
+    /// Retries with backoff; after `maxAttempts` the e-mail is `failed`.
+    func markFailed(_ mail: QueuedMail, error: String, at now: Date, maxAttempts: Int) async throws
+    /// The newest e-mails first, for the admins' page.
+    func fetchRecent(limit: Int) async throws -> [QueuedMail]
+    func countByStatus() async throws -> [OutboxStatus: Int]
+}
+
+/// Delivers one e-mail (SMTP in production, a recording fake in tests). Throws `MailDeliveryFailure` when the mail
+/// server refuses or cannot be reached.
+public protocol MailSender: Sendable {
+    func send(_ mail: OutgoingMail, now: Date) async throws
+}
+
+/// Why an e-mail was not delivered, in words safe to log and show to admins (no credentials, no message text).
+public struct MailDeliveryFailure: Error, CustomStringConvertible, Sendable {
+    public var description: String
+
+    public init(description: String) { self.description = description }
+}

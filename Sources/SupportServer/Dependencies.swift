@@ -1,0 +1,79 @@
+import FluentKit
+import Foundation
+import Logging
+import SupportAgent
+import SupportDomain
+import SupportStore
+
+/// Every outside dependency of the service, built once and handed to `buildApplication`. `serve` uses
+/// `.live(config:)`; a test starts from the same and replaces what it controls (the clock, the mail sender, the ids).
+/// Storage is made over the application's database once it is registered, so it is a factory here.
+public struct AppDependencies: Sendable {
+    public var clock: any WallClock
+    public var ids: any IDGenerator
+    /// Delivers the outbox; nil leaves e-mails queued (no mail server configured).
+    public var mailSender: (any MailSender)?
+    /// The remote language model (with its budget, retries and circuit breaker), or nil for the offline agent alone.
+    public var languageModel: (any LanguageModelProvider)?
+    public var logger: Logger?
+    public var makeStores: @Sendable (_ database: any Database, _ config: AppConfig, _ clock: any WallClock,
+                                      _ logger: Logger) -> Stores
+
+    public init(clock: any WallClock, ids: any IDGenerator, mailSender: (any MailSender)?,
+                languageModel: (any LanguageModelProvider)?, logger: Logger? = nil,
+                makeStores: @escaping @Sendable (any Database, AppConfig, any WallClock, Logger) -> Stores = Stores.fluent) {
+        self.clock = clock
+        self.ids = ids
+        self.mailSender = mailSender
+        self.languageModel = languageModel
+        self.logger = logger
+        self.makeStores = makeStores
+    }
+
+    /// The production set: the system clock, random ids, SMTP when `MAIL_SERVER` is set, the configured language
+    /// model, Fluent stores.
+    public static func live(config: AppConfig, logger: Logger? = nil) -> AppDependencies {
+        AppDependencies(clock: SystemClock(), ids: RandomIDs(), mailSender: config.mail.map { SMTPClient(settings: $0) },
+                        languageModel: makeProvider(config: config, logger: logger ?? Logger(label: "supportops.llm")),
+                        logger: logger)
+    }
+}
+
+/// The storage ports the service runs on.
+public struct Stores: Sendable {
+    public var toolbox: any SupportToolbox
+    public var conversations: any ConversationStore
+    public var tickets: any TicketStore
+    public var accounts: any AccountStore
+    public var articles: any ArticleStore
+    public var outbox: any MailOutbox
+    public var health: any StoreHealth
+
+    public init(toolbox: any SupportToolbox, conversations: any ConversationStore, tickets: any TicketStore,
+                accounts: any AccountStore, articles: any ArticleStore, outbox: any MailOutbox, health: any StoreHealth) {
+        self.toolbox = toolbox
+        self.conversations = conversations
+        self.tickets = tickets
+        self.accounts = accounts
+        self.articles = articles
+        self.outbox = outbox
+        self.health = health
+    }
+
+    /// SQLite or PostgreSQL through Fluent.
+    @Sendable public static func fluent(database: any Database, config: AppConfig, clock: any WallClock, logger: Logger) -> Stores {
+        let fluent = FluentStores(database: database, policy: config.policy, clock: clock,
+                                  actionLog: ActionLog(path: config.actionLogPath, logger: logger), logger: logger)
+        return Stores(toolbox: fluent.toolbox, conversations: fluent.conversations, tickets: fluent.tickets,
+                      accounts: fluent.accounts, articles: fluent.articles, outbox: fluent.outbox, health: fluent.health)
+    }
+}
+
+/// The services wired into the application, for the commands that use them directly (`resolve`, `serve`'s warm-up).
+public struct Services: Sendable {
+    public var config: AppConfig
+    public var stores: Stores
+    public var agent: SupportPipeline
+    public var knowledge: KnowledgeBase
+    public var tickets: TicketWorkflow
+}

@@ -1,0 +1,124 @@
+import FluentKit
+import Foundation
+import SupportDomain
+
+/// Portal accounts, sign-in attempts and e-mail confirmations in the database.
+public struct FluentAccountStore: AccountStore {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    public func fetchAccount(_ id: UserID) async throws -> PortalAccount? {
+        try await UserModel.find(Int(id.rawValue), on: database).map(Self.account)
+    }
+
+    public func fetchAccounts(_ ids: [UserID]) async throws -> [PortalAccount] {
+        guard !ids.isEmpty else { return [] }
+        return try await UserModel.query(on: database).filter(\.$id ~~ ids.map { Int($0.rawValue) }).all().map(Self.account)
+    }
+
+    public func fetchCredentials(email: String) async throws -> (account: PortalAccount, passwordHash: String)? {
+        guard let row = try await UserModel.query(on: database).filter(\.$email == email).first() else { return nil }
+        return (try Self.account(row), row.passwordHash)
+    }
+
+    public func countFailedSignIns(email: String, since: Date) async throws -> Int {
+        try await LoginAttemptModel.query(on: database)
+            .filter(\.$email == email).filter(\.$succeeded == false).filter(\.$createdAt >= since).count()
+    }
+
+    public func recordSignIn(email: String, succeeded: Bool, at now: Date) async throws {
+        try await LoginAttemptModel(email: email, succeeded: succeeded, createdAt: now).create(on: database)
+    }
+
+    public func accountExists(email: String) async throws -> Bool {
+        try await UserModel.query(on: database).filter(\.$email == email).count() > 0
+    }
+
+    public func fetchCustomerID(email: String) async throws -> CustomerID? {
+        try await CustomerModel.query(on: database).filter(\.$email == email).first()?.id.map { CustomerID(Int64($0)) }
+    }
+
+    public func isLinked(_ customer: CustomerID) async throws -> Bool {
+        try await UserModel.query(on: database).filter(\.$customerID == Int(customer.rawValue)).count() > 0
+    }
+
+    public func insertAccount(_ new: NewAccount, createCustomer: Bool, verification: PendingVerification?) async throws
+        -> PortalAccount {
+        try await database.transaction { tx in
+            var customerID = new.customerID.map { Int($0.rawValue) }
+            if createCustomer {
+                let customer = CustomerModel(name: new.name, email: new.email, createdAt: new.createdAt)
+                try await customer.create(on: tx)
+                customerID = customer.id
+            }
+            let user = UserModel(email: new.email, name: new.name, passwordHash: new.passwordHash, role: new.role,
+                                 customerID: customerID, createdAt: new.createdAt)
+            try await user.create(on: tx)
+            if let verification { try await Self.insert(verification, for: try user.requireID(), on: tx) }
+            return try Self.account(user)
+        }
+    }
+
+    public func insertVerification(_ verification: PendingVerification, for user: UserID) async throws {
+        try await database.transaction { tx in
+            try await Self.insert(verification, for: Int(user.rawValue), on: tx)
+        }
+    }
+
+    /// The confirmation row and its e-mail.
+    static func insert(_ verification: PendingVerification, for user: Int, on db: any Database) async throws {
+        let row = EmailVerificationModel()
+        row.tokenHash = verification.tokenHash
+        row.userID = user
+        row.email = verification.email
+        row.expiresAt = verification.expiresAt
+        try await row.create(on: db)
+        try await FluentMailOutbox.enqueue(verification.mail, at: verification.createdAt, on: db)
+    }
+
+    public func countVerifications(of user: UserID, expiringAfter date: Date) async throws -> Int {
+        try await EmailVerificationModel.query(on: database).filter(\.$userID == Int(user.rawValue))
+            .filter(\.$expiresAt >= date).count()
+    }
+
+    public func fetchVerification(tokenHash: String) async throws -> EmailVerification? {
+        guard let row = try await EmailVerificationModel.query(on: database).filter(\.$tokenHash == tokenHash).first()
+        else { return nil }
+        return EmailVerification(id: Int64(try row.requireID()), userID: UserID(Int64(row.userID)), email: row.email,
+                                 expiresAt: row.expiresAt, usedAt: row.usedAt)
+    }
+
+    public func confirmVerification(_ verification: EmailVerification, linking customer: CustomerID, at now: Date) async throws {
+        try await database.transaction { tx in
+            guard let row = try await EmailVerificationModel.find(Int(verification.id), on: tx),
+                  let user = try await UserModel.find(Int(verification.userID.rawValue), on: tx) else { throw StoreError.notFound }
+            row.usedAt = now
+            try await row.save(on: tx)
+            user.customerID = Int(customer.rawValue)
+            try await user.save(on: tx)
+        }
+    }
+
+    public func updateName(of user: UserID, to name: String) async throws {
+        guard let row = try await UserModel.find(Int(user.rawValue), on: database) else { throw StoreError.notFound }
+        row.name = name
+        try await row.save(on: database)
+    }
+
+    public func fetchAllAccounts(limit: Int) async throws -> [PortalAccount] {
+        try await UserModel.query(on: database).sort(\.$id).limit(limit).all().map(Self.account)
+    }
+
+    public func setRole(of user: UserID, to role: PortalRole) async throws {
+        guard let row = try await UserModel.find(Int(user.rawValue), on: database) else { throw StoreError.notFound }
+        row.role = role.rawValue
+        try await row.save(on: database)
+    }
+
+    static func account(_ row: UserModel) throws -> PortalAccount {
+        PortalAccount(id: UserID(Int64(try row.requireID())), name: row.name, email: row.email,
+                      role: PortalRole(rawValue: row.role) ?? .customer, customerID: row.customerID.map { CustomerID(Int64($0)) },
+                      createdAt: row.createdAt)
+    }
+}

@@ -1,0 +1,38 @@
+import FluentKit
+import Foundation
+import Logging
+import SQLKit
+import SupportDomain
+
+/// Every store over one Fluent database (SQLite or PostgreSQL): the one implementation of the storage ports.
+public struct FluentStores: Sendable {
+    public let toolbox: FluentToolbox
+    public let conversations: FluentConversationStore
+    public let tickets: FluentTicketStore
+    public let accounts: FluentAccountStore
+    public let articles: FluentArticleStore
+    public let outbox: FluentMailOutbox
+    public let health: FluentHealth
+
+    public init(database: any Database, policy: SupportPolicy, clock: any WallClock, actionLog: ActionLog?, logger: Logger) {
+        toolbox = FluentToolbox(database: database, policy: policy, clock: clock, actionLog: actionLog, logger: logger)
+        conversations = FluentConversationStore(database: database)
+        tickets = FluentTicketStore(database: database)
+        accounts = FluentAccountStore(database: database)
+        articles = FluentArticleStore(database: database)
+        outbox = FluentMailOutbox(database: database)
+        health = FluentHealth(database: database)
+    }
+}
+
+/// `SELECT 1` on the database.
+public struct FluentHealth: StoreHealth {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    public func ping() async throws {
+        guard let sql = database as? any SQLDatabase else { throw StoreError.notSQL }
+        try await sql.raw("SELECT 1").run()
+    }
+}
