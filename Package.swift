@@ -104,6 +104,12 @@ let package = Package(
             swiftSettings: strict,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
+        // Fakes for tests: in-memory stores, a toolbox that answers only what a test set up, a recording mail sender.
+        .target(
+            name: "SupportTesting",
+            dependencies: ["SupportDomain"],
+            swiftSettings: strict
+        ),
         // Thin executable: argument parsing only.
         .executableTarget(
             name: "supportops",
@@ -117,7 +123,7 @@ let package = Package(
         .testTarget(name: "SupportDomainTests", dependencies: ["SupportDomain"]),
         .testTarget(name: "SupportEmbeddingTests", dependencies: ["SupportEmbedding"]),
         .testTarget(name: "SupportAgentTests", dependencies: ["SupportAgent", "SupportDomain", "SupportIntentModel", "SupportSearch",
-                                                           "SupportEmbedding"]),
+                                                           "SupportEmbedding", "SupportTesting"]),
         .testTarget(
             name: "SupportServerTests",
             dependencies: [

@@ -1,0 +1,112 @@
+import Foundation
+import SupportDomain
+
+/// Tickets in memory, with the same contract as the database store: a save writes ticket, message and mail together.
+public actor InMemoryTicketStore: TicketStore {
+    public private(set) var tickets: [TicketID: Ticket] = [:]
+    public private(set) var messages: [TicketMessage] = []
+    /// The e-mails queued with ticket changes, in order.
+    public private(set) var queuedMail: [OutgoingMail] = []
+    private var nextTicket: Int64 = 1
+    private var nextMessage: Int64 = 1
+
+    public init() {}
+
+    public func insertTicket(_ new: NewTicket, firstMessage: String) async throws -> Ticket {
+        let ticket = Ticket(id: TicketID(nextTicket), ownerID: new.ownerID, customerID: new.customerID, title: new.title,
+                            conversationID: new.conversationID, createdAt: new.createdAt, updatedAt: new.createdAt)
+        nextTicket += 1
+        tickets[ticket.id] = ticket
+        append(TicketMessage(ticketID: ticket.id, author: .customer, authorUserID: new.ownerID, body: firstMessage,
+                             createdAt: new.createdAt))
+        return ticket
+    }
+
+    public func fetchTicket(_ id: TicketID) async throws -> Ticket? { tickets[id] }
+
+    public func saveTicket(_ ticket: Ticket, appending message: TicketMessage?, mail: OutgoingMail?) async throws {
+        guard tickets[ticket.id] != nil else { throw Unimplemented("saveTicket of a ticket that was never inserted") }
+        tickets[ticket.id] = ticket
+        if let message { append(message) }
+        if let mail { queuedMail.append(mail) }
+    }
+
+    public func appendMessage(_ message: TicketMessage) async throws { append(message) }
+
+    public func fetchMessages(of ticket: TicketID, includeNotes: Bool) async throws -> [TicketMessage] {
+        messages.filter { $0.ticketID == ticket && (includeNotes || $0.author != .note) }
+    }
+
+    public func fetchTickets(owner: UserID, status: TicketStatus?, limit: Int) async throws -> [Ticket] {
+        Array(tickets.values.filter { $0.ownerID == owner && (status == nil || $0.status == status) }
+            .sorted { ($0.updatedAt, $0.id) > ($1.updatedAt, $1.id) }.prefix(limit))
+    }
+
+    public func fetchTickets(in statuses: [TicketStatus], limit: Int) async throws -> [Ticket] {
+        Array(tickets.values.filter { statuses.contains($0.status) }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+            .prefix(limit))
+    }
+
+    private func append(_ message: TicketMessage) {
+        var message = message
+        message.id = nextMessage
+        nextMessage += 1
+        messages.append(message)
+    }
+}
+
+/// Conversation state in memory.
+public actor InMemoryConversationStore: ConversationStore {
+    private var states: [String: (customer: CustomerID, state: DialogueState)] = [:]
+
+    public init() {}
+
+    public func fetchState(conversationID: String, customer: CustomerID) async throws -> DialogueState? {
+        guard let entry = states[conversationID], entry.customer == customer else { return nil }
+        return entry.state
+    }
+
+    public func saveState(_ state: DialogueState, conversationID: String, customer: CustomerID, now: Date) async throws {
+        states[conversationID] = (customer, state)
+    }
+}
+
+/// A fixed set of accounts.
+public struct InMemoryAccountDirectory: AccountDirectory {
+    public let accounts: [PortalAccount]
+
+    public init(_ accounts: [PortalAccount]) { self.accounts = accounts }
+
+    public func fetchAccount(_ id: UserID) async throws -> PortalAccount? { accounts.first { $0.id == id } }
+
+    public func fetchAccounts(_ ids: [UserID]) async throws -> [PortalAccount] { accounts.filter { ids.contains($0.id) } }
+}
+
+/// Keeps every e-mail it is asked to send; `failing` makes it refuse like an unreachable mail server.
+public actor RecordingMailSender: MailSender {
+    public private(set) var sent: [OutgoingMail] = []
+    private let failing: Bool
+
+    public init(failing: Bool = false) { self.failing = failing }
+
+    public func send(_ mail: OutgoingMail, now: Date) async throws {
+        if failing { throw MailDeliveryFailure(description: "the mail server refused the message (recording fake)") }
+        sent.append(mail)
+    }
+}
+
+/// Predictable ids: `prefix-1`, `prefix-2`, …
+public final class SequentialIDs: IDGenerator, @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 1
+    private let prefix: String
+
+    public init(prefix: String = "id") { self.prefix = prefix }
+
+    public func newID() -> String {
+        lock.withLock {
+            defer { next += 1 }
+            return "\(prefix)-\(next)"
+        }
+    }
+}
