@@ -124,6 +124,18 @@ let package = Package(
         .testTarget(name: "SupportEmbeddingTests", dependencies: ["SupportEmbedding"]),
         .testTarget(name: "SupportAgentTests", dependencies: ["SupportAgent", "SupportDomain", "SupportIntentModel", "SupportSearch",
                                                            "SupportEmbedding", "SupportTesting"]),
+        // The store tier: the same cases on SQLite and PostgreSQL.
+        .testTarget(
+            name: "SupportStoreTests",
+            dependencies: [
+                "SupportStore", "SupportDomain",
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "SupportServerTests",
             dependencies: [

@@ -110,34 +110,3 @@ func runConcurrentRefunds(_ h: TestHarness, customerID: Int = 500, firstOrder: I
         }
     }
 }
-
-/// The same store code on PostgreSQL. Runs when `SUPPORTOPS_TEST_POSTGRES_URL` is set (CI starts a server).
-@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["SUPPORTOPS_TEST_POSTGRES_URL"] != nil))
-struct PostgresTests {
-    var location: DatabaseLocation {
-        get throws { try DatabaseLocation(url: ProcessInfo.processInfo.environment["SUPPORTOPS_TEST_POSTGRES_URL"] ?? "") }
-    }
-
-    @Test func scenariosOnPostgres() async throws {
-        try await TestHarness.with(database: try location) { h in
-            let refund = try await h.resolve("order 1001 arrived cracked, refund $900", user: 1)
-            #expect(refund.action?["amount"] as? String == "49.99")
-            #expect(try await h.resolve("refund order 2001", user: 2).errorCode == "refund_limit_exceeded")
-            #expect(try await h.resolve("refund order 2001", user: 1).errorCode == "order_not_found")
-            #expect(try await h.resolve("refund order 1004", user: 1).errorCode == "outside_refund_window")
-            #expect(try await h.resolve("cancel order 1003", user: 1).errorCode == "invalid_state")
-            #expect(try await h.resolve("refund order 3001", user: 3).action?["refund_status"] as? String == "pending_review")
-            let health = try await h.app.testing().sendRequest(.GET, "health")
-            #expect(try h.json(health)["database"] as? String == "postgres")
-        }
-    }
-
-    @Test func concurrentRefundsOnPostgres() async throws {
-        try await TestHarness.with(database: try location, seed: false) { h in
-            try await runConcurrentRefunds(h)
-            // Sequences moved past the imported ids: a new row gets a fresh id.
-            let body = try await h.resolve("I need a human", user: 500)
-            #expect(body.action?["success"] as? Bool == true)
-        }
-    }
-}
