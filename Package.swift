@@ -1,8 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Every target, tests included: existentials spelled `any`, imports internal unless declared `public import`, and a
+/// member usable only where its module is imported (so every dependency is declared where it is used).
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
 let package = Package(
@@ -25,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", exact: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
         .package(url: "https://github.com/vapor/leaf.git", exact: "4.5.2"),
@@ -63,6 +68,8 @@ let package = Package(
                 "SupportEmbedding",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             resources: [.copy("Resources/policies"), .copy("Resources/training"), .copy("Resources/kb"),
                         .copy("Resources/languages"), .copy("Resources/policies-i18n")],
@@ -73,8 +80,8 @@ let package = Package(
             name: "SupportStore",
             dependencies: [
                 "SupportDomain",
-                .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "FluentSQL", package: "fluent-kit"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
@@ -89,12 +96,21 @@ let package = Package(
                 "SupportDomain",
                 "SupportAgent",
                 "SupportStore",
+                "SupportSearch",
+                "SupportEmbedding",
+                "SupportIntentModel",
                 .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIVapor", package: "swift-openapi-vapor"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Leaf", package: "leaf"),
                 .product(name: "LeafKit", package: "leaf-kit"),
@@ -103,6 +119,19 @@ let package = Package(
             resources: [.copy("Public"), .copy("Views"), .copy("openapi.yaml")],
             swiftSettings: strict,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        // The operations behind the command line: serve, migrate, seed, import, resolve, train, evaluate.
+        .target(
+            name: "SupportCommands",
+            dependencies: [
+                "SupportDomain", "SupportAgent", "SupportStore", "SupportServer", "SupportIntentModel", "SupportSearch",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
         ),
         // Fakes for tests: in-memory stores, a toolbox that answers only what a test set up, a recording mail sender.
         .target(
@@ -114,16 +143,17 @@ let package = Package(
         .executableTarget(
             name: "supportops",
             dependencies: [
+                "SupportCommands",
                 "SupportServer",
                 "SupportDomain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "SupportDomainTests", dependencies: ["SupportDomain"]),
-        .testTarget(name: "SupportEmbeddingTests", dependencies: ["SupportEmbedding"]),
+        .testTarget(name: "SupportDomainTests", dependencies: ["SupportDomain"], swiftSettings: strict),
+        .testTarget(name: "SupportEmbeddingTests", dependencies: ["SupportEmbedding"], swiftSettings: strict),
         .testTarget(name: "SupportAgentTests", dependencies: ["SupportAgent", "SupportDomain", "SupportIntentModel", "SupportSearch",
-                                                           "SupportEmbedding", "SupportTesting"]),
+                                                           "SupportEmbedding", "SupportTesting"], swiftSettings: strict),
         // The store tier: the same cases on SQLite and PostgreSQL.
         .testTarget(
             name: "SupportStoreTests",
@@ -134,15 +164,27 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         .testTarget(
             name: "SupportServerTests",
             dependencies: [
-                "SupportServer", "SupportStore", "SupportAgent", "SupportDomain",
+                "SupportServer", "SupportCommands", "SupportStore", "SupportAgent", "SupportDomain",
+                .product(name: "Vapor", package: "vapor"),
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
+                .product(name: "Fluent", package: "fluent"),
+                // VaporTestUtils (imported for its request helpers under MemberImportVisibility) is not a product of
+                // Vapor; it comes with VaporTesting.
+            ],
+            swiftSettings: strict
         ),
     ]
 )

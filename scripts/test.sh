@@ -55,6 +55,8 @@ fi
 
 # Both suites run even when the first fails; the exit code is non-zero if either failed.
 status=0
+# Every target imports exactly the dependencies Package.swift declares for it.
+python3 scripts/check_imports.py || status=$?
 swift test "$@" || status=$?
 
 # Conversations replayed end to end (supportops eval-conversations): any UNSAFE outcome fails, and so does a pass rate

@@ -1,5 +1,5 @@
 import Foundation
-import SupportDomain
+public import SupportDomain
 
 /// Pulls order ids, the reason and any amounts out of a (redacted) message.
 public struct EntityExtractor: Sendable {

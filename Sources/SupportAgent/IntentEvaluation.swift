@@ -1,6 +1,6 @@
 import Foundation
-import SupportDomain
-import SupportIntentModel
+public import SupportDomain
+public import SupportIntentModel
 
 /// Scores an understanding step on labelled messages: accuracy, macro-F1, per-intent precision and recall,
 /// the confusion matrix, and classification latency.

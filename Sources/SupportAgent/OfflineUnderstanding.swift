@@ -1,6 +1,6 @@
 import Foundation
 import SupportDomain
-import SupportIntentModel
+public import SupportIntentModel
 
 /// The default understanding step: the trained intent model plus entity extraction, fully offline.
 /// Messages that ask for two actions ("cancel order 5 and refund order 6") are split into clauses: the first

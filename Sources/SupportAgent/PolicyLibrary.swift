@@ -1,5 +1,5 @@
-import Foundation
-import SupportDomain
+public import Foundation
+public import SupportDomain
 
 /// One section of a policy document: what the agent retrieves and cites.
 public struct PolicySection: Sendable, Hashable {

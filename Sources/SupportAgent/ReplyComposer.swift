@@ -1,6 +1,6 @@
-import Foundation
-import SupportSearch
-import SupportDomain
+public import Foundation
+public import SupportSearch
+public import SupportDomain
 
 /// A reply in its parts. `text` is what the API sends.
 public struct ComposedReply: Sendable, Hashable {

@@ -1,5 +1,5 @@
 import Foundation
-import SupportDomain
+public import SupportDomain
 
 /// A request to the agent: the raw message (redacted before anything else sees it) and who sent it.
 public struct ResolveInput: Sendable {

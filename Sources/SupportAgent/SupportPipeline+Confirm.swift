@@ -1,6 +1,7 @@
 import Foundation
-import SupportDomain
-import SupportSearch
+public import SupportDomain
+public import SupportSearch
+import Logging
 
 extension SupportPipeline {
     /// What carrying out a confirmed proposal came to.

@@ -1,7 +1,7 @@
 import Foundation
 import SupportSearch
-import Logging
-import SupportDomain
+public import Logging
+public import SupportDomain
 
 /// The agent: redact → read the message against the conversation → decide → act (at most one tool) → reply in the
 /// customer's language, citing the policy.

@@ -1,5 +1,5 @@
 import Foundation
-import SupportDomain
+public import SupportDomain
 
 /// What the agent made of a message: the intent with a confidence and the extracted fields.
 public struct Understanding: Sendable, Hashable {

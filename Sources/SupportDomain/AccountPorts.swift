@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Portal accounts as the ticket workflow sees them (names and addresses for messages and e-mails).
 public protocol AccountDirectory: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The time, injected so that "within 30 days" and "2 refunds in 30 days" are tested with a clock the test controls,
 /// never with sleeps.

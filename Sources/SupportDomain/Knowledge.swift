@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A help article: written in Markdown, stored in the database, searched by the retrieval service.
 public struct KnowledgeArticle: Sendable, Hashable, Codable {

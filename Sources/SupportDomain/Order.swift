@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where an order is in its life; the allowed actions follow from it.
 public enum OrderStatus: String, CaseIterable, Sendable, Codable {

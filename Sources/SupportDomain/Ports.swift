@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The guarded tools. Implementations run each invocation in one transaction, enforce `SupportRules` on what they
 /// read inside it, and write one audit record with the effect. Business refusals come back as a failed

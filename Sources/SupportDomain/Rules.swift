@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The business rules no model output can bypass. Pure functions: the store feeds them what it read inside
 /// the transaction and acts only on what they allow.

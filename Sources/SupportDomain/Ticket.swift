@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 public enum TicketTag {}
 public typealias TicketID = Identifier<TicketTag>

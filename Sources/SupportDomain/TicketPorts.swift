@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where tickets live. Every change of a ticket is saved with the message that records it and the e-mail that
 /// announces it in one transaction, so a ticket never shows a state its history or the customer's inbox lacks.

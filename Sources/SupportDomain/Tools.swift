@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The six actions the agent may take. Each is one transaction in the store.
 public enum ToolAction: String, CaseIterable, Sendable, Codable {

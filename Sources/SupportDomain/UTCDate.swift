@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 extension Date {
     /// The date written with a fixed pattern in UTC and the POSIX locale, so text never depends on the server's settings.

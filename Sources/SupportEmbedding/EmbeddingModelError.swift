@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Why the sentence-embedding model could not be loaded; every case names the file or directory at fault.
 public enum EmbeddingModelError: Error, Equatable, CustomStringConvertible, LocalizedError {

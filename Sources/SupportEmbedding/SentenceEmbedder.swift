@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// all-MiniLM-L6-v2 in plain Swift: turns a text into the 384-dimensional unit vector sentence-transformers gives it,
 /// offline and without a runtime dependency, for semantic retrieval.

@@ -1,5 +1,5 @@
-import Foundation
-import SupportDomain
+public import Foundation
+public import SupportDomain
 
 /// A trained multinomial logistic-regression intent model over hashed n-gram features, with a calibrated
 /// temperature so that its confidence means what it says.

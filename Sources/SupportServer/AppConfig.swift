@@ -1,6 +1,6 @@
-import Foundation
-import SupportDomain
-import SupportStore
+public import Foundation
+public import SupportDomain
+public import SupportStore
 
 /// Every setting of the service, read from the environment in one place. Fields name their variables.
 public struct AppConfig: Sendable {

@@ -1,16 +1,16 @@
 import Fluent
 import Foundation
-import Logging
+public import Logging
 import Leaf
 import LeafKit
 import NIOPosix
 import OpenAPIVapor
-import SupportAgent
+public import SupportAgent
 import SupportDomain
-import SupportEmbedding
+public import SupportEmbedding
 import SupportIntentModel
 import SupportStore
-import Vapor
+public import Vapor
 
 /// The application and the services wired into it.
 public struct SupportApplication: Sendable {
@@ -92,7 +92,7 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
 }
 
 /// The sentence embedder of the configuration, or nil (retrieval is then BM25 alone).
-func loadEmbedder(config: AppConfig) throws -> SentenceEmbedder? {
+public func loadEmbedder(config: AppConfig) throws -> SentenceEmbedder? {
     guard let path = config.embeddingModelPath else { return nil }
     do {
         return try SentenceEmbedder(modelDirectory: URL(fileURLWithPath: path))
@@ -102,7 +102,7 @@ func loadEmbedder(config: AppConfig) throws -> SentenceEmbedder? {
 }
 
 /// The offline model: from an operator's model file, or trained from the bundled examples.
-func loadUnderstanding(modelPath: String?) throws -> OfflineUnderstanding {
+public func loadUnderstanding(modelPath: String?) throws -> OfflineUnderstanding {
     if let modelPath { return OfflineUnderstanding(classifier: try IntentClassifier.load(contentsOf: modelPath)) }
     return try OfflineUnderstanding.bundled()
 }
@@ -150,7 +150,7 @@ private func configurePortal(_ app: Application, services: Services) throws {
 }
 
 /// The remote provider of the configuration, wrapped in budget, retries and a circuit breaker.
-func makeProvider(config: AppConfig, logger: Logger) -> (any LanguageModelProvider)? {
+public func makeProvider(config: AppConfig, logger: Logger) -> (any LanguageModelProvider)? {
     guard case let .remote(name, baseURL, model, apiKey, jsonMode, timeoutMs) = config.languageModel else { return nil }
     let provider = ChatCompletionsProvider(name: name, baseURL: baseURL, model: model, apiKey: apiKey,
                                            jsonMode: ChatCompletionsProvider.JSONMode(rawValue: jsonMode) ?? .jsonObject)
@@ -158,7 +158,7 @@ func makeProvider(config: AppConfig, logger: Logger) -> (any LanguageModelProvid
 }
 
 /// The configured understanding: the offline model alone, or a language model checked and backed by it.
-func loadUnderstanding(config: AppConfig, provider: (any LanguageModelProvider)?, logger: Logger) throws -> any IntentUnderstanding {
+public func loadUnderstanding(config: AppConfig, provider: (any LanguageModelProvider)?, logger: Logger) throws -> any IntentUnderstanding {
     let offline = try loadUnderstanding(modelPath: config.modelPath)
     guard let provider else { return offline }
     return LLMUnderstanding(provider: provider, offline: offline, logger: logger)

@@ -1,8 +1,8 @@
-import FluentKit
+public import FluentKit
 import Foundation
-import Logging
-import SupportAgent
-import SupportDomain
+public import Logging
+public import SupportAgent
+public import SupportDomain
 import SupportStore
 
 /// Every outside dependency of the service, built once and handed to `buildApplication`. `serve` uses

@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+public import Logging
 
 /// One JSON object per log line (for production log collectors). Metadata values are strings.
 public struct JSONLogHandler: LogHandler {

@@ -1,6 +1,6 @@
 import Foundation
-import Logging
-import SupportDomain
+public import Logging
+public import SupportDomain
 
 /// Appends one JSON line per tool call to the action log, after the transaction committed.
 public actor ActionLog {

@@ -1,6 +1,6 @@
-import FluentKit
+public import FluentKit
 import Foundation
-import SupportDomain
+public import SupportDomain
 
 /// Portal accounts, sign-in attempts and e-mail confirmations in the database.
 public struct FluentAccountStore: AccountStore {

@@ -1,6 +1,6 @@
-import FluentKit
+public import FluentKit
 import Foundation
-import SupportDomain
+public import SupportDomain
 
 /// Conversation state in the database, so any instance can continue a conversation.
 public struct FluentConversationStore: ConversationStore {

@@ -1,7 +1,7 @@
-import FluentKit
+public import FluentKit
 import Foundation
 import SQLKit
-import SupportDomain
+public import SupportDomain
 
 /// The outbox table: e-mails are queued in the caller's transaction and sent later by whoever claims them first, so
 /// several instances never send one e-mail twice.

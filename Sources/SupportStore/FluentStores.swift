@@ -1,8 +1,8 @@
-import FluentKit
+public import FluentKit
 import Foundation
 import Logging
 import SQLKit
-import SupportDomain
+public import SupportDomain
 
 /// Every store over one Fluent database (SQLite or PostgreSQL): the one implementation of the storage ports.
 public struct FluentStores: Sendable {

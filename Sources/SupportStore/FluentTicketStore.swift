@@ -1,6 +1,6 @@
-import FluentKit
+public import FluentKit
 import Foundation
-import SupportDomain
+public import SupportDomain
 
 /// Tickets in the database (SQLite or PostgreSQL). A ticket, the message recording its change and the e-mail
 /// announcing it are written in one transaction.

@@ -1,8 +1,8 @@
-import FluentKit
+public import FluentKit
 import Foundation
 import Logging
 import SQLKit
-import SupportDomain
+public import SupportDomain
 
 /// The guarded tools on a Fluent database. Each invocation is one transaction: read, check `SupportRules`,
 /// write the effect and its audit entry together; the action-log line follows the commit.

@@ -1,7 +1,7 @@
-import FluentKit
+public import FluentKit
 import Foundation
 import SQLKit
-import SupportDomain
+public import SupportDomain
 
 public final class ArticleModel: Model, @unchecked Sendable {
     public static let schema = "kb_articles"

@@ -1,6 +1,6 @@
-import Fluent
-import FluentKit
+public import FluentKit
 import SQLKit
+import FluentSQL
 
 /// Creates the SupportOps schema; the same migration serves SQLite and PostgreSQL.
 struct CreateSchema: AsyncMigration {

@@ -1,6 +1,6 @@
-import FluentKit
+public import FluentKit
 import Foundation
-import SupportDomain
+public import SupportDomain
 
 /// A portal account. Customers are linked to their customer record; agents and admins are not.
 public final class UserModel: Model, @unchecked Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import SupportDomain
+public import SupportDomain
 
 /// A toolbox whose answers the test sets. Reads come from `customers` and `orders`; `preview` and `run` call the
 /// handlers the test gave, and throw `Unimplemented` when it gave none. Every call is recorded.

@@ -1,5 +1,5 @@
-import Foundation
-import SupportDomain
+public import Foundation
+public import SupportDomain
 
 /// Tickets in memory, with the same contract as the database store: a save writes ticket, message and mail together.
 public actor InMemoryTicketStore: TicketStore {

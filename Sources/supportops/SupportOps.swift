@@ -1,6 +1,7 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import SupportDomain
+import SupportCommands
 import SupportServer
 
 /// The `supportops` command: argument parsing only; the work lives in SupportServer.

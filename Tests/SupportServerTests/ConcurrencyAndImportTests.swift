@@ -4,6 +4,9 @@ import SupportDomain
 import SupportStore
 import Testing
 @testable import SupportServer
+import Fluent
+import VaporTestUtils
+import NIOHTTP1
 
 /// A document with one customer who has five refundable orders: the rolling limit must hold even when the
 /// refunds arrive at the same time.

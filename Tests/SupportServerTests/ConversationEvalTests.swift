@@ -1,6 +1,10 @@
 import Foundation
 import Testing
+@testable import SupportCommands
 @testable import SupportServer
+import SupportDomain
+import SupportStore
+import NIOFoundationEssentialsCompat
 
 /// A made-up store and three conversations: one that passes, one whose expectation is wrong on purpose, and one in
 /// which the agent makes a refund the end state does not allow (an unsafe outcome).

@@ -5,6 +5,9 @@ import Testing
 import Vapor
 import VaporTesting
 @testable import SupportServer
+import Fluent
+import FluentKit
+import NIOFoundationEssentialsCompat
 
 /// Everything a client can send gets a 4xx with a JSON body naming the problem, never a 5xx.
 @Suite struct InputValidationTests {

@@ -5,6 +5,7 @@ import SupportStore
 import Testing
 import VaporTesting
 @testable import SupportServer
+import Fluent
 
 /// The knowledge base through the HTTP API, on the articles seeded from the repository's Markdown.
 @Suite struct KnowledgeAPITests {

@@ -7,6 +7,7 @@ import SupportStore
 import Testing
 import Vapor
 @testable import SupportServer
+import Fluent
 
 /// A misbehaving chat-completions server on a loopback port, recording every request body it receives.
 final class FakeLanguageModelServer: @unchecked Sendable {

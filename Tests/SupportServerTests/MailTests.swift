@@ -8,6 +8,7 @@ import SupportDomain
 import SupportStore
 import Testing
 @testable import SupportServer
+import Fluent
 
 /// A small SMTP server speaking the protocol over real TCP, recording what it receives. `rejectRecipients` answers
 /// RCPT TO with 550 like a server refusing an address.

@@ -4,6 +4,9 @@ import Testing
 import Vapor
 @testable import SupportServer
 @testable import SupportAgent
+import VaporTestUtils
+import VaporTesting
+import Fluent
 
 /// Articles typed in a browser (CRLF line endings) render as written; article HTML can never carry markup of its own.
 @Suite struct MarkdownAndFormTests {

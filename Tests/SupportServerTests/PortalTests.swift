@@ -4,7 +4,9 @@ import SupportStore
 import Testing
 import Vapor
 import VaporTesting
+@testable import SupportCommands
 @testable import SupportServer
+import Fluent
 
 /// A browser stand-in: keeps the session cookie and the page's CSRF token.
 final class PortalClient: @unchecked Sendable {

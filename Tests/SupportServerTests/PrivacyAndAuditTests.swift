@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import SupportServer
 @testable import SupportStore
+import Fluent
 
 /// Personal data never reaches the audit table, the action log, the escalation queue or the server logs.
 @Suite struct PrivacyAndAuditTests {

@@ -5,6 +5,7 @@ import Testing
 import VaporTesting
 @testable import SupportServer
 @testable import SupportStore
+import Fluent
 
 /// The demo scenarios through the real HTTP stack on a real SQLite file.
 @Suite struct ResolveScenarioTests {

@@ -6,7 +6,10 @@ import SupportStore
 import Testing
 import Vapor
 import VaporTesting
+@testable import SupportCommands
 @testable import SupportServer
+import Fluent
+import NIOFoundationEssentialsCompat
 
 /// A fixed "now" for every server test, so windows and limits are exact.
 let testNow = Date(timeIntervalSince1970: 1_795_000_000) // 2026-11-18T...Z

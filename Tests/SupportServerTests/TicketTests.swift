@@ -5,7 +5,10 @@ import SupportStore
 import Testing
 import Vapor
 import VaporTesting
+@testable import SupportCommands
 @testable import SupportServer
+import Fluent
+import NIOFoundationEssentialsCompat
 
 extension PortalClient {
     /// Signs in a demo account.

@@ -1,5 +1,5 @@
 import Foundation
-import SupportDomain
+public import SupportDomain
 
 /// What a message does in the conversation, beyond its intent.
 public enum DialogueAct: String, Sendable, Hashable {

@@ -1,5 +1,5 @@
 import Foundation
-import SupportDomain
+public import SupportDomain
 
 /// Reads an article file: a `---` front-matter block (title, summary, category, tags) and a Markdown body.
 public enum ArticleMarkdown {

@@ -1,6 +1,6 @@
 import Foundation
 import SupportEmbedding
-import SupportSearch
+public import SupportSearch
 
 /// Turns text into a unit vector; texts that mean the same are close (cosine = dot product).
 public protocol TextEmbedder: Sendable {

@@ -1,6 +1,6 @@
 import Foundation
-import SupportSearch
-import SupportDomain
+public import SupportSearch
+public import SupportDomain
 
 /// The one retrieval service over policy sections and help articles, used by the agent (citations, answers to
 /// questions), the API (search, deflection) and the portal. The article index is rebuilt when the database's

@@ -1,6 +1,6 @@
 import Foundation
 import SupportDomain
-import SupportSearch
+public import SupportSearch
 import SupportIntentModel
 
 /// Scores the retrieval service on questions labelled with the ids of the passages that answer them.

@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+public import Logging
 import SupportSearch
 
 /// Writes the customer's reply. The template draft is always correct; a writer may only restyle it.

@@ -1,6 +1,6 @@
 import Foundation
-import Logging
-import SupportDomain
+public import Logging
+public import SupportDomain
 
 /// Understanding by a language model, always checked and always backed by the offline model: when the provider is
 /// slow, down, rate-limited, or answers with invalid JSON, an unknown intent, or an order id that is not in the

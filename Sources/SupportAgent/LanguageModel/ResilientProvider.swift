@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+public import Logging
 
 /// Wraps a provider with what a network dependency needs: a per-request budget, retries with exponential backoff on
 /// 429 and 5xx, and a circuit breaker that stops calling a failing provider for a while.

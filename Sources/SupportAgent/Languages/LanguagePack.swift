@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import SupportDomain
 
 /// Everything the agent knows about one language, read from `Resources/languages/CODE.json`: the words that detect it,

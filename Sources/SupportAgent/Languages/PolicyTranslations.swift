@@ -1,5 +1,5 @@
-import Foundation
-import SupportDomain
+public import Foundation
+public import SupportDomain
 
 /// The policy documents in the other languages (`Resources/policies-i18n/LANG/FILE.md`, same sections in the same
 /// order as the English file). Retrieval runs on the English text; a citation is then shown in the customer's

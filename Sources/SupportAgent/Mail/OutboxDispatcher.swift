@@ -1,6 +1,6 @@
 import Foundation
-import Logging
-import SupportDomain
+public import Logging
+public import SupportDomain
 
 /// Sends the outbox: claims due e-mails (so several instances never send one twice), sends each, and records the
 /// outcome; failures retry with backoff. Without a mail sender configured the e-mails stay queued.

@@ -1,5 +1,6 @@
 import Foundation
-import SupportDomain
+public import SupportDomain
+import SupportSearch
 
 /// Why the workflow refused a ticket operation; the message is for the person who tried.
 public enum TicketError: Error, Sendable, Equatable {

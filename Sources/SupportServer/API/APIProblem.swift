@@ -1,6 +1,7 @@
 import Foundation
 import OpenAPIRuntime
 import Vapor
+import HTTPTypes
 
 /// A client error with a stable code, the field at fault and a human message. Rendered as JSON.
 struct APIProblem: Error, Sendable {

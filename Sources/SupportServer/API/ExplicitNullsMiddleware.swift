@@ -1,5 +1,6 @@
 import Foundation
 import Vapor
+import NIOFoundationEssentialsCompat
 
 /// The generated encoder leaves out nil fields; the API promises them as explicit `null`s on these paths.
 struct ExplicitNullsMiddleware: AsyncMiddleware {

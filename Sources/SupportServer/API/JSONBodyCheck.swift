@@ -1,6 +1,7 @@
 import Foundation
 import SupportDomain
 import Vapor
+import NIOFoundationEssentialsCompat
 
 /// Checks a JSON request body's field types before the generated decoder sees it, so that every type error
 /// names its field (the decoder reports some, such as 1.5 for an integer, as "invalid JSON" without one).

@@ -2,6 +2,7 @@ import Foundation
 import OpenAPIRuntime
 import SupportAgent
 import SupportDomain
+import NIOHTTP1
 
 /// The HTTP API, implementing the protocol generated from `openapi.yaml`.
 struct SupportAPI: APIProtocol {

@@ -1,9 +1,9 @@
 import Foundation
-import SupportAgent
+public import SupportAgent
 import SupportDomain
 
 /// Domain values to wire types. Kept apart from both so neither leaks into the other.
-enum WireMapping {
+public enum WireMapping {
     static func response(_ resolution: Resolution, currency: String) -> Components.Schemas.ResolveResponse {
         .init(
             requestId: resolution.requestID,
@@ -44,5 +44,16 @@ enum WireMapping {
               total: order.total.decimalString, createdAt: order.createdAt, shippedAt: order.shippedAt,
               deliveredAt: order.deliveredAt,
               items: order.lines.map { "\($0.quantity) × \($0.productName)" })
+    }
+
+    /// The API's response body for a resolution, pretty-printed with sorted keys (the `resolve` command prints it).
+    public static func prettyJSON(_ resolution: Resolution, currency: String) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        let data = try encoder.encode(WireMapping.response(resolution, currency: currency))
+        guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return "{}" }
+        ExplicitNullsMiddleware.fillNulls(&object, keys: ExplicitNullsMiddleware.resolveResponseKeys)
+        let pretty = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
+        return String(decoding: pretty, as: UTF8.self)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import SupportAgent
 import SupportDomain
 import Vapor
+import SupportSearch
 
 /// A customer's tickets: list, open (with article suggestions while typing), follow up, and answer the agent's
 /// proposal. A ticket that is not the signed-in customer's answers 404, exactly like one that does not exist.

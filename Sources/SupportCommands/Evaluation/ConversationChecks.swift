@@ -1,4 +1,5 @@
 import Foundation
+import SupportServer
 import SupportDomain
 
 /// One response of `POST /support/resolve`, reduced to the fields the checks read (CONVERSATIONS.md §3).

@@ -1,9 +1,12 @@
-import Fluent
+import FluentKit
 import Foundation
+public import SupportServer
 import SupportAgent
 import SupportDomain
 import SupportStore
 import Vapor
+import Fluent
+import SupportSearch
 
 /// What the `supportops` commands do; the executable only parses arguments and calls these.
 public enum SupportOperations {
@@ -84,7 +87,7 @@ public enum SupportOperations {
             let resolution = try await built.services.agent.resolve(ResolveInput(
                 userInput: text, customerID: CustomerID(user), conversationID: conversationID,
                 requestID: RandomIDs().newID()))
-            return try encodeResponse(resolution, currency: config.currency)
+            return try WireMapping.prettyJSON(resolution, currency: config.currency)
         }
     }
 
@@ -106,16 +109,6 @@ public enum SupportOperations {
     static func seedPortalAccounts(_ built: SupportApplication) async throws -> Int {
         let hash = try await built.app.password.async.hash(demoPassword)
         return try await DemoSeeder().seedAccounts(on: built.app.db, passwordHash: hash, now: Date())
-    }
-
-    static func encodeResponse(_ resolution: Resolution, currency: String) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        let data = try encoder.encode(WireMapping.response(resolution, currency: currency))
-        guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return "{}" }
-        ExplicitNullsMiddleware.fillNulls(&object, keys: ExplicitNullsMiddleware.resolveResponseKeys)
-        let pretty = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
-        return String(decoding: pretty, as: UTF8.self)
     }
 
     private static func withApplication<T: Sendable>(_ config: AppConfig,

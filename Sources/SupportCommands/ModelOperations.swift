@@ -1,4 +1,5 @@
 import Foundation
+public import SupportServer
 import Logging
 import SupportAgent
 import SupportDomain

@@ -1,4 +1,5 @@
-import Foundation
+public import Foundation
+import SupportServer
 import SupportDomain
 
 /// A file of scripted support conversations (format: CONVERSATIONS.md): the store they run against and the

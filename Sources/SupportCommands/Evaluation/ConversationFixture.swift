@@ -1,5 +1,6 @@
-import Fluent
+import FluentKit
 import Foundation
+import SupportServer
 import SupportStore
 
 /// The fixture of a conversation file as a `supportops import` document (CONVERSATIONS.md §2), with each order's

@@ -1,10 +1,12 @@
-import Fluent
+public import FluentKit
 import Foundation
-import Logging
+public import SupportServer
+public import Logging
 import NIOCore
-import SupportDomain
+public import SupportDomain
 import SupportStore
 import Vapor
+import Fluent
 
 /// A check that did not hold: in a turn (`turn` counts from 1) or, with `turn` nil, in the end state.
 public struct CheckFailure: Sendable, Codable, Equatable {
