@@ -197,7 +197,7 @@ public struct ReplyComposer: Sendable {
                 parts.append(t("amount_note"))
             }
         } else if let article = answer, let id = article.document.articleID {
-            parts.append(article.passage + "\n\n" + t("article_link", ["title": article.document.title, "url": "/kb/articles/\(id)"]))
+            parts.append(article.passage + "\n\n" + t("article_link", ["title": article.document.title, "url": PortalPath.article(id).path]))
         } else if let passage = answer {
             parts.append(passage.passage)
         } else {

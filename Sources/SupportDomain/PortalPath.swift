@@ -1,29 +1,88 @@
-import Foundation
+public import Foundation
 
-/// The portal's pages, printed in one place (links in e-mails, redirects, templates) so a URL is never hand-built.
+/// Every page and form target of the portal, in one place: the server registers its routes from these cases and
+/// prints every link and redirect with them (e-mails too), so a URL is never hand-built and never drifts from its route.
 public enum PortalPath: Sendable, Hashable {
     case home
     case login
+    case register
+    case logout
     case profile
-    case tickets
-    case newTicket
-    case ticket(TicketID)
+    case resendVerification
+    case verifyEmail
     case knowledgeBase
     case article(Int64)
+    case articleFeedback(Int64)
+    case tickets
+    case newTicket
+    case ticketSuggestions
+    case ticket(TicketID)
+    case ticketAction(TicketID, TicketAction)
     case agentQueue
+    case playground
+    case adminUsers
+    case adminUserRole(UserID)
+    case adminArticles
+    case adminNewArticle
+    case adminEditArticle(Int64)
+    case adminOutbox
 
-    public var path: String {
+    /// What a form on a ticket page does.
+    public enum TicketAction: String, Sendable, Hashable, CaseIterable {
+        case reply, confirm, decline, satisfied, escalate, assign, agentReply = "agent-reply", status, priority, resolve
+    }
+
+    /// A path segment: fixed text, or the id the case carries.
+    public enum Segment: Sendable, Hashable {
+        case literal(String)
+        case id(Int64)
+    }
+
+    /// The one description of each URL, read both ways (`path` prints it; the server's route pattern matches it).
+    public var segments: [Segment] {
         switch self {
-        case .home: "/"
-        case .login: "/login"
-        case .profile: "/profile"
-        case .tickets: "/tickets"
-        case .newTicket: "/tickets/new"
-        case let .ticket(id): "/tickets/\(id)"
-        case .knowledgeBase: "/kb"
-        case let .article(id): "/kb/articles/\(id)"
-        case .agentQueue: "/agent/queue"
+        case .home: []
+        case .login: [.literal("login")]
+        case .register: [.literal("register")]
+        case .logout: [.literal("logout")]
+        case .profile: [.literal("profile")]
+        case .resendVerification: [.literal("profile"), .literal("verify-email")]
+        case .verifyEmail: [.literal("verify-email")]
+        case .knowledgeBase: [.literal("kb")]
+        case let .article(id): [.literal("kb"), .literal("articles"), .id(id)]
+        case let .articleFeedback(id): [.literal("kb"), .literal("articles"), .id(id), .literal("feedback")]
+        case .tickets: [.literal("tickets")]
+        case .newTicket: [.literal("tickets"), .literal("new")]
+        case .ticketSuggestions: [.literal("tickets"), .literal("suggest")]
+        case let .ticket(id): [.literal("tickets"), .id(id.rawValue)]
+        case let .ticketAction(id, action): [.literal("tickets"), .id(id.rawValue), .literal(action.rawValue)]
+        case .agentQueue: [.literal("agent"), .literal("queue")]
+        case .playground: [.literal("agent"), .literal("playground")]
+        case .adminUsers: [.literal("admin"), .literal("users")]
+        case let .adminUserRole(id): [.literal("admin"), .literal("users"), .id(id.rawValue), .literal("role")]
+        case .adminArticles: [.literal("admin"), .literal("articles")]
+        case .adminNewArticle: [.literal("admin"), .literal("articles"), .literal("new")]
+        case let .adminEditArticle(id): [.literal("admin"), .literal("articles"), .id(id), .literal("edit")]
+        case .adminOutbox: [.literal("admin"), .literal("outbox")]
         }
+    }
+
+    /// "/tickets/42".
+    public var path: String {
+        "/" + segments.map { segment in
+            switch segment {
+            case let .literal(text): text
+            case let .id(id): String(id)
+            }
+        }.joined(separator: "/")
+    }
+
+    /// The path with a query string ("/profile?welcome=verify"), keys in the order given.
+    public func with(_ query: KeyValuePairs<String, String>) -> String {
+        var components = URLComponents()
+        components.path = path
+        components.queryItems = query.map { URLQueryItem(name: $0.key, value: $0.value) }
+        return components.string ?? path
     }
 
     /// The absolute URL under the service's public address (for e-mails).

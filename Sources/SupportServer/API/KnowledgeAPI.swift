@@ -46,13 +46,13 @@ extension SupportAPI {
         return .ok(.init(body: .json(.init(id: article.id, slug: article.slug, title: article.title, summary: article.summary,
                                            body: article.body, category: article.category, tags: article.tags, views: article.views,
                                            helpful: article.helpful, notHelpful: article.notHelpful,
-                                           url: "/kb/articles/\(article.id)"))))
+                                           url: PortalPath.article(article.id).path))))
     }
 
     static func wireHit(_ hit: SearchIndex.Hit) -> Components.Schemas.KBSearchHit {
         let id = hit.document.articleID ?? 0
         return .init(id: id, slug: String(hit.document.id.dropFirst(3)), title: hit.document.title, summary: hit.document.summary,
                      category: hit.document.category, snippet: hit.snippet, score: (hit.score * 1000).rounded() / 1000,
-                     url: "/kb/articles/\(id)")
+                     url: PortalPath.article(id).path)
     }
 }

@@ -13,14 +13,13 @@ struct AdminController {
     let clock: any WallClock
 
     func register(on routes: any RoutesBuilder) {
-        let admin = routes.grouped("admin")
-        admin.get("users", use: users)
-        admin.post("users", ":id", "role", use: setRole)
-        admin.get("articles", use: articleList)
-        admin.get("articles", "new", use: newArticle)
-        admin.get("articles", ":id", "edit", use: editArticle)
-        admin.post("articles", use: saveArticle)
-        admin.get("outbox", use: outbox)
+        routes.get(.adminUsers, use: users)
+        routes.post(.adminUserRole(.route), use: setRole)
+        routes.get(.adminArticles, use: articleList)
+        routes.get(.adminNewArticle, use: newArticle)
+        routes.get(.adminEditArticle(0), use: editArticle)
+        routes.post(.adminArticles, use: saveArticle)
+        routes.get(.adminOutbox, use: outbox)
     }
 
     struct OutboxContext: Encodable {
@@ -97,20 +96,31 @@ struct AdminController {
             throw Abort(.conflict, reason: "You cannot remove your own admin role; ask another admin.")
         }
         try await accounts.setRole(of: user.id, to: role)
-        return request.redirect(to: "/admin/users?saved=1")
+        return request.redirect(to: PortalPath.adminUsers.with(["saved": "1"]))
+    }
+
+    struct ArticlesContext: Encodable {
+        struct Row: Encodable {
+            var id: Int64
+            var title: String
+            var category: String
+            var views: Int
+            var helpful: Int
+            var notHelpful: Int
+            var updatedAt: String
+        }
+        var articles: [Row]
     }
 
     func articleList(_ request: Request) async throws -> Response {
         _ = try Self.requireAdmin(request)
         let all = try await articles.fetchAllArticles().sorted { ($0.category, $0.title) < ($1.category, $1.title) }
         return try await PortalPage.render(request, "admin-articles", title: "Knowledge-base articles",
-                                           notice: request.query[String.self, at: "saved"] == "1" ? "Article saved." : nil, extra: [
-            "articles": .array(all.map {
-                .dictionary(["id": .int(Int($0.id)), "title": .string($0.title), "category": .string($0.category),
-                             "views": .int($0.views), "helpful": .int($0.helpful), "notHelpful": .int($0.notHelpful),
-                             "updatedAt": .string(PortalPage.timestamp($0.updatedAt))])
-            }),
-        ])
+                                           notice: request.query[String.self, at: "saved"] == "1" ? "Article saved." : nil,
+                                           context: ArticlesContext(articles: all.map {
+            .init(id: $0.id, title: $0.title, category: $0.category, views: $0.views, helpful: $0.helpful,
+                  notHelpful: $0.notHelpful, updatedAt: PortalPage.timestamp($0.updatedAt))
+        }))
     }
 
     func newArticle(_ request: Request) async throws -> Response {
@@ -198,23 +208,30 @@ struct AdminController {
                                               status: .conflict)
             }
             await knowledge.invalidate()
-            return request.redirect(to: "/admin/articles?saved=1")
+            return request.redirect(to: PortalPath.adminArticles.with(["saved": "1"]))
         }
+    }
+
+    struct EditorContext: Encodable {
+        struct Form: Encodable {
+            var id: Int64?
+            var slug: String
+            var title: String
+            var summary: String
+            var body: String
+            var tags: String
+        }
+        var form: Form
+        var categories: [PortalController.Category]
+        var previewHtml: String?
     }
 
     func renderEditor(_ request: Request, form: ArticleForm, preview: String?, error: String? = nil,
                       status: HTTPResponseStatus = .ok) async throws -> Response {
         try await PortalPage.render(request, "admin-article-edit", title: form.id == nil ? "New article" : "Edit article",
-                                    status: status, error: error, extra: [
-            "form": .dictionary([
-                "id": form.id.map { .int(Int($0)) } ?? .nil(.int), "slug": .string(form.slug ?? ""),
-                "title": .string(form.title ?? ""), "summary": .string(form.summary ?? ""), "body": .string(form.body ?? ""),
-                "tags": .string(form.tags ?? ""),
-            ]),
-            "categories": .array(KnowledgeArticle.categories.map {
-                .dictionary(["slug": .string($0.slug), "name": .string($0.name), "selected": .bool($0.slug == form.category)])
-            }),
-            "previewHtml": preview.map(LeafData.string) ?? .nil(.string),
-        ])
+                                    status: status, error: error, context: EditorContext(
+            form: .init(id: form.id, slug: form.slug ?? "", title: form.title ?? "", summary: form.summary ?? "",
+                        body: form.body ?? "", tags: form.tags ?? ""),
+            categories: PortalController.Category.all(selected: form.category), previewHtml: preview))
     }
 }

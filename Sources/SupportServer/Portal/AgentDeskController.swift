@@ -12,14 +12,14 @@ struct AgentDeskController {
     var workflow: TicketWorkflow { pages.workflow }
 
     func register(on routes: any RoutesBuilder) {
-        routes.post("tickets", ":id", "assign", use: assign)
-        routes.post("tickets", ":id", "agent-reply", use: agentReply)
-        routes.post("tickets", ":id", "status", use: status)
-        routes.post("tickets", ":id", "priority", use: priority)
-        routes.post("tickets", ":id", "resolve", use: resolve)
-        routes.get("agent", "queue", use: queue)
-        routes.get("agent", "playground", use: playground)
-        routes.post("agent", "playground", use: playground)
+        routes.post(.ticketAction(.route, .assign), use: assign)
+        routes.post(.ticketAction(.route, .agentReply), use: agentReply)
+        routes.post(.ticketAction(.route, .status), use: status)
+        routes.post(.ticketAction(.route, .priority), use: priority)
+        routes.post(.ticketAction(.route, .resolve), use: resolve)
+        routes.get(.agentQueue, use: queue)
+        routes.get(.playground, use: playground)
+        routes.post(.playground, use: playground)
     }
 
     struct QueueContext: Encodable { var tickets: [TicketPages.Row] }

@@ -13,16 +13,16 @@ struct CustomerTicketController {
     var workflow: TicketWorkflow { pages.workflow }
 
     func register(on routes: any RoutesBuilder) {
-        routes.get("tickets", use: list)
-        routes.get("tickets", "new", use: newTicket)
-        routes.get("tickets", "suggest", use: suggest)
-        routes.post("tickets", use: create)
-        routes.get("tickets", ":id", use: pages.show)
-        routes.post("tickets", ":id", "reply", use: reply)
-        routes.post("tickets", ":id", "confirm", use: confirm)
-        routes.post("tickets", ":id", "decline", use: decline)
-        routes.post("tickets", ":id", "satisfied", use: satisfied)
-        routes.post("tickets", ":id", "escalate", use: escalate)
+        routes.get(.tickets, use: list)
+        routes.get(.newTicket, use: newTicket)
+        routes.get(.ticketSuggestions, use: suggest)
+        routes.post(.tickets, use: create)
+        routes.get(.ticket(.route), use: pages.show)
+        routes.post(.ticketAction(.route, .reply), use: reply)
+        routes.post(.ticketAction(.route, .confirm), use: confirm)
+        routes.post(.ticketAction(.route, .decline), use: decline)
+        routes.post(.ticketAction(.route, .satisfied), use: satisfied)
+        routes.post(.ticketAction(.route, .escalate), use: escalate)
     }
 
     struct ListContext: Encodable {

@@ -19,33 +19,41 @@ struct PortalController {
     static let minPasswordLength = 10
 
     func register(on routes: any RoutesBuilder) {
-        routes.get(use: home)
-        routes.get("login", use: loginPage)
-        routes.post("login", use: login)
-        routes.get("register", use: registerPage)
-        routes.post("register", use: register)
-        routes.post("logout", use: logout)
-        routes.get("profile", use: profile)
-        routes.post("profile", use: updateProfile)
-        routes.post("profile", "verify-email", use: resendVerification)
-        routes.get("verify-email", use: verifyEmail)
-        routes.get("kb", use: kbIndex)
-        routes.get("kb", "articles", ":id", use: kbArticle)
-        routes.post("kb", "articles", ":id", "feedback", use: kbFeedback)
+        routes.get(.home, use: home)
+        routes.get(.login, use: loginPage)
+        routes.post(.login, use: login)
+        routes.get(.register, use: registerPage)
+        routes.post(.register, use: register)
+        routes.post(.logout, use: logout)
+        routes.get(.profile, use: profile)
+        routes.post(.profile, use: updateProfile)
+        routes.post(.resendVerification, use: resendVerification)
+        routes.get(.verifyEmail, use: verifyEmail)
+        routes.get(.knowledgeBase, use: kbIndex)
+        routes.get(.article(0), use: kbArticle)
+        routes.post(.articleFeedback(0), use: kbFeedback)
     }
 
-    static var categoryList: LeafData {
-        .array(KnowledgeArticle.categories.map { .dictionary(["slug": .string($0.slug), "name": .string($0.name)]) })
+    /// The knowledge base's categories, for pickers and filters.
+    struct Category: Encodable {
+        var slug: String
+        var name: String
+        var selected: Bool
+
+        static func all(selected: String? = nil) -> [Category] {
+            KnowledgeArticle.categories.map { Category(slug: $0.slug, name: $0.name, selected: $0.slug == selected) }
+        }
     }
 
     func home(_ request: Request) async throws -> Response {
-        try await PortalPage.render(request, "home", title: "Help center", extra: ["categories": Self.categoryList])
+        struct Home: Encodable { var categories: [Category] }
+        return try await PortalPage.render(request, "home", title: "Help center", context: Home(categories: Category.all()))
     }
 
     // MARK: Accounts
 
     func loginPage(_ request: Request) async throws -> Response {
-        if request.portalUser != nil { return request.redirect(to: "/profile") }
+        if request.portalUser != nil { return request.redirect(to: .profile) }
         return try await PortalPage.render(request, "login", title: "Log in", notice: request.query[String.self, at: "linked"] == "1"
             ? "Your e-mail address is confirmed and your orders are linked. Log in to see them." : nil)
     }
@@ -56,8 +64,9 @@ struct PortalController {
         let email = (form.email ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         let password = form.password ?? ""
         func refuse(_ message: String, status: HTTPResponseStatus = .unauthorized) async throws -> Response {
-            try await PortalPage.render(request, "login", title: "Log in", status: status, error: message,
-                                        extra: ["email": .string(email)])
+            struct Refilled: Encodable { var email: String }
+            return try await PortalPage.render(request, "login", title: "Log in", status: status, error: message,
+                                               context: Refilled(email: email))
         }
         guard !email.isEmpty, !password.isEmpty else { return try await refuse("Enter your e-mail address and password.", status: .badRequest) }
         let since = clock.now().addingTimeInterval(-Self.throttleWindow)
@@ -87,8 +96,9 @@ struct PortalController {
         let email = (form.email ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         let password = form.password ?? ""
         func refuse(_ message: String) async throws -> Response {
-            try await PortalPage.render(request, "register", title: "Create an account", status: .unprocessableEntity,
-                                        error: message, extra: ["name": .string(name), "email": .string(email)])
+            struct Refilled: Encodable { var name: String; var email: String }
+            return try await PortalPage.render(request, "register", title: "Create an account", status: .unprocessableEntity,
+                                               error: message, context: Refilled(name: name, email: email))
         }
         guard (1...100).contains(name.count) else { return try await refuse("Enter your name (up to 100 characters).") }
         guard email.count <= 254, email.range(of: #"^[^@\s]+@[^@\s]+\.[^@\s]+$"#, options: .regularExpression) != nil else {
@@ -111,7 +121,7 @@ struct PortalController {
             createCustomer: !existingCustomer,
             verification: existingCustomer ? verification(email: email, name: name) : nil)
         try await startSession(request, userID: user.id)
-        return request.redirect(to: existingCustomer ? "/profile?welcome=verify" : "/profile?welcome=1")
+        return request.redirect(to: PortalPath.profile.with(["welcome": existingCustomer ? "verify" : "1"]))
     }
 
     static let verificationLifetime: TimeInterval = 24 * 3600
@@ -126,7 +136,7 @@ struct PortalController {
                 to: email, subject: "Confirm your e-mail address for SupportOps",
                 body: "Hello \(name),\n\nWe already have orders for this e-mail address. To see and manage them from your "
                     + "portal account, confirm that this address is yours by opening this link within 24 hours:\n\n"
-                    + "\(publicURL)/verify-email?token=\(token)\n\nIf you did not create an account, ignore this e-mail.\n\n"
+                    + "\(PortalPath.verifyEmail.url(base: publicURL))?token=\(token)\n\nIf you did not create an account, ignore this e-mail.\n\n"
                     + "SupportOps customer support"))
     }
 
@@ -138,7 +148,7 @@ struct PortalController {
         let user = try request.requirePortalUser()
         guard user.customerID == nil else { return request.redirect(to: .profile) }
         guard try await accounts.fetchCustomerID(email: user.email) != nil else {
-            return request.redirect(to: "/profile?welcome=none")
+            return request.redirect(to: PortalPath.profile.with(["welcome": "none"]))
         }
         let since = clock.now().addingTimeInterval(-3600)
         let recent = try await accounts.countVerifications(of: user.id, expiringAfter: since.addingTimeInterval(Self.verificationLifetime))
@@ -146,7 +156,7 @@ struct PortalController {
             throw Abort(.tooManyRequests, reason: "We already sent three confirmation e-mails this hour. Please check your inbox.")
         }
         try await accounts.insertVerification(verification(email: user.email, name: user.name), for: user.id)
-        return request.redirect(to: "/profile?welcome=verify")
+        return request.redirect(to: PortalPath.profile.with(["welcome": "verify"]))
     }
 
     /// Links the account to the customer record of the confirmed address. The token alone proves it: no sign-in needed.
@@ -163,7 +173,8 @@ struct PortalController {
             throw Abort(.conflict, reason: "These orders are already linked to another account.")
         }
         try await accounts.confirmVerification(verification, linking: customer, at: clock.now())
-        return request.redirect(to: request.portalUser?.id == user.id ? "/profile?welcome=linked" : "/login?linked=1")
+        return request.redirect(to: request.portalUser?.id == user.id ? PortalPath.profile.with(["welcome": "linked"])
+            : PortalPath.login.with(["linked": "1"]))
     }
 
     /// Signs in with a new session id (the old one is deleted), so an id planted before sign-in is worthless.
@@ -179,7 +190,7 @@ struct PortalController {
 
     func logout(_ request: Request) async throws -> Response {
         request.session.destroy()
-        return request.redirect(to: "/")
+        return request.redirect(to: .home)
     }
 
     struct ProfileContext: Encodable {
@@ -220,30 +231,50 @@ struct PortalController {
 
     // MARK: Help center
 
+    struct SearchResult: Encodable {
+        var url: String
+        var title: String
+        var category: String
+        /// Escaped, with the matched words marked.
+        var snippetHtml: String
+        var summary: String
+    }
+
+    struct IndexContext: Encodable {
+        var q: String
+        var category: String?
+        var categories: [Category]
+        var results: [SearchResult]
+        var total: Int
+        var page: Int
+        var hasPrevious: Bool
+        var hasNext: Bool
+        var previousUrl: String
+        var nextUrl: String
+    }
+
     func kbIndex(_ request: Request) async throws -> Response {
         let q = String((request.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(500))
         let requested = request.query[String.self, at: "category"]
         let category = KnowledgeArticle.categories.first { $0.slug == requested }?.slug
         let page = max(1, min(1000, request.query[Int.self, at: "page"] ?? 1))
         let perPage = 10
-        var results: [LeafData] = []
+        var results: [SearchResult] = []
         var total = 0
         if !q.isEmpty {
             let found = try await knowledge.searchArticles(q, category: category, limit: perPage, offset: (page - 1) * perPage)
             total = found.total
             results = found.hits.map { hit in
-                .dictionary(["url": .string("/kb/articles/\(hit.document.articleID ?? 0)"), "title": .string(hit.document.title),
-                             "category": .string(hit.document.category), "snippetHtml": .string(hit.snippet),
-                             "summary": .string(hit.document.summary)])
+                SearchResult(url: PortalPath.article(hit.document.articleID ?? 0).path, title: hit.document.title,
+                             category: hit.document.category, snippetHtml: hit.snippet, summary: hit.document.summary)
             }
         } else {
             let all = try await articles.fetchAllArticles().filter { category == nil || $0.category == category }
                 .sorted { ($0.views, -$0.id) > ($1.views, -$1.id) }
             total = all.count
             results = all.dropFirst((page - 1) * perPage).prefix(perPage).map { article in
-                .dictionary(["url": .string("/kb/articles/\(article.id)"), "title": .string(article.title),
-                             "category": .string(article.category), "snippetHtml": .string(HTMLEscape.escape(article.summary)),
-                             "summary": .string(article.summary)])
+                SearchResult(url: PortalPath.article(article.id).path, title: article.title, category: article.category,
+                             snippetHtml: HTMLEscape.escape(article.summary), summary: article.summary)
             }
         }
         func link(_ page: Int) -> String {
@@ -251,19 +282,14 @@ struct PortalController {
             if !q.isEmpty { items.insert(URLQueryItem(name: "q", value: q), at: 0) }
             if let category { items.append(URLQueryItem(name: "category", value: category)) }
             var components = URLComponents()
-            components.path = "/kb"
+            components.path = PortalPath.knowledgeBase.path
             components.queryItems = items
-            return components.string ?? "/kb"
+            return components.string ?? PortalPath.knowledgeBase.path
         }
-        let categories: [LeafData] = KnowledgeArticle.categories.map {
-            .dictionary(["slug": .string($0.slug), "name": .string($0.name), "selected": .bool($0.slug == category)])
-        }
-        return try await PortalPage.render(request, "kb-index", title: q.isEmpty ? "Help center" : "Search: \(q)", extra: [
-            "q": .string(q), "category": category.map(LeafData.string) ?? .nil(.string), "categories": .array(categories),
-            "results": .array(results), "total": .int(total), "page": .int(page),
-            "hasPrevious": .bool(page > 1), "hasNext": .bool(page * perPage < total),
-            "previousUrl": .string(link(page - 1)), "nextUrl": .string(link(page + 1)),
-        ])
+        return try await PortalPage.render(request, "kb-index", title: q.isEmpty ? "Help center" : "Search: \(q)", context: IndexContext(
+            q: q, category: category, categories: Category.all(selected: category), results: results, total: total,
+            page: page, hasPrevious: page > 1, hasNext: page * perPage < total, previousUrl: link(page - 1),
+            nextUrl: link(page + 1)))
     }
 
     func article(_ request: Request) async throws -> KnowledgeArticle {
@@ -271,6 +297,23 @@ struct PortalController {
             throw Abort(.notFound)
         }
         return article
+    }
+
+    struct ArticleContext: Encodable {
+        struct Article: Encodable {
+            var id: Int64
+            var title: String
+            var summary: String
+            var category: String
+            var categoryName: String
+            var bodyHtml: String
+            var views: Int
+            var helpful: Int
+            var notHelpful: Int
+        }
+        struct Link: Encodable { var url: String; var title: String }
+        var article: Article
+        var related: [Link]
     }
 
     func kbArticle(_ request: Request) async throws -> Response {
@@ -281,16 +324,11 @@ struct PortalController {
             .filter { $0.document.articleID != article.id }.prefix(3)
         let categoryName = KnowledgeArticle.categories.first { $0.slug == article.category }?.name ?? article.category
         let notice = request.query[String.self, at: "thanks"] == "1" ? "Thank you for your feedback." : nil
-        return try await PortalPage.render(request, "kb-article", title: article.title, notice: notice, extra: [
-            "article": .dictionary([
-                "id": .int(Int(article.id)), "title": .string(article.title), "summary": .string(article.summary),
-                "category": .string(article.category), "categoryName": .string(categoryName),
-                "bodyHtml": .string(MarkdownHTML.render(article.body)), "views": .int(article.views + 1),
-                "helpful": .int(article.helpful), "notHelpful": .int(article.notHelpful),
-            ]),
-            "related": .array(related.map { .dictionary(["url": .string("/kb/articles/\($0.document.articleID ?? 0)"),
-                                                          "title": .string($0.document.title)]) }),
-        ])
+        return try await PortalPage.render(request, "kb-article", title: article.title, notice: notice, context: ArticleContext(
+            article: .init(id: article.id, title: article.title, summary: article.summary, category: article.category,
+                           categoryName: categoryName, bodyHtml: MarkdownHTML.render(article.body), views: article.views + 1,
+                           helpful: article.helpful, notHelpful: article.notHelpful),
+            related: related.map { .init(url: PortalPath.article($0.document.articleID ?? 0).path, title: $0.document.title) }))
     }
 
     func kbFeedback(_ request: Request) async throws -> Response {
@@ -299,6 +337,6 @@ struct PortalController {
         let answer = try request.content.decode(Form.self).helpful
         guard answer == "yes" || answer == "no" else { throw Abort(.badRequest, reason: "Choose whether the article helped.") }
         _ = try await articles.recordFeedback(id: article.id, helpful: answer == "yes")
-        return request.redirect(to: "/kb/articles/\(article.id)?thanks=1")
+        return request.redirect(to: PortalPath.article(article.id).with(["thanks": "1"]))
     }
 }

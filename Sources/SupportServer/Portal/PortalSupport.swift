@@ -25,8 +25,6 @@ extension Request {
         return user
     }
 
-    func redirect(to page: PortalPath) -> Response { redirect(to: page.path) }
-
     /// The session's CSRF token, created on first use.
     var csrfToken: String {
         if let token = session.data["csrf"] { return token }
@@ -84,16 +82,18 @@ struct PortalErrorMiddleware: AsyncMiddleware {
                     message = "Something went wrong on our side. Please try again."
                 }
             }
+            struct ErrorPage: Encodable { var status: Int; var message: String }
             return try await PortalPage.render(request, "error", title: "Error", status: status,
-                                               extra: ["status": .int(Int(status.code)), "message": .string(message)])
+                                               context: ErrorPage(status: Int(status.code), message: message))
         }
     }
 }
 
 /// Builds the context every template receives.
 enum PortalPage {
-    static func base(_ request: Request, title: String, notice: String? = nil, error: String? = nil,
-                     extra: [String: LeafData] = [:]) -> [String: LeafData] {
+    /// What every page shows: its title, the CSRF token, the signed-in user, a notice or an error.
+    private static func base(_ request: Request, title: String, notice: String?, error: String?,
+                             extra: [String: LeafData]) -> [String: LeafData] {
         var context: [String: LeafData] = ["title": .string(title), "csrf": .string(request.csrfToken)]
         if let user = request.portalUser {
             context["user"] = .dictionary(["name": .string(user.name), "email": .string(user.email), "role": .string(user.role.rawValue)])
@@ -118,8 +118,14 @@ enum PortalPage {
                          extra: try PageContext.leafData(context))
     }
 
+    /// Renders a page that needs only the common context.
     static func render(_ request: Request, _ template: String, title: String, status: HTTPResponseStatus = .ok,
-                       notice: String? = nil, error: String? = nil, extra: [String: LeafData] = [:]) async throws -> Response {
+                       notice: String? = nil, error: String? = nil) async throws -> Response {
+        try await render(request, template, title: title, status: status, notice: notice, error: error, extra: [:])
+    }
+
+    private static func render(_ request: Request, _ template: String, title: String, status: HTTPResponseStatus,
+                               notice: String?, error: String?, extra: [String: LeafData]) async throws -> Response {
         let html = try await request.leaf.render(path: template, context: base(request, title: title, notice: notice,
                                                                                   error: error, extra: extra)).get()
         let response = Response(status: status, body: .init(buffer: html))

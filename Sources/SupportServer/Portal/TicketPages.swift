@@ -16,8 +16,7 @@ struct TicketPages: Sendable {
 
     /// The ticket if this user may see it: its owner, or staff. Anything else is the same 404 as a missing ticket.
     func ticket(_ request: Request, user: PortalAccount, ownerOnly: Bool = false) async throws -> Ticket {
-        guard let id = request.parameters.get("id", as: Int64.self), let ticket = try await tickets.fetchTicket(TicketID(id))
-        else { throw Abort(.notFound) }
+        guard let id: TicketID = request.id(), let ticket = try await tickets.fetchTicket(id) else { throw Abort(.notFound) }
         guard ticket.ownerID == user.id || (!ownerOnly && user.role.isStaff) else { throw Abort(.notFound) }
         return ticket
     }
