@@ -132,7 +132,7 @@ elif [ "${CI:-}" = "true" ]; then
   echo "e2e: schemathesis is required under CI=true (pip install schemathesis)" >&2
   status=1
 else
-  log "schemathesis: skipped (pip install schemathesis)"
+  log "schemathesis: skipped ($([ -n "${E2E_SKIP_FUZZ:-}" ] && echo "E2E_SKIP_FUZZ is set" || echo "pip install schemathesis"))"
 fi
 set -e
 if ! kill -0 "$server_pid" 2>/dev/null; then

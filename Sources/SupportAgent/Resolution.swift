@@ -46,7 +46,7 @@ public struct Resolution: Sendable {
     public var needsClarification: Bool
     public var clarificationPrompt: String?
     public var escalated: Bool
-    public var understoodBy: String
+    public var understoodBy: Understander
     /// `template`, or the language model that restyled the reply.
     public var writtenBy: String
     public var redactedInput: String

@@ -1,6 +1,22 @@
 import Foundation
 public import SupportDomain
 
+/// Who read a message: the offline model, or a language model (checked and backed by the offline model).
+public enum Understander: Sendable, Hashable, CustomStringConvertible {
+    case offline
+    case languageModel(provider: String)
+
+    /// `offline` or `llm:PROVIDER`, as the API's `understood_by` reports it.
+    public var description: String {
+        switch self {
+        case .offline: "offline"
+        case let .languageModel(provider): "llm:\(provider)"
+        }
+    }
+
+    public var isLanguageModel: Bool { self != .offline }
+}
+
 /// What the agent made of a message: the intent with a confidence and the extracted fields.
 public struct Understanding: Sendable, Hashable {
     public var intent: Intent
@@ -12,8 +28,8 @@ public struct Understanding: Sendable, Hashable {
     public var secondaryIntents: [Intent]
     /// The most likely intents, best first (for "did you mean …?" when unsure).
     public var alternatives: [Intent] = []
-    /// Which path answered: `offline`, or the language-model provider's name (`llm:mistral`).
-    public var understoodBy = "offline"
+    /// Which path answered.
+    public var understoodBy: Understander = .offline
     /// Why the language model's answer was not used, when one was asked.
     public var fallbackReason: String?
 

@@ -151,11 +151,11 @@ public struct AuditRecord: Sendable, Hashable, Codable {
     public var time: Date
     public var requestID: String
     public var customerID: CustomerID
-    public var action: String
+    public var action: ToolAction
     public var parameters: [String: String]
     public var result: [String: String]
 
-    public init(time: Date, requestID: String, customerID: CustomerID, action: String,
+    public init(time: Date, requestID: String, customerID: CustomerID, action: ToolAction,
                 parameters: [String: String], result: [String: String]) {
         self.time = time
         self.requestID = requestID
@@ -167,7 +167,7 @@ public struct AuditRecord: Sendable, Hashable, Codable {
 
     public init(context: ToolContext, invocation: ToolInvocation, result: ToolResult, time: Date) {
         self.init(time: time, requestID: context.requestID, customerID: context.customerID,
-                  action: invocation.action.rawValue, parameters: invocation.auditParameters, result: result.auditSummary)
+                  action: invocation.action, parameters: invocation.auditParameters, result: result.auditSummary)
     }
 }
 

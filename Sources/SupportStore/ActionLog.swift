@@ -18,7 +18,7 @@ public actor ActionLog {
             "time": ISO8601DateFormatter().string(from: record.time),
             "request_id": record.requestID,
             "customer_id": record.customerID.rawValue,
-            "action": record.action,
+            "action": record.action.rawValue,
             "parameters": record.parameters,
             "result": record.result,
         ]

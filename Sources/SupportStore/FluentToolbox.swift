@@ -229,7 +229,7 @@ public struct FluentToolbox: SupportToolbox {
         entry.createdAt = audit.time
         entry.requestID = audit.requestID
         entry.customerID = Int(audit.customerID.rawValue)
-        entry.action = audit.action
+        entry.action = audit.action.rawValue
         entry.parameters = JSONLine.encode(audit.parameters)
         entry.result = JSONLine.encode(audit.result)
         try await entry.create(on: db)

@@ -81,7 +81,7 @@ struct ToolAuditTests {
 
         let result = ToolResult(action: .escalateCase, orderID: OrderID(1042), escalationID: EscalationID(3))
         let record = AuditRecord(context: context, invocation: invocation, result: result, time: time)
-        #expect(record.action == "escalate_case")
+        #expect(record.action == .escalateCase)
         #expect(record.requestID == "req-1")
         #expect(record.customerID == CustomerID(7))
         #expect(record.time == time)
@@ -150,7 +150,7 @@ struct ToolAuditTests {
         let result = ToolResult(action: .issueRefund, orderID: OrderID(1042), amount: Money(minorUnits: 49_99),
                                 refundID: RefundID(8), refundStatus: .approved)
         let record = AuditRecord(context: context, invocation: invocation, result: result, time: time)
-        #expect(record.action == "issue_refund")
+        #expect(record.action == .issueRefund)
         #expect(record.parameters == ["order_id": "1042", "reason": "damaged"])
         #expect(record.result == ["success": "true", "amount": "49.99", "refund_id": "8", "refund_status": "approved"])
         let decoded = try JSONDecoder().decode(AuditRecord.self, from: JSONEncoder().encode(record))

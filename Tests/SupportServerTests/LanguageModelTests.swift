@@ -103,7 +103,7 @@ final class FakeLanguageModelServer: @unchecked Sendable {
     @Test func aValidAnswerIsUsedAndOnlyRedactedTextLeaves() async throws {
         try await withServer(.answer(Self.good)) { server in
             let understood = try await understand(server)
-            #expect(understood.understoodBy == "llm:openai-compatible")
+            #expect(understood.understoodBy == .languageModel(provider: "openai-compatible"))
             #expect(understood.intent == .replacement)
             #expect(understood.orderID == OrderID(1006))
             let sent = server.bodies.withLockedValue { $0 }.joined()
@@ -131,7 +131,7 @@ final class FakeLanguageModelServer: @unchecked Sendable {
         try await withServer(mode) { server in
             let understood = try await understand(server, "The lamp in order 1006 arrived smashed, please send a replacement",
                                                   budget: name == "silent" ? .milliseconds(500) : .seconds(6))
-            #expect(understood.understoodBy == "offline", "\(name)")
+            #expect(understood.understoodBy == .offline, "\(name)")
             #expect(understood.fallbackReason?.contains(reason) == true, "\(name): \(understood.fallbackReason ?? "nil")")
             #expect(understood.intent == .replacement)
             #expect(understood.orderID == OrderID(1006))
@@ -141,7 +141,7 @@ final class FakeLanguageModelServer: @unchecked Sendable {
     @Test func rateLimitingIsRetried() async throws {
         try await withServer(.rateLimitedOnce(then: Self.good)) { server in
             let understood = try await understand(server)
-            #expect(understood.understoodBy == "llm:openai-compatible")
+            #expect(understood.understoodBy == .languageModel(provider: "openai-compatible"))
             #expect(server.calls.withLockedValue { $0 } == 2)
         }
     }
@@ -262,9 +262,9 @@ struct RealLanguageModelServerTests {
         let understanding = LLMUnderstanding(provider: ResilientProvider(provider, policy: .init(budget: .seconds(120))),
                                              offline: try OfflineUnderstanding.bundled())
         let understood = await understanding.understand("where is my order 1003?")
-        #expect(understood.understoodBy == "llm:openai-compatible" || understood.fallbackReason != nil)
+        #expect(understood.understoodBy == .languageModel(provider: "openai-compatible") || understood.fallbackReason != nil)
         // An order id is taken only when the text contains it, whoever answered.
         #expect(understood.orderID == nil || understood.orderID == OrderID(1003))
-        if understood.understoodBy == "offline" { #expect(understood.intent == .status) }
+        if understood.understoodBy == .offline { #expect(understood.intent == .status) }
     }
 }

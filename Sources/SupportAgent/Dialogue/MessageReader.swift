@@ -138,7 +138,7 @@ public struct MessageReader: Sendable {
         // intents never stand.
         var intent = understood.intent
         // The model reads English (the offline one is trained on it) or any language (a language model).
-        let modelReads = pack.code == "en" || understood.understoodBy.hasPrefix("llm:")
+        let modelReads = pack.code == "en" || understood.understoodBy.isLanguageModel
         intent = Self.choose(positives: positives, hits: hits, classifier: understood, english: modelReads)
         // English, where the model is trained: when it reads the message as out of scope, a cue word alone ("cancel my
         // card", "a new card") acts only with an order in sight (a number, or an order already under discussion).

@@ -137,7 +137,7 @@ extension SupportPipeline {
 
         // The classifier's guess alone, below the threshold: ask rather than act.
         if intent != .other, !reading.cued, intent == understood.intent, turn.understood.confidence < confidenceThreshold,
-           reading.language == "en" || understood.understoodBy.hasPrefix("llm:") {
+           reading.language == "en" || understood.understoodBy.isLanguageModel {
             turn.clarification = turn.composer.unsurePrompt(turn.understood.alternatives.isEmpty ? [intent] : turn.understood.alternatives)
             turn.asked = true
             turn.unsure = true

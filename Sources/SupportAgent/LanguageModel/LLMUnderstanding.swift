@@ -79,7 +79,7 @@ public struct LLMUnderstanding: IntentUnderstanding {
             understood.orderID = understood.orderID ?? fallback.orderID
             understood.reason = understood.reason ?? fallback.reason
             understood.alternatives = [understood.intent] + fallback.alternatives.filter { $0 != understood.intent }
-            understood.understoodBy = "llm:\(provider.name)"
+            understood.understoodBy = .languageModel(provider: provider.name)
             return understood
         } catch {
             let reason = (error as? LanguageModelError)?.description ?? "\(error)"

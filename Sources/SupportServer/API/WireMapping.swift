@@ -17,7 +17,7 @@ public enum WireMapping {
             needsClarification: resolution.needsClarification,
             clarificationPrompt: resolution.clarificationPrompt,
             escalated: resolution.escalated,
-            understoodBy: resolution.understoodBy,
+            understoodBy: resolution.understoodBy.description,
             replyBy: resolution.writtenBy)
     }
 

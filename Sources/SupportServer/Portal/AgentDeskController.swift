@@ -128,7 +128,7 @@ struct AgentDeskController {
             context.result = PlaygroundResult(
                 redacted: resolution.redactedInput, intent: resolution.intent.rawValue,
                 confidence: String(format: "%.2f", resolution.confidence), orderId: resolution.orderID?.description,
-                understoodBy: resolution.understoodBy, reply: resolution.reply, action: result?.action.rawValue,
+                understoodBy: resolution.understoodBy.description, reply: resolution.reply, action: result?.action.rawValue,
                 allowed: result?.success, refusal: result?.error.map { "\($0.code): \($0.message)" },
                 proposal: resolution.proposal?.label, trace: resolution.trace, citations: resolution.citations)
         }
