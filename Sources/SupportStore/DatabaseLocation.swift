@@ -56,7 +56,10 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
             // 10 s when many queue up behind the writer (seen as 500s under a loaded test suite).
             databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(60), sqlLogLevel: nil), as: .sqlite)
         case let .postgres(url):
-            databases.use(.postgres(configuration: try SQLPostgresConfiguration(url: url), sqlLogLevel: .trace), as: .psql)
+            // One connection per event loop (the default) queued 24 concurrent requests of one test long enough to pass
+            // the default 10 s pool timeout on a loaded 2-core machine: 4 per loop, and a 30 s wait before a 500.
+            databases.use(.postgres(configuration: try SQLPostgresConfiguration(url: url), maxConnectionsPerEventLoop: 4,
+                                    connectionPoolTimeout: .seconds(30), sqlLogLevel: .trace), as: .psql)
         }
     }
 

@@ -71,6 +71,10 @@ func runConcurrentRefunds(_ h: TestHarness, customerID: Int = 500, firstOrder: I
                 return all
             }
             #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+            if !statuses.allSatisfy({ $0 == 200 }) {
+                print(CapturedLogs.shared.all.split(separator: "\n").filter { $0.contains("error") || $0.contains("failed") }.prefix(5)
+                    .joined(separator: "\n"))
+            }
             #expect(try await AuditEntryModel.query(on: h.app.db).count() == 24)
             #expect(try await RefundModel.query(on: h.app.db).filter(\.$orderID == 1001).count() == 1)
         }

@@ -144,7 +144,7 @@ import NIOFoundationEssentialsCompat
             #expect(traversal.status == .notFound)
             let health = try await tester.sendRequest(.GET, "health")
             #expect(health.status == .ok)
-            #expect(try h.json(health)["database"] as? String == "sqlite")
+            #expect(try h.json(health)["database"] as? String == h.config.database.kind)
         }
     }
 }

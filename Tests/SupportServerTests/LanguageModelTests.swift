@@ -73,7 +73,7 @@ final class FakeLanguageModelServer: @unchecked Sendable {
     }
 
     /// A generous default budget: tests run in parallel on two cores, and only the slow case is about time.
-    func understanding(budget: Duration = .seconds(6), threshold: Int = 3) throws -> LLMUnderstanding {
+    func understanding(budget: Duration = .seconds(60), threshold: Int = 3) throws -> LLMUnderstanding {
         let provider = ChatCompletionsProvider(name: "openai-compatible", baseURL: baseURL, model: "fake", apiKey: "k",
                                                jsonMode: .jsonObject)
         let resilient = ResilientProvider(provider, policy: .init(budget: budget, maxRetries: 2, backoff: .milliseconds(20),
@@ -96,7 +96,7 @@ final class FakeLanguageModelServer: @unchecked Sendable {
     }
 
     func understand(_ server: FakeLanguageModelServer, _ text: String = message,
-                    budget: Duration = .seconds(6)) async throws -> Understanding {
+                    budget: Duration = .seconds(60)) async throws -> Understanding {
         await (try server.understanding(budget: budget)).understand(Redactor().redact(text).text)
     }
 
@@ -130,7 +130,7 @@ final class FakeLanguageModelServer: @unchecked Sendable {
     func misbehaviourFallsBackToTheOfflineModel(_ name: String, _ mode: FakeLanguageModelServer.Mode, _ reason: String) async throws {
         try await withServer(mode) { server in
             let understood = try await understand(server, "The lamp in order 1006 arrived smashed, please send a replacement",
-                                                  budget: name == "silent" ? .milliseconds(500) : .seconds(6))
+                                                  budget: name == "silent" ? .milliseconds(500) : .seconds(60))
             #expect(understood.understoodBy == .offline, "\(name)")
             #expect(understood.fallbackReason?.contains(reason) == true, "\(name): \(understood.fallbackReason ?? "nil")")
             #expect(understood.intent == .replacement)

@@ -52,13 +52,16 @@ struct CapturingHandler: LogHandler {
     }
 }
 
-/// A real application on a temporary SQLite file (or the PostgreSQL database named by
-/// `SUPPORTOPS_TEST_POSTGRES_URL`), migrated and filled with the demo store as of `testNow`.
+/// A real application on a temporary SQLite file, migrated and filled with the demo store as of `testNow`. With
+/// `SUPPORTOPS_TEST_SERVER_DATABASE=postgres` (and `SUPPORTOPS_TEST_POSTGRES_URL`) each test gets a fresh PostgreSQL
+/// database instead, so the whole suite runs on PostgreSQL too (`scripts/test.sh` runs it both ways).
 struct TestHarness {
     let app: Application
     let services: Services
     let directory: URL
     let config: AppConfig
+    /// The PostgreSQL database made for this test, dropped at shutdown.
+    let scratchDatabase: ScratchPostgres?
 
     var actionLogPath: String { config.actionLogPath }
 
@@ -68,7 +71,8 @@ struct TestHarness {
         CapturedLogs.shared.bootstrapOnce()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("supportops-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let location = database ?? .sqlite(path: directory.appendingPathComponent("test.sqlite").path)
+        let scratch = database == nil ? try ScratchPostgres.makeIfRequested() : nil
+        let location = try database ?? scratch?.location ?? .sqlite(path: directory.appendingPathComponent("test.sqlite").path)
         var config = AppConfig(database: location, apiKeys: apiKeys,
                                actionLogPath: directory.appendingPathComponent("action_log.jsonl").path,
                                logLevel: "debug", seedDemoWhenEmpty: false, policy: policy)
@@ -89,11 +93,12 @@ struct TestHarness {
             try? await app.asyncShutdown()
             throw error
         }
-        return TestHarness(app: app, services: built.services, directory: directory, config: config)
+        return TestHarness(app: app, services: built.services, directory: directory, config: config, scratchDatabase: scratch)
     }
 
     func shutdown() async throws {
         try await app.asyncShutdown()
+        scratchDatabase?.drop()
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -152,6 +157,42 @@ struct TestHarness {
         return try text.split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }
+    }
+}
+
+/// A fresh PostgreSQL database on the server of `SUPPORTOPS_TEST_POSTGRES_URL`, made with `psql` (the role needs
+/// CREATEDB; `scripts/test.sh` grants it).
+struct ScratchPostgres {
+    let baseURL: String
+    let name: String
+
+    static func makeIfRequested() throws -> ScratchPostgres? {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["SUPPORTOPS_TEST_SERVER_DATABASE"] == "postgres", let url = environment["SUPPORTOPS_TEST_POSTGRES_URL"]
+        else { return nil }
+        let scratch = ScratchPostgres(baseURL: url, name: "supportops_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16))
+        try scratch.psql("CREATE DATABASE \(scratch.name)")
+        return scratch
+    }
+
+    var location: DatabaseLocation {
+        get throws {
+            guard var components = URLComponents(string: baseURL) else { throw StoreError.unsupportedDatabaseURL(baseURL) }
+            components.path = "/" + name
+            return try DatabaseLocation(url: components.string ?? baseURL)
+        }
+    }
+
+    func drop() { try? psql("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+
+    func psql(_ statement: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        process.arguments = [baseURL, "-v", "ON_ERROR_STOP=1", "-qc", statement]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw StoreError.unsupportedDatabaseURL("psql failed: \(statement)") }
     }
 }
 
