@@ -43,6 +43,22 @@ public struct SupportPipeline: Sendable {
             ?? PolicyTranslations(english: PolicyLibrary(sections: []), directory: nil)
     }
 
+    /// The customer's orders, read from the store at most once per turn (several steps of a turn look at them).
+    final class OrdersOnce: @unchecked Sendable {
+        private let load: @Sendable () async throws -> [OrderSnapshot]
+        private var loaded: [OrderSnapshot]?
+
+        init(_ load: @escaping @Sendable () async throws -> [OrderSnapshot]) { self.load = load }
+
+        /// Used only within the one task that resolves the turn.
+        func get() async throws -> [OrderSnapshot] {
+            if let loaded { return loaded }
+            let orders = try await load()
+            loaded = orders
+            return orders
+        }
+    }
+
     /// One turn's working state while it is decided.
     struct Turn {
         var input: ResolveInput
@@ -53,6 +69,7 @@ public struct SupportPipeline: Sendable {
         var reading: Reading
         var state: DialogueState
         var composer: ReplyComposer
+        var orders: OrdersOnce
         var trace: [TraceStep] = []
         var result: ToolResult?
         /// Further requests of the same message carried out after the first ("cancel 7022 and refund 7020").
@@ -95,10 +112,13 @@ public struct SupportPipeline: Sendable {
             + (reading.negated.isEmpty ? "" : ", called off: " + reading.negated.map(\.rawValue).sorted().joined(separator: ", "))
             + (understood.mentionedAmounts.isEmpty ? "" : ", amounts named in text ignored: \(understood.mentionedAmounts.count)")))
 
+        let toolbox = self.toolbox
+        let orders = OrdersOnce { try await toolbox.fetchOrders(of: customer.id) }
         var turn = Turn(input: input, customer: customer, conversationID: conversationID, redacted: redacted.text,
                         understood: understood, reading: reading, state: state,
-                        composer: composer.speaking(LanguageCatalog.shared.pack(reading.language)), trace: trace)
-        if reading.orderID == nil, let number = try await ownOrderNumber(in: redacted.text, customer: customer.id) {
+                        composer: composer.speaking(LanguageCatalog.shared.pack(reading.language)), orders: orders,
+                        trace: trace)
+        if reading.orderID == nil, let number = try await ownOrderNumber(in: redacted.text, orders: orders) {
             // "cancel 7012", "and 7081 too": a bare number that is one of the customer's own orders.
             turn.reading.orderID = number
             if case .product? = turn.reading.reference { turn.reading.reference = nil }
@@ -215,10 +235,10 @@ public struct SupportPipeline: Sendable {
 
     /// The first number of three or more digits in the text that is one of the customer's orders (a number that is
     /// not, such as "3 weeks" or "2 plates", is never taken for an order).
-    func ownOrderNumber(in text: String, customer: CustomerID) async throws -> OrderID? {
+    func ownOrderNumber(in text: String, orders: OrdersOnce) async throws -> OrderID? {
         let numbers = text.split(whereSeparator: { !$0.isNumber }).filter { (3...12).contains($0.count) }.compactMap { Int64($0) }
         guard !numbers.isEmpty else { return nil }
-        let own = Set(try await toolbox.fetchOrders(of: customer).map(\.id.rawValue))
+        let own = Set(try await orders.get().map(\.id.rawValue))
         return numbers.first(where: own.contains).map { OrderID(rawValue: $0) }
     }
 

@@ -4,6 +4,7 @@ public import Logging
 import Leaf
 import LeafKit
 import NIOPosix
+import OpenAPIRuntime
 import OpenAPIVapor
 public import SupportAgent
 import SupportDomain
@@ -79,8 +80,11 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
         .grouped(ExplicitNullsMiddleware(paths: ["/support/resolve"], keys: ExplicitNullsMiddleware.resolveResponseKeys))
     let handler = SupportAPI(pipeline: agent, knowledge: knowledge, articles: stores.articles, health: stores.health,
                              databaseKind: config.database.kind, currency: config.currency)
-    try handler.registerHandlers(on: VaporTransport(routesBuilder: protected), serverURL: URL(string: "/")!)
+    // Compact JSON (the runtime pretty-prints by default): a smaller body to write and to scan for the explicit nulls.
+    try handler.registerHandlers(on: VaporTransport(routesBuilder: protected), serverURL: URL(string: "/")!,
+                                 configuration: Configuration(jsonEncodingOptions: [.sortedKeys]))
 
+    if let actionLog = stores.actionLog { app.lifecycle.use(ActionLogLifecycle(actionLog: actionLog)) }
     try DocsController().register(on: app)
     try configurePortal(app, services: services)
     if let sender = dependencies.mailSender {

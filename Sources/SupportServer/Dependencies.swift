@@ -3,7 +3,7 @@ import Foundation
 public import Logging
 public import SupportAgent
 public import SupportDomain
-import SupportStore
+public import SupportStore
 
 /// Every outside dependency of the service, built once and handed to `buildApplication`. `serve` uses
 /// `.live(config:)`; a test starts from the same and replaces what it controls (the clock, the mail sender, the ids).
@@ -48,9 +48,13 @@ public struct Stores: Sendable {
     public var articles: any ArticleStore
     public var outbox: any MailOutbox
     public var health: any StoreHealth
+    /// The action log the toolbox appends to, flushed when the server stops.
+    public var actionLog: ActionLog?
 
     public init(toolbox: any SupportToolbox, conversations: any ConversationStore, tickets: any TicketStore,
-                accounts: any AccountStore, articles: any ArticleStore, outbox: any MailOutbox, health: any StoreHealth) {
+                accounts: any AccountStore, articles: any ArticleStore, outbox: any MailOutbox, health: any StoreHealth,
+                actionLog: ActionLog? = nil) {
+        self.actionLog = actionLog
         self.toolbox = toolbox
         self.conversations = conversations
         self.tickets = tickets
@@ -62,10 +66,11 @@ public struct Stores: Sendable {
 
     /// SQLite or PostgreSQL through Fluent.
     @Sendable public static func fluent(database: any Database, config: AppConfig, clock: any WallClock, logger: Logger) -> Stores {
-        let fluent = FluentStores(database: database, policy: config.policy, clock: clock,
-                                  actionLog: ActionLog(path: config.actionLogPath, logger: logger), logger: logger)
+        let actionLog = ActionLog(path: config.actionLogPath, logger: logger)
+        let fluent = FluentStores(database: database, policy: config.policy, clock: clock, actionLog: actionLog, logger: logger)
         return Stores(toolbox: fluent.toolbox, conversations: fluent.conversations, tickets: fluent.tickets,
-                      accounts: fluent.accounts, articles: fluent.articles, outbox: fluent.outbox, health: fluent.health)
+                      accounts: fluent.accounts, articles: fluent.articles, outbox: fluent.outbox, health: fluent.health,
+                      actionLog: actionLog)
     }
 }
 

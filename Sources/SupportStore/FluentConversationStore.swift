@@ -1,8 +1,10 @@
 public import FluentKit
 import Foundation
+import SQLKit
 public import SupportDomain
 
-/// Conversation state in the database, so any instance can continue a conversation.
+/// Conversation state in the database, so any instance can continue a conversation. Plain SQL: one read and one upsert
+/// per turn, on the hot path of every message.
 public struct FluentConversationStore: ConversationStore {
     let database: any Database
 
@@ -11,31 +13,25 @@ public struct FluentConversationStore: ConversationStore {
     /// The state is JSON in the conversation row's `pending` column (a row written before the dialogue state existed
     /// reads as a fresh state).
     public func fetchState(conversationID: String, customer: CustomerID) async throws -> DialogueState? {
-        guard let row = try await ConversationModel.find(conversationID, on: database),
-              row.customerID == Int(customer.rawValue) else { return nil }
-        guard let json = row.pending, let state = try? JSONDecoder().decode(DialogueState.self, from: Data(json.utf8)) else {
+        guard let row = try await HotPath.sql(database).raw("""
+                SELECT pending FROM conversations WHERE id = \(bind: conversationID) AND customer_id = \(bind: customer.rawValue)
+                """).first() else { return nil }
+        guard let json = try row.decode(column: "pending", as: String?.self),
+              let state = try? JSONDecoder().decode(DialogueState.self, from: Data(json.utf8)) else {
             return DialogueState()
         }
         return state
     }
 
+    /// Inserts the conversation or updates it; another customer's conversation id is never continued or overwritten.
     public func saveState(_ state: DialogueState, conversationID: String, customer: CustomerID, now: Date) async throws {
-        let encoded: String? = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
-        if let row = try await ConversationModel.find(conversationID, on: database) {
-            // Another customer's conversation id is never continued or overwritten.
-            guard row.customerID == Int(customer.rawValue) else { return }
-            row.pending = encoded
-            row.turns += 1
-            row.updatedAt = now
-            try await row.save(on: database)
-        } else {
-            let row = ConversationModel()
-            row.id = conversationID
-            row.customerID = Int(customer.rawValue)
-            row.pending = encoded
-            row.turns = 1
-            row.updatedAt = now
-            try await row.create(on: database)
-        }
+        let encoded = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+        try await HotPath.sql(database).raw("""
+            INSERT INTO conversations (id, customer_id, pending, turns, updated_at)
+            VALUES (\(bind: conversationID), \(bind: customer.rawValue), \(bind: encoded), 1, \(bind: now))
+            ON CONFLICT (id) DO UPDATE SET pending = excluded.pending, turns = conversations.turns + 1,
+                updated_at = excluded.updated_at
+            WHERE conversations.customer_id = excluded.customer_id
+            """).run()
     }
 }

@@ -23,8 +23,7 @@ public struct FluentToolbox: SupportToolbox {
     }
 
     public func fetchCustomer(_ id: CustomerID) async throws -> CustomerSnapshot? {
-        guard let rawID = Int(exactly: id.rawValue) else { return nil }
-        return try await CustomerModel.find(rawID, on: database)?.snapshot
+        try await HotPath.customer(id, on: database)
     }
 
     public func fetchCustomers(limit: Int) async throws -> [CustomerSnapshot] {
@@ -32,18 +31,23 @@ public struct FluentToolbox: SupportToolbox {
     }
 
     public func fetchOrders(of customer: CustomerID) async throws -> [OrderSnapshot] {
-        try await OrderModel.query(on: database)
-            .filter(\.$customer.$id == Int(customer.rawValue))
-            .sort(\.$createdAt, .descending)
-            .limit(50)
-            .with(\.$items) { $0.with(\.$product) }
-            .all()
-            .map { $0.snapshot() }
+        try await HotPath.orders(of: customer, on: database)
     }
 
     public func run(_ invocation: ToolInvocation, context: ToolContext) async throws -> ToolResult {
         let now = clock.now()
         let result: ToolResult
+        if !invocation.action.isWrite, context.idempotencyKey == nil {
+            // A read changes nothing but its audit row: no transaction and no customer lock, one read and one insert.
+            switch invocation {
+            case let .getOrderStatus(orderID): result = try await orderStatus(orderID, customer: context.customerID, on: database)
+            default: result = try await listOrders(context.customerID, on: database)
+            }
+            let audit = AuditRecord(context: context, invocation: invocation, result: result, time: now)
+            try await HotPath.insertAudit(audit, on: database)
+            await actionLog?.append(audit)
+            return result
+        }
         do {
             result = try await database.transaction { tx in
                 // Write first: the customer's row lock serialises one customer's tool calls on PostgreSQL (so the rolling
@@ -128,8 +132,9 @@ public struct FluentToolbox: SupportToolbox {
             return ToolResult(action: .requestReplacement, orderID: orderID, orderStatus: .delivered,
                               replacementID: replacement.id.map { ReplacementID(Int64($0)) })
         case let .getOrderStatus(orderID):
-            let snapshot = try await fetchOwnedOrder(orderID, customer: customerID, on: tx).snapshot()
-            return ToolResult(action: .getOrderStatus, orderID: orderID, orderStatus: snapshot.status, order: snapshot)
+            return try await orderStatus(orderID, customer: customerID, on: tx)
+        case .listOrders:
+            return try await listOrders(customerID, on: tx)
         case let .escalateCase(orderID, summary):
             // An escalation may name an order only if it is the caller's; otherwise it is filed without one.
             var ownedOrder: OrderID?
@@ -137,15 +142,19 @@ public struct FluentToolbox: SupportToolbox {
             let escalation = try await insertEscalation(customer: customerID, order: ownedOrder, refund: nil,
                                                         kind: "customer_request", summary: summary, now: now, on: tx)
             return ToolResult(action: .escalateCase, orderID: ownedOrder, escalationID: escalation)
-        case .listOrders:
-            let orders = try await OrderModel.query(on: tx)
-                .filter(\.$customer.$id == Int(customerID.rawValue))
-                .sort(\.$createdAt, .descending)
-                .limit(20)
-                .with(\.$items) { $0.with(\.$product) }
-                .all()
-            return ToolResult(action: .listOrders, orders: orders.map { $0.snapshot() })
         }
+    }
+
+    /// An order's status, only the caller's own (a foreign and a missing order are the same refusal).
+    private func orderStatus(_ orderID: OrderID, customer: CustomerID, on db: any Database) async throws -> ToolResult {
+        guard let snapshot = try await HotPath.orders(of: customer, orderID: orderID, on: db).first else {
+            return .failure(.getOrderStatus, orderID: orderID, .orderNotFound)
+        }
+        return ToolResult(action: .getOrderStatus, orderID: orderID, orderStatus: snapshot.status, order: snapshot)
+    }
+
+    private func listOrders(_ customer: CustomerID, on db: any Database) async throws -> ToolResult {
+        ToolResult(action: .listOrders, orders: try await HotPath.orders(of: customer, limit: 20, on: db))
     }
 
     private func refund(_ orderID: OrderID, reason: ReturnReason, customerID: CustomerID, now: Date,
@@ -225,14 +234,7 @@ public struct FluentToolbox: SupportToolbox {
     }
 
     private func record(_ audit: AuditRecord, on db: any Database) async throws {
-        let entry = AuditEntryModel()
-        entry.createdAt = audit.time
-        entry.requestID = audit.requestID
-        entry.customerID = Int(audit.customerID.rawValue)
-        entry.action = audit.action.rawValue
-        entry.parameters = JSONLine.encode(audit.parameters)
-        entry.result = JSONLine.encode(audit.result)
-        try await entry.create(on: db)
+        try await HotPath.insertAudit(audit, on: db)
     }
 }
 

@@ -54,7 +54,7 @@ import Fluent
             let audit = try await AuditEntryModel.query(on: h.app.db).sort(\.$id).all()
             #expect(audit.map(\.action) == ["cancel_order", "cancel_order", "get_order_status", "issue_refund", "escalate_case"])
             #expect(audit.map(\.requestID) == Array(requestIDs.prefix(5)))
-            let lines = try h.actionLogLines()
+            let lines = try await h.actionLogLines()
             #expect(lines.map { $0["action"] as? String } == audit.map(\.action))
             #expect((lines[1]["result"] as? [String: Any])?["error"] as? String == "invalid_state")
             #expect(lines.allSatisfy { $0["time"] is String && $0["customer_id"] is Int })

@@ -35,7 +35,7 @@ import Fluent
             #expect(audit.count == 1)
             #expect(audit.first?.action == "issue_refund")
             #expect(audit.first?.result.contains("\"amount\":\"49.99\"") == true)
-            let log = try h.actionLogLines()
+            let log = try await h.actionLogLines()
             #expect(log.count == 1)
             #expect(log.first?["request_id"] as? String == requestID)
             #expect(log.first?["action"] as? String == "issue_refund")
@@ -183,7 +183,7 @@ import Fluent
             #expect(body["order_id"] is NSNull)
             #expect(body["clarification_prompt"] is NSNull)
             #expect(try await AuditEntryModel.query(on: h.app.db).count() == before)
-            #expect(try h.actionLogLines().isEmpty)
+            #expect(try await h.actionLogLines().isEmpty)
         }
     }
 

@@ -152,7 +152,9 @@ struct TestHarness {
         try await services.stores.tickets.fetchMessages(of: TicketID(Int64(id)), includeNotes: true)
     }
 
-    func actionLogLines() throws -> [[String: Any]] {
+    /// The action log's lines, after writing what is buffered.
+    func actionLogLines() async throws -> [[String: Any]] {
+        await services.stores.actionLog?.flush()
         guard let text = try? String(contentsOfFile: actionLogPath, encoding: .utf8) else { return [] }
         return try text.split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])

@@ -70,14 +70,11 @@ public struct MessageReader: Sendable {
     /// Cue occurrences of every intent in `folded`, with their position (a cue preceded closely by a negator counts as
     /// negated). English cues are checked too for a message in another language (customers mix "refund" in).
     func cueHits(_ folded: String, pack: LanguagePack) -> [(intent: Intent, position: Int, negated: Bool)] {
-        var packs = [pack]
-        if pack.code != "en" { packs.append(LanguageCatalog.english) }
-        let negators = Set(packs.flatMap(\.negators).map(LanguageText.fold))
-        let postNegators = Set(packs.flatMap(\.postNegators).map(LanguageText.fold))
+        let cues = FoldedCues.of(pack)
         var hits: [(Intent, Int, Bool)] = []
         for intent in Self.cueIntents {
-            for cue in Set(packs.flatMap { $0.intents[intent.rawValue] ?? [] }.map(LanguageText.fold)) {
-                for range in LanguageText.ranges(of: cue, in: folded) + Self.stemRanges(of: cue, in: folded, pack: pack) {
+            for cue in cues.intents[intent] ?? [] {
+                for range in LanguageText.foldedRanges(of: cue, in: folded) + Self.stemRanges(of: cue, in: folded, pack: pack) {
                     let position = folded.distance(from: folded.startIndex, to: range.lowerBound)
                     let before = LanguageText.words(String(folded[..<range.lowerBound])).suffix(4)
                     // A clause break between the negator and the cue ends the negation ("no, refund it").
@@ -90,8 +87,8 @@ public struct MessageReader: Sendable {
                     // Only a request can be called off ("no complaints", "I don't want a refund"): "never arrived" and
                     // "not received" still ask where an order is.
                     let negated = (Self.writeIntents.contains(intent) || intent == .escalate)
-                        && (negators.contains { LanguageText.containsPhrase($0, in: clause.joined(separator: " ")) } || elided
-                            || postNegators.contains { LanguageText.containsPhrase($0, in: String(after)) })
+                        && (cues.negators.contains { LanguageText.containsFoldedPhrase($0, in: clause.joined(separator: " ")) }
+                            || elided || cues.postNegators.contains { LanguageText.containsFoldedPhrase($0, in: String(after)) })
                     hits.append((intent, position, negated))
                 }
             }
@@ -385,5 +382,28 @@ final class RegexCache: @unchecked Sendable {
         guard let regex = try? NSRegularExpression(pattern: pattern) else { return nil }
         compiled[pattern] = regex
         return regex
+    }
+}
+
+/// A pack's cue phrases, negators and post-negators, folded once per process (with English's when the pack is another
+/// language), instead of once per message.
+struct FoldedCues: Sendable {
+    var intents: [Intent: [String]]
+    var negators: [String]
+    var postNegators: [String]
+
+    private static let byPack: [String: FoldedCues] = LanguageCatalog.shared.packs.mapValues(make)
+
+    static func of(_ pack: LanguagePack) -> FoldedCues { byPack[pack.code] ?? make(pack) }
+
+    private static func make(_ pack: LanguagePack) -> FoldedCues {
+        var packs = [pack]
+        if pack.code != "en" { packs.append(LanguageCatalog.english) }
+        var intents: [Intent: [String]] = [:]
+        for intent in Intent.allCases {
+            intents[intent] = Array(Set(packs.flatMap { $0.intents[intent.rawValue] ?? [] }.map(LanguageText.fold))).sorted()
+        }
+        return FoldedCues(intents: intents, negators: Array(Set(packs.flatMap(\.negators).map(LanguageText.fold))).sorted(),
+                          postNegators: Array(Set(packs.flatMap(\.postNegators).map(LanguageText.fold))).sorted())
     }
 }

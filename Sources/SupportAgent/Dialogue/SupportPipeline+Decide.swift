@@ -218,7 +218,7 @@ extension SupportPipeline {
         let invocation = Self.invocation(for: intent, orderID: orderID, reason: reason)
         let checked = try await toolbox.preview(invocation, context: context(turn))
         // The status the order has now (the preview's result shows it after the effect that was rolled back).
-        let current = try await toolbox.fetchOrders(of: turn.customer.id).first { $0.id == orderID }?.status
+        let current = try await turn.orders.get().first { $0.id == orderID }?.status
         turn.state.focusOrder = orderID
         turn.state.lastOutcome = checked.error?.code ?? checked.refundStatus?.rawValue
         turn.state.lastIntent = intent
@@ -366,7 +366,7 @@ extension SupportPipeline {
     /// The customer's orders (read once per turn).
     func ownOrders(_ turn: Turn) async throws -> [OrderSnapshot] {
         guard turn.redacted.contains(where: \.isNumber) else { return [] }
-        return try await toolbox.fetchOrders(of: turn.customer.id)
+        return try await turn.orders.get()
     }
 
     func context(_ turn: Turn) -> ToolContext {

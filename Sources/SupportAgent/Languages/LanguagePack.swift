@@ -87,6 +87,21 @@ public struct LanguagePack: Sendable, Decodable {
 /// The bundled language packs, loaded once.
 public struct LanguageCatalog: Sendable {
     public let packs: [String: LanguagePack]
+    /// Per pack, its detection words folded (computed once, not per message).
+    private let vocabularies: [String: Set<String>]
+    /// How many packs list each folded detection word.
+    private let owners: [String: Int]
+    /// Per pack, its order words folded.
+    private let foldedOrderWords: [String: [String]]
+
+    public init(packs: [String: LanguagePack]) {
+        self.packs = packs
+        vocabularies = packs.mapValues { Set($0.detect.map(LanguageText.fold)) }
+        var owners: [String: Int] = [:]
+        for vocabulary in vocabularies.values { for word in vocabulary { owners[word, default: 0] += 1 } }
+        self.owners = owners
+        foldedOrderWords = packs.mapValues { $0.orderWords.map(LanguageText.fold) }
+    }
 
     public static let shared: LanguageCatalog = {
         var packs: [String: LanguagePack] = [:]
@@ -118,24 +133,17 @@ public struct LanguageCatalog: Sendable {
     /// The message's language: the pack whose common words occur most often. Short or ambiguous messages ("7085",
     /// "ok") keep `fallback` (the conversation's language).
     public func detect(_ text: String, fallback: String?) -> String {
-        let words = LanguageText.words(LanguageText.fold(text))
+        let folded = LanguageText.fold(text)
+        let words = LanguageText.words(folded)
         guard !words.isEmpty else { return fallback ?? "en" }
         var scores: [(String, Int)] = []
-        // A word several languages share ("es", "lo", "por") counts for each of them only by its share.
-        var owners: [String: Int] = [:]
-        for pack in packs.values { for word in Set(pack.detect.map(LanguageText.fold)) { owners[word, default: 0] += 1 } }
-        var weighted: [(String, Double)] = []
         for pack in packs.values {
-            let vocabulary = Set(pack.detect.map(LanguageText.fold))
+            // A word several languages share ("es", "lo", "por") counts for each of them only by its share.
+            let vocabulary = vocabularies[pack.code] ?? []
             let share = words.filter { vocabulary.contains($0) }.reduce(0.0) { $0 + 1 / Double(owners[$1] ?? 1) }
-            weighted.append((pack.code, share))
-        }
-        for pack in packs.values {
-            let vocabulary = Set(pack.detect.map(LanguageText.fold))
-            _ = vocabulary
-            var score = Int((weighted.first { $0.0 == pack.code }?.1 ?? 0) * 2)
-            // Intent and order words are strong evidence of the language too.
-            score += pack.orderWords.filter { LanguageText.containsPhrase(LanguageText.fold($0), in: LanguageText.fold(text)) }.count
+            var score = Int(share * 2)
+            // Order words are strong evidence of the language too.
+            score += (foldedOrderWords[pack.code] ?? []).filter { LanguageText.containsFoldedPhrase($0, in: folded) }.count
             scores.append((pack.code, score))
         }
         scores.sort { $0.1 != $1.1 ? $0.1 > $1.1 : ($0.0 == (fallback ?? "en")) }
@@ -150,18 +158,46 @@ public struct LanguageCatalog: Sendable {
 /// Text helpers shared by the language code: folding, words, whole-phrase matching.
 public enum LanguageText {
     /// Lowercased, accents removed, typographic apostrophes straightened: "¿Dónde está?" → "¿donde esta?".
+    /// Letters of the Latin-1 Supplement and Latin Extended-A blocks fold through a table made once from Foundation's own
+    /// diacritic folding (which costs a locale lookup per call: it was a third of a request's CPU); other scripts take
+    /// Foundation's path.
     public static func fold(_ text: String) -> String {
-        text.lowercased().folding(options: [.diacriticInsensitive], locale: Locale(identifier: "en_US_POSIX"))
-            .replacingOccurrences(of: "’", with: "'")
+        let lowered = text.lowercased()
+        if lowered.utf8.allSatisfy({ $0 < 0x80 }) { return lowered }
+        var scalars = String.UnicodeScalarView()
+        for scalar in lowered.unicodeScalars {
+            switch scalar.value {
+            case 0..<0x80: scalars.append(scalar)
+            case 0x2019: scalars.append("'")
+            case 0x80..<0x180: scalars.append(contentsOf: latinFolds[Int(scalar.value) - 0x80].unicodeScalars)
+            case 0x300..<0x370: continue // combining accents
+            case 0x2000..<0x2070, 0x20AC: scalars.append(scalar) // punctuation: dashes, quotes, ellipsis; the euro sign
+            default:
+                return lowered.folding(options: [.diacriticInsensitive], locale: Locale(identifier: "en_US_POSIX"))
+                    .replacingOccurrences(of: "’", with: "'")
+            }
+        }
+        return String(scalars)
+    }
+
+    /// U+0080…U+017F folded one by one, once.
+    private static let latinFolds: [String] = (0x80..<0x180).map { value in
+        String(Character(Unicode.Scalar(UInt32(value))!))
+            .folding(options: [.diacriticInsensitive], locale: Locale(identifier: "en_US_POSIX"))
     }
 
     public static func words(_ text: String) -> [String] {
         text.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "'") }).map(String.init)
     }
 
-    /// Whether `phrase` (already folded) occurs in `text` (already folded) on word boundaries.
+    /// Whether `phrase` occurs in `text` (already folded) on word boundaries.
     public static func containsPhrase(_ phrase: String, in text: String) -> Bool {
         firstRange(of: phrase, in: text) != nil
+    }
+
+    /// `containsPhrase` for a phrase already folded (no folding per call).
+    public static func containsFoldedPhrase(_ phrase: String, in text: String) -> Bool {
+        !foldedRanges(of: phrase, in: text, limit: 1).isEmpty
     }
 
     public static func firstRange(of phrase: String, in text: String) -> Range<String.Index>? {
@@ -170,17 +206,36 @@ public enum LanguageText {
 
     /// Every whole-word occurrence of `phrase` (folded here) in `text` (already folded).
     public static func ranges(of phrase: String, in text: String, limit: Int = .max) -> [Range<String.Index>] {
-        let phrase = fold(phrase)
+        foldedRanges(of: fold(phrase), in: text, limit: limit)
+    }
+
+    /// Every whole-word occurrence of `phrase` (already folded) in `text`: a byte search over UTF-8 (no bridging to
+    /// NSString), on word boundaries.
+    public static func foldedRanges(of phrase: String, in text: String, limit: Int = .max) -> [Range<String.Index>] {
         guard !phrase.isEmpty else { return [] }
         var found: [Range<String.Index>] = []
-        var start = text.startIndex
-        while found.count < limit, start < text.endIndex, let range = text.range(of: phrase, range: start..<text.endIndex) {
-            let before = range.lowerBound == text.startIndex || !isWordCharacter(text[text.index(before: range.lowerBound)])
-                || !(phrase.first.map(isWordCharacter) ?? true)
-            let after = range.upperBound == text.endIndex || !isWordCharacter(text[range.upperBound])
-                || !(phrase.last.map(isWordCharacter) ?? true)
-            if before && after { found.append(range) }
-            start = text.index(after: range.lowerBound)
+        let needle = Array(phrase.utf8)
+        let first = needle[0]
+        let utf8 = text.utf8
+        let phraseStartsWord = phrase.first.map(isWordCharacter) ?? true
+        let phraseEndsWord = phrase.last.map(isWordCharacter) ?? true
+        var position = utf8.startIndex
+        while found.count < limit, let start = utf8[position...].firstIndex(of: first) {
+            var candidate = start
+            var matched = true
+            for byte in needle {
+                guard candidate < utf8.endIndex, utf8[candidate] == byte else { matched = false; break }
+                candidate = utf8.index(after: candidate)
+            }
+            if matched, let lower = start.samePosition(in: text.unicodeScalars),
+               let upper = candidate.samePosition(in: text.unicodeScalars) {
+                let before = lower == text.startIndex || !phraseStartsWord
+                    || !isWordCharacter(Character(text.unicodeScalars[text.unicodeScalars.index(before: lower)]))
+                let after = upper == text.endIndex || !phraseEndsWord || !isWordCharacter(Character(text.unicodeScalars[upper]))
+                if before && after { found.append(lower..<upper) }
+            }
+            position = utf8.index(after: start)
+            if position >= utf8.endIndex { break }
         }
         return found
     }

@@ -1,0 +1,68 @@
+import FluentKit
+import Foundation
+import SQLKit
+import SupportDomain
+
+/// The hot-path reads and the audit insert as plain SQL decoded column by column into domain values: no Fluent model,
+/// no per-row reflection. One round trip fetches orders with their lines (a join), newest first.
+enum HotPath {
+    static func sql(_ database: any Database) throws -> any SQLDatabase {
+        guard let sql = database as? any SQLDatabase else { throw StoreError.notSQL }
+        return sql
+    }
+
+    static func customer(_ id: CustomerID, on database: any Database) async throws -> CustomerSnapshot? {
+        let row = try await sql(database).raw("""
+            SELECT id, name, created_at FROM customers WHERE id = \(bind: id.rawValue)
+            """).first()
+        guard let row else { return nil }
+        return CustomerSnapshot(id: CustomerID(try row.decode(column: "id", as: Int64.self)),
+                                name: try row.decode(column: "name", as: String.self),
+                                createdAt: try row.decode(column: "created_at", as: Date.self))
+    }
+
+    /// The customer's orders with their lines, newest first; with `orderID`, only that order if it is the customer's.
+    static func orders(of customer: CustomerID, orderID: OrderID? = nil, limit: Int = 50,
+                       on database: any Database) async throws -> [OrderSnapshot] {
+        let filter: SQLQueryString = orderID.map { "o.id = \(bind: $0.rawValue) AND o.customer_id = \(bind: customer.rawValue)" }
+            ?? "o.id IN (SELECT id FROM orders WHERE customer_id = \(bind: customer.rawValue) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit))"
+        let rows = try await sql(database).raw("""
+            SELECT o.id, o.customer_id, o.status, o.created_at, o.shipped_at, o.delivered_at, o.total_cents,
+                   i.id AS item_id, i.product_id, i.quantity, i.unit_price_cents, p.name, p.sku, p.final_sale
+            FROM orders o
+            LEFT JOIN order_items i ON i.order_id = o.id
+            LEFT JOIN products p ON p.id = i.product_id
+            WHERE \(filter)
+            ORDER BY o.created_at DESC, o.id DESC, i.id ASC
+            """).all()
+        var orders: [OrderSnapshot] = []
+        for row in rows {
+            let id = OrderID(try row.decode(column: "id", as: Int64.self))
+            if orders.last?.id != id {
+                orders.append(OrderSnapshot(
+                    id: id, customerID: CustomerID(try row.decode(column: "customer_id", as: Int64.self)),
+                    status: OrderStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .pending,
+                    createdAt: try row.decode(column: "created_at", as: Date.self),
+                    shippedAt: try row.decode(column: "shipped_at", as: Date?.self),
+                    deliveredAt: try row.decode(column: "delivered_at", as: Date?.self), lines: [],
+                    total: Money(minorUnits: try row.decode(column: "total_cents", as: Int64.self))))
+            }
+            guard try !row.decodeNil(column: "item_id") else { continue }
+            orders[orders.count - 1].lines.append(OrderLine(
+                productID: ProductID(try row.decode(column: "product_id", as: Int64.self)),
+                productName: try row.decode(column: "name", as: String.self), sku: try row.decode(column: "sku", as: String.self),
+                quantity: try row.decode(column: "quantity", as: Int.self),
+                unitPrice: Money(minorUnits: try row.decode(column: "unit_price_cents", as: Int64.self)),
+                finalSale: try row.decode(column: "final_sale", as: Bool.self)))
+        }
+        return orders
+    }
+
+    static func insertAudit(_ audit: AuditRecord, on database: any Database) async throws {
+        try await sql(database).raw("""
+            INSERT INTO audit_entries (created_at, request_id, customer_id, action, parameters, result)
+            VALUES (\(bind: audit.time), \(bind: audit.requestID), \(bind: audit.customerID.rawValue),
+                    \(bind: audit.action.rawValue), \(bind: JSONLine.encode(audit.parameters)), \(bind: JSONLine.encode(audit.result)))
+            """).run()
+    }
+}
