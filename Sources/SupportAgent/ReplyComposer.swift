@@ -312,17 +312,33 @@ public struct ReplyComposer: Sendable {
         }
     }
 
-    func day(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: language.locale)
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.setLocalizedDateFormatFromTemplate("d MMMM yyyy")
-        return formatter.string(from: date)
-    }
+    func day(_ date: Date) -> String { DayFormatters.shared.string(from: date, locale: language.locale) }
 
     func verb(_ intent: Intent) -> String { t("verb.\(intent == .other || intent == .escalate ? "status" : intent.rawValue)") }
 
     func participle(_ intent: Intent) -> String {
         t("participle.\(intent == .other || intent == .escalate ? "status" : intent.rawValue)")
+    }
+}
+
+/// "3 November 2026" in each language: one formatter per locale, made once (a formatter per sentence cost a locale
+/// lookup each time), used under a lock.
+final class DayFormatters: @unchecked Sendable {
+    static let shared = DayFormatters()
+    private let lock = NSLock()
+    private var formatters: [String: DateFormatter] = [:]
+
+    func string(from date: Date, locale: String) -> String {
+        lock.withLock {
+            let formatter = formatters[locale] ?? {
+                let formatter = DateFormatter()
+                formatter.locale = Locale(identifier: locale)
+                formatter.timeZone = TimeZone(identifier: "UTC")
+                formatter.setLocalizedDateFormatFromTemplate("d MMMM yyyy")
+                formatters[locale] = formatter
+                return formatter
+            }()
+            return formatter.string(from: date)
+        }
     }
 }

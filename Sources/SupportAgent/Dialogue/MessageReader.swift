@@ -236,7 +236,8 @@ public struct MessageReader: Sendable {
         if pack.code == "en" {
             // English inflects little: "gets here", "refunded", "cancelling".
             let parts = cue.split(separator: " ", maxSplits: 1).map(String.init)
-            guard let first = parts.first, first.count >= 3, first.allSatisfy(\.isLetter) else { return [] }
+            guard let first = parts.first, first.count >= 3, first.allSatisfy(\.isLetter),
+                  LanguageText.containsSubstring(first, in: text) else { return [] }
             let rest = parts.count > 1 ? "\\s+" + NSRegularExpression.escapedPattern(for: parts[1]).replacingOccurrences(of: " ", with: "\\s+") : ""
             let pattern = "(?<![\\p{L}])" + NSRegularExpression.escapedPattern(for: first) + "(?:s|es|ed|d|ing|ling)" + rest + "(?![\\p{L}])"
             guard let regex = RegexCache.shared.regex(pattern) else { return [] }
@@ -246,7 +247,8 @@ public struct MessageReader: Sendable {
         if cue.contains(" ") {
             // "devolver el dinero" → "devolváis el dinero": the first word inflected, the rest as written.
             let parts = cue.split(separator: " ", maxSplits: 1).map(String.init)
-            guard parts.count == 2, parts[0].count >= 6 else { return [] }
+            guard parts.count == 2, parts[0].count >= 6, LanguageText.containsSubstring(parts[1], in: text),
+                  LanguageText.containsSubstring(String(parts[0].prefix(parts[0].count - 2)), in: text) else { return [] }
             let pattern = "(?<![\\p{L}])" + NSRegularExpression.escapedPattern(for: String(parts[0].prefix(parts[0].count - 2)))
                 + "\\p{L}{0,5}\\s+" + NSRegularExpression.escapedPattern(for: parts[1]).replacingOccurrences(of: " ", with: "\\s+")
             guard let regex = RegexCache.shared.regex(pattern) else { return [] }

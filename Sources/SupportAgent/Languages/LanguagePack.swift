@@ -72,9 +72,18 @@ public struct LanguagePack: Sendable, Decodable {
     /// A sentence of this language with its `{placeholders}` filled; English when this pack lacks the key.
     public func text(_ key: String, _ values: [String: String] = [:]) -> String {
         let template = messages[key] ?? LanguageCatalog.english.messages[key] ?? key
-        guard template.contains("{") else { return template }
-        var output = template
-        for (name, value) in values { output = output.replacingOccurrences(of: "{\(name)}", with: value) }
+        guard !values.isEmpty, template.contains("{") else { return template }
+        // One pass: each {name} with a value is replaced, any other brace text is kept as written.
+        var output = ""
+        var rest = template[...]
+        while let open = rest.firstIndex(of: "{") {
+            output += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}") else { break }
+            let name = String(rest[rest.index(after: open)..<close])
+            if let value = values[name] { output += value } else { output += rest[open...close] }
+            rest = rest[rest.index(after: close)...]
+        }
+        output += rest
         return output
     }
 
@@ -193,6 +202,20 @@ public enum LanguageText {
     /// Whether `phrase` occurs in `text` (already folded) on word boundaries.
     public static func containsPhrase(_ phrase: String, in text: String) -> Bool {
         firstRange(of: phrase, in: text) != nil
+    }
+
+    /// Whether `needle` occurs anywhere in `text` (bytes, no word boundaries): a cheap test before a regular expression.
+    public static func containsSubstring(_ needle: String, in text: String) -> Bool {
+        let bytes = Array(needle.utf8)
+        guard let first = bytes.first else { return true }
+        let haystack = Array(text.utf8)
+        guard haystack.count >= bytes.count else { return false }
+        var index = 0
+        while index <= haystack.count - bytes.count {
+            if haystack[index] == first, haystack[index..<(index + bytes.count)].elementsEqual(bytes) { return true }
+            index += 1
+        }
+        return false
     }
 
     /// `containsPhrase` for a phrase already folded (no folding per call).
