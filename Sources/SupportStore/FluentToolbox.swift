@@ -157,42 +157,34 @@ public struct FluentToolbox: SupportToolbox {
         ToolResult(action: .listOrders, orders: try await HotPath.orders(of: customer, limit: 20, on: db))
     }
 
+    /// A refund in as few statements as the rules allow: the order with its lines, the customer, one query for every
+    /// count the rules need, the insert, the order's new status (plus the escalation when it is held for review).
     private func refund(_ orderID: OrderID, reason: ReturnReason, customerID: CustomerID, now: Date,
                         on tx: any Database) async throws -> ToolResult {
-        let order = try await fetchOwnedOrder(orderID, customer: customerID, on: tx)
-        let snapshot = order.snapshot()
-        guard let customer = try await CustomerModel.find(Int(customerID.rawValue), on: tx) else { throw ToolError.orderNotFound }
+        guard let snapshot = try await HotPath.orders(of: customerID, orderID: orderID, on: tx).first,
+              let customer = try await HotPath.customer(customerID, on: tx) else { throw ToolError.orderNotFound }
         let windowStart = SupportRules.refundLimitWindowStart(policy: policy, now: now)
-        let recent = try await RefundModel.query(on: tx)
-            .filter(\.$customerID == Int(customerID.rawValue))
-            .filter(\.$createdAt >= windowStart)
-            .filter(\.$status != RefundStatus.rejected.rawValue)
-            .count()
-        try SupportRules.checkRefund(order: snapshot, alreadyRefunded: try await hasRefund(orderID, on: tx),
-                                     alreadyReplaced: try await hasReplacement(orderID, on: tx), refundsInLimitWindow: recent, policy: policy, now: now)
         let lookback = now.addingTimeInterval(-Double(SupportRules.fraudLookbackDays) * 86_400)
-        let requests90 = try await RefundModel.query(on: tx)
-            .filter(\.$customerID == Int(customerID.rawValue))
-            .filter(\.$createdAt >= lookback)
-            .count()
-        let signals = SupportRules.fraudSignals(order: snapshot, customer: customer.snapshot,
-                                                priorRefundRequestsIn90Days: requests90, policy: policy, now: now)
+        let counts = try await HotPath.refundCounts(customer: customerID, order: orderID, windowStart: windowStart,
+                                                    lookback: lookback, on: tx)
+        try SupportRules.checkRefund(order: snapshot, alreadyRefunded: counts.orderRefunded,
+                                     alreadyReplaced: counts.orderReplaced, refundsInLimitWindow: counts.inLimitWindow,
+                                     policy: policy, now: now)
+        let signals = SupportRules.fraudSignals(order: snapshot, customer: customer,
+                                                priorRefundRequestsIn90Days: counts.inFraudLookback, policy: policy, now: now)
         let status: RefundStatus = signals.isEmpty ? .approved : .pendingReview
-        let refund = RefundModel(orderID: try order.requireID(), customerID: Int(customerID.rawValue), amount: snapshot.total,
-                                 reason: reason.rawValue, status: status, signals: signals, at: now)
-        try await refund.create(on: tx)
-        let refundID = try refund.requireID()
+        let refundID = try await HotPath.insertRefund(order: orderID, customer: customerID, amount: snapshot.total,
+                                                      reason: reason, status: status, signals: signals, at: now, on: tx)
         var escalationID: EscalationID?
         if status == .approved {
-            order.status = OrderStatus.returned.rawValue
-            try await order.save(on: tx)
+            try await HotPath.setStatus(.returned, of: orderID, on: tx)
         } else {
             escalationID = try await insertEscalation(
-                customer: customerID, order: orderID, refund: refundID, kind: "fraud_review",
+                customer: customerID, order: orderID, refund: Int(refundID.rawValue), kind: "fraud_review",
                 summary: "Refund of \(snapshot.total.decimalString) held for review: "
                     + signals.map(\.rawValue).joined(separator: ", "), now: now, on: tx)
         }
-        return ToolResult(action: .issueRefund, orderID: orderID, amount: snapshot.total, refundID: RefundID(Int64(refundID)),
+        return ToolResult(action: .issueRefund, orderID: orderID, amount: snapshot.total, refundID: refundID,
                           refundStatus: status, fraudSignals: signals,
                           orderStatus: status == .approved ? .returned : snapshot.status, escalationID: escalationID)
     }

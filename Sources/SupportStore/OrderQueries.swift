@@ -65,4 +65,44 @@ enum HotPath {
                     \(bind: audit.action.rawValue), \(bind: JSONLine.encode(audit.parameters)), \(bind: JSONLine.encode(audit.result)))
             """).run()
     }
+
+    /// What the refund rules count, in one round trip.
+    struct RefundCounts {
+        var inLimitWindow: Int
+        var inFraudLookback: Int
+        var orderRefunded: Bool
+        var orderReplaced: Bool
+    }
+
+    static func refundCounts(customer: CustomerID, order: OrderID, windowStart: Date, lookback: Date,
+                             on database: any Database) async throws -> RefundCounts {
+        let rejected = RefundStatus.rejected.rawValue
+        guard let row = try await sql(database).raw("""
+            SELECT
+              (SELECT COUNT(*) FROM refunds WHERE customer_id = \(bind: customer.rawValue) AND created_at >= \(bind: windowStart)
+                 AND status <> \(bind: rejected)) AS in_window,
+              (SELECT COUNT(*) FROM refunds WHERE customer_id = \(bind: customer.rawValue) AND created_at >= \(bind: lookback)) AS in_lookback,
+              (SELECT COUNT(*) FROM refunds WHERE order_id = \(bind: order.rawValue) AND status <> \(bind: rejected)) AS order_refunds,
+              (SELECT COUNT(*) FROM replacements WHERE order_id = \(bind: order.rawValue)) AS order_replacements
+            """).first() else { throw StoreError.notFound }
+        return RefundCounts(inLimitWindow: try row.decode(column: "in_window", as: Int.self),
+                            inFraudLookback: try row.decode(column: "in_lookback", as: Int.self),
+                            orderRefunded: try row.decode(column: "order_refunds", as: Int.self) > 0,
+                            orderReplaced: try row.decode(column: "order_replacements", as: Int.self) > 0)
+    }
+
+    static func insertRefund(order: OrderID, customer: CustomerID, amount: Money, reason: ReturnReason, status: RefundStatus,
+                             signals: [FraudSignal], at now: Date, on database: any Database) async throws -> RefundID {
+        guard let row = try await sql(database).raw("""
+            INSERT INTO refunds (order_id, customer_id, amount_cents, reason, status, fraud_signals, created_at)
+            VALUES (\(bind: order.rawValue), \(bind: customer.rawValue), \(bind: amount.minorUnits), \(bind: reason.rawValue),
+                    \(bind: status.rawValue), \(bind: signals.map(\.rawValue).joined(separator: ",")), \(bind: now))
+            RETURNING id
+            """).first() else { throw StoreError.notFound }
+        return RefundID(try row.decode(column: "id", as: Int64.self))
+    }
+
+    static func setStatus(_ status: OrderStatus, of order: OrderID, on database: any Database) async throws {
+        try await sql(database).raw("UPDATE orders SET status = \(bind: status.rawValue) WHERE id = \(bind: order.rawValue)").run()
+    }
 }
