@@ -73,12 +73,12 @@ def main():
     binary = os.environ.get("SUPPORTOPS_BIN", os.path.join(root, ".build/debug/supportops"))
     if not os.path.exists(binary):
         subprocess.run(["swift", "build", "--product", "supportops"], cwd=root, check=True)
-    work = tempfile.mkdtemp()
+    work = os.environ.get("PORTAL_BENCH_DIR") or tempfile.mkdtemp()
     env = dict(os.environ, DATABASE_URL=f"sqlite://{work}/bench.sqlite", SUPPORTOPS_LOG_LEVEL="warning",
                SUPPORTOPS_ACTION_LOG=f"{work}/actions.jsonl")
     env.pop("MAIL_SERVER", None)
     server = subprocess.Popen([binary, "serve", "--port", str(PORT)], cwd=work, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=open(f"{work}/server.log", "w"), stderr=subprocess.STDOUT)
     try:
         for _ in range(240):
             try:
@@ -108,7 +108,8 @@ def main():
     finally:
         server.terminate()
         server.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
+        if not os.environ.get("PORTAL_BENCH_DIR"):
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

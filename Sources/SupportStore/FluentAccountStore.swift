@@ -1,6 +1,7 @@
 public import FluentKit
 import Foundation
 public import SupportDomain
+import SQLKit
 
 /// Portal accounts, sign-in attempts and e-mail confirmations in the database.
 public struct FluentAccountStore: AccountStore {
@@ -90,13 +91,16 @@ public struct FluentAccountStore: AccountStore {
     }
 
     public func confirmVerification(_ verification: EmailVerification, linking customer: CustomerID, at now: Date) async throws {
+        // Writes only (no read first), so SQLite never has to upgrade a stale read snapshot.
         try await database.transaction { tx in
-            guard let row = try await EmailVerificationModel.find(Int(verification.id), on: tx),
-                  let user = try await UserModel.find(Int(verification.userID.rawValue), on: tx) else { throw StoreError.notFound }
-            row.usedAt = now
-            try await row.save(on: tx)
-            user.customerID = Int(customer.rawValue)
-            try await user.save(on: tx)
+            let sql = try HotPath.sql(tx)
+            guard try await sql.raw("""
+                UPDATE email_verifications SET used_at = \(bind: now) WHERE id = \(bind: verification.id) RETURNING id
+                """).first() != nil,
+                try await sql.raw("""
+                UPDATE users SET customer_id = \(bind: customer.rawValue) WHERE id = \(bind: verification.userID.rawValue) RETURNING id
+                """).first() != nil
+            else { throw StoreError.notFound }
         }
     }
 

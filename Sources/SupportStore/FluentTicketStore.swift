@@ -1,6 +1,7 @@
 public import FluentKit
 import Foundation
 public import SupportDomain
+import SQLKit
 
 /// Tickets in the database (SQLite or PostgreSQL). A ticket, the message recording its change and the e-mail
 /// announcing it are written in one transaction.
@@ -33,11 +34,24 @@ public struct FluentTicketStore: TicketStore {
         try await TicketModel.find(Int(id.rawValue), on: database).map(Self.ticket)
     }
 
+    /// Writes first: on SQLite a transaction that reads and then writes fails with SQLITE_BUSY (a stale snapshot) when
+    /// another writer committed in between — the portal benchmark hit it with four customers at once.
     public func saveTicket(_ ticket: Ticket, appending message: TicketMessage?, mail: OutgoingMail?) async throws {
+        let encoder = JSONEncoder()
+        let trace = String(decoding: try encoder.encode(ticket.trace), as: UTF8.self)
+        let proposal = try ticket.proposal.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         try await database.transaction { tx in
-            guard let row = try await TicketModel.find(Int(ticket.id.rawValue), on: tx) else { throw StoreError.notFound }
-            try Self.copy(ticket, into: row)
-            try await row.save(on: tx)
+            let updated = try await HotPath.sql(tx).raw("""
+                UPDATE tickets SET customer_id = \(bind: ticket.customerID?.rawValue), title = \(bind: ticket.title),
+                    status = \(bind: ticket.status.rawValue), priority = \(bind: ticket.priority.rawValue),
+                    conversation_id = \(bind: ticket.conversationID), intent = \(bind: ticket.intent?.rawValue),
+                    confidence = \(bind: ticket.confidence), trace = \(bind: trace), proposal = \(bind: proposal),
+                    proposal_serial = \(bind: ticket.proposalSerial), assigned_agent_id = \(bind: ticket.assigneeID?.rawValue),
+                    updated_at = \(bind: ticket.updatedAt)
+                WHERE id = \(bind: ticket.id.rawValue)
+                RETURNING id
+                """).first()
+            guard updated != nil else { throw StoreError.notFound }
             if let message { try await Self.row(message).create(on: tx) }
             if let mail { try await FluentMailOutbox.enqueue(mail, at: ticket.updatedAt, on: tx) }
         }
@@ -77,22 +91,6 @@ public struct FluentTicketStore: TicketStore {
             proposal: row.proposal.flatMap { try? decoder.decode(Proposal.self, from: Data($0.utf8)) },
             proposalSerial: row.proposalSerial, assigneeID: row.assignedAgentID.map { UserID(Int64($0)) },
             createdAt: row.createdAt, updatedAt: row.updatedAt)
-    }
-
-    static func copy(_ ticket: Ticket, into row: TicketModel) throws {
-        let encoder = JSONEncoder()
-        row.customerID = ticket.customerID.map { Int($0.rawValue) }
-        row.title = ticket.title
-        row.status = ticket.status.rawValue
-        row.priority = ticket.priority.rawValue
-        row.conversationID = ticket.conversationID
-        row.intent = ticket.intent?.rawValue
-        row.confidence = ticket.confidence
-        row.trace = String(decoding: try encoder.encode(ticket.trace), as: UTF8.self)
-        row.proposal = try ticket.proposal.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-        row.proposalSerial = ticket.proposalSerial
-        row.assignedAgentID = ticket.assigneeID.map { Int($0.rawValue) }
-        row.updatedAt = ticket.updatedAt
     }
 
     static func row(_ message: TicketMessage) throws -> TicketMessageModel {

@@ -49,6 +49,42 @@ extension StoreTier {
             }
         }
 
+        @Test("many saves of tickets at once all succeed (no read-then-write transaction for SQLite to refuse)",
+              arguments: Backend.available)
+        func concurrentSaves(_ backend: Backend) async throws {
+            try await StoreHarness.with(backend) { h in
+                let stores = h.stores()
+                let owner = try await stores.accounts.insertAccount(
+                    NewAccount(email: "alice@example.com", name: "Alice", passwordHash: "x", role: .customer,
+                               customerID: CustomerID(1), createdAt: Self.now), createCustomer: false, verification: nil)
+                var tickets: [Ticket] = []
+                for n in 0..<4 {
+                    tickets.append(try await stores.tickets.insertTicket(
+                        NewTicket(ownerID: owner.id, customerID: CustomerID(1), title: "t\(n)", conversationID: "c\(n)",
+                                  createdAt: Self.now), firstMessage: "hello"))
+                }
+                let all = tickets
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for n in 0..<24 {
+                        let store = h.stores().tickets
+                        group.addTask {
+                            var ticket = all[n % all.count]
+                            ticket.status = .awaitingCustomer
+                            ticket.updatedAt = Self.now.addingTimeInterval(Double(n))
+                            try await store.saveTicket(ticket, appending: TicketMessage(ticketID: ticket.id, author: .bot,
+                                                                                        body: "reply \(n)", createdAt: ticket.updatedAt),
+                                                       mail: OutgoingMail(to: "a@example.com", subject: "s\(n)", body: "b"))
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                var messages = 0
+                for ticket in all { messages += try await stores.tickets.fetchMessages(of: ticket.id, includeNotes: true).count }
+                #expect(messages == 4 + 24)
+                #expect(try await stores.outbox.fetchRecent(limit: 100).count == 24)
+            }
+        }
+
         @Test("saving a ticket that is gone fails and queues no e-mail", arguments: Backend.available)
         func failedSaveIsAtomic(_ backend: Backend) async throws {
             try await StoreHarness.with(backend) { h in
