@@ -108,6 +108,11 @@ extension IntentClassifier {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LoadError(message: "cannot read the model file \(path)")
         }
+        return try load(data, path: path)
+    }
+
+    /// A model from the bytes of a model file (`path` only names it in errors).
+    public static func load(_ data: Data, path: String) throws -> IntentClassifier {
         let file: File
         do {
             file = try JSONDecoder().decode(File.self, from: data)

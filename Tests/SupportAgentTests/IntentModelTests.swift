@@ -75,6 +75,21 @@ import Testing
         }
     }
 
+    /// The shipped model (loaded at start-up instead of training) is the one the shipped examples train: same
+    /// fingerprint, same predictions on every example. After editing the examples, run scripts/train-bundled-model.sh.
+    @Test func theShippedModelIsTheOneTheExamplesTrain() throws {
+        #expect(OfflineUnderstanding.shipsCurrentModel, "training/intents.csv changed: run scripts/train-bundled-model.sh")
+        let examples = try OfflineUnderstanding.bundledTrainingData()
+        let trained = try IntentTrainer().train(examples)
+        let url = try #require(Bundle.module.url(forResource: "training/intents.model", withExtension: "json"))
+        let shipped = try IntentClassifier.load(contentsOf: url.path)
+        for example in examples {
+            let a = trained.predict(example.text), b = shipped.predict(example.text)
+            #expect(a.intent == b.intent, "\(example.text)")
+            #expect(abs(a.confidence - b.confidence) < 1e-5)
+        }
+    }
+
     @Test func badTrainingDataNamesTheRow() throws {
         let bad = "text,intent\nrefund me,refund\nwhere is it,status\nhello,greeting\n"
         let examples = try LabelledCSV.parse(bad)
