@@ -206,16 +206,25 @@ public enum LanguageText {
 
     /// Whether `needle` occurs anywhere in `text` (bytes, no word boundaries): a cheap test before a regular expression.
     public static func containsSubstring(_ needle: String, in text: String) -> Bool {
-        let bytes = Array(needle.utf8)
-        guard let first = bytes.first else { return true }
-        let haystack = Array(text.utf8)
-        guard haystack.count >= bytes.count else { return false }
-        var index = 0
-        while index <= haystack.count - bytes.count {
-            if haystack[index] == first, haystack[index..<(index + bytes.count)].elementsEqual(bytes) { return true }
-            index += 1
+        var needle = needle, text = text
+        // Native strings are contiguous UTF-8: search the bytes in place, no copies (this runs for every cue).
+        return needle.withUTF8 { pattern in
+            text.withUTF8 { haystack in
+                guard let first = pattern.first else { return true }
+                guard haystack.count >= pattern.count else { return false }
+                var index = 0
+                let last = haystack.count - pattern.count
+                while index <= last {
+                    if haystack[index] == first {
+                        var offset = 1
+                        while offset < pattern.count, haystack[index + offset] == pattern[offset] { offset += 1 }
+                        if offset == pattern.count { return true }
+                    }
+                    index += 1
+                }
+                return false
+            }
         }
-        return false
     }
 
     /// `containsPhrase` for a phrase already folded (no folding per call).
