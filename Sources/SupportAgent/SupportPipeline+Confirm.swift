@@ -29,6 +29,17 @@ extension SupportPipeline {
         return Confirmation(result: result, reply: speaker.describe(result))
     }
 
+    /// What a tool would do now, checked by the rules without effect (a support agent's preview).
+    public func check(_ invocation: ToolInvocation, context: ToolContext) async throws -> ToolResult {
+        try await toolbox.preview(invocation, context: context)
+    }
+
+    /// The sentence a customer reads about a proposed or refused action, and the short label of an action.
+    public func label(_ result: ToolResult) -> String { composer.proposalLabel(result) }
+
+    /// Why the rules refuse, in English for the support team.
+    public func explainForStaff(_ result: ToolResult) -> String { composer.describe(result) }
+
     /// Hands a case to a person through the guarded tool (audited), at the customer's request.
     public func escalate(orderID: OrderID?, summary: String, context: ToolContext) async throws -> ToolResult {
         try await toolbox.run(.escalateCase(orderID, summary: summary), context: context)

@@ -82,11 +82,14 @@ public struct ToolContext: Sendable, Hashable {
     public var customerID: CustomerID
     /// When set, the toolbox carries out the call at most once for this key (a double-submitted confirmation).
     public var idempotencyKey: String?
+    /// The support agent who ran the tool on the customer's behalf (nil: the customer, through the assistant).
+    public var actingAgent: UserID?
 
-    public init(requestID: String, customerID: CustomerID, idempotencyKey: String? = nil) {
+    public init(requestID: String, customerID: CustomerID, idempotencyKey: String? = nil, actingAgent: UserID? = nil) {
         self.requestID = requestID
         self.customerID = customerID
         self.idempotencyKey = idempotencyKey
+        self.actingAgent = actingAgent
     }
 }
 
@@ -166,8 +169,10 @@ public struct AuditRecord: Sendable, Hashable, Codable {
     }
 
     public init(context: ToolContext, invocation: ToolInvocation, result: ToolResult, time: Date) {
+        var parameters = invocation.auditParameters
+        if let agent = context.actingAgent { parameters["agent_id"] = agent.description }
         self.init(time: time, requestID: context.requestID, customerID: context.customerID,
-                  action: invocation.action, parameters: invocation.auditParameters, result: result.auditSummary)
+                  action: invocation.action, parameters: parameters, result: result.auditSummary)
     }
 }
 

@@ -202,6 +202,95 @@ public struct TicketWorkflow: Sendable {
         try await tickets.saveTicket(ticket, appending: nil, mail: nil)
     }
 
+    // MARK: Agents acting on orders
+
+    /// What a support agent sees of the ticket's customer: who they are and what each order allows now.
+    public struct CustomerPanel: Sendable {
+        public struct Order: Sendable {
+            public var order: OrderSnapshot
+            /// The actions the order's state and dates allow now (the rules still check each one when it runs).
+            public var eligible: [ToolAction]
+        }
+
+        public var customer: CustomerSnapshot
+        public var accountAgeDays: Int
+        /// "new_account" when the account is younger than the fraud rules' threshold.
+        public var signals: [FraudSignal]
+        public var orders: [Order]
+    }
+
+    public func customerPanel(for ticket: Ticket) async throws -> CustomerPanel? {
+        guard let id = ticket.customerID, let customer = try await agent.toolbox.fetchCustomer(id) else { return nil }
+        let now = clock.now()
+        let orders = try await agent.toolbox.fetchOrders(of: id)
+        let policy = agent.composer.policy
+        let eligible: [ToolAction: Set<OrderID>] = [
+            .cancelOrder: Set(agent.composer.eligibleOrders(orders, for: .cancel, now: now).map(\.id)),
+            .issueRefund: Set(agent.composer.eligibleOrders(orders, for: .refund, now: now).map(\.id)),
+            .requestReplacement: Set(agent.composer.eligibleOrders(orders, for: .replacement, now: now).map(\.id)),
+        ]
+        let age = Int(now.timeIntervalSince(customer.createdAt) / 86_400)
+        return CustomerPanel(
+            customer: customer, accountAgeDays: age,
+            signals: age < policy.fraud.newAccountDays ? [.newAccount] : [],
+            orders: orders.map { order in
+                CustomerPanel.Order(order: order, eligible: [ToolAction.cancelOrder, .issueRefund, .requestReplacement]
+                    .filter { eligible[$0]?.contains(order.id) == true })
+            })
+    }
+
+    /// An order action a support agent is about to run, checked by the same rules without effect.
+    public struct OrderActionPreview: Sendable {
+        public var invocation: ToolInvocation
+        public var result: ToolResult
+        /// "Refund 49.99 USD for order #1042", or why the rules refuse.
+        public var summary: String
+    }
+
+    public func previewOrderAction(_ ticket: Ticket, _ invocation: ToolInvocation, by agent: PortalAccount,
+                                   requestID: String) async throws -> OrderActionPreview? {
+        guard let customer = ticket.customerID else { return nil }
+        let result = try await self.agent.check(invocation, context: ToolContext(requestID: requestID, customerID: customer,
+                                                                                 actingAgent: agent.id))
+        return OrderActionPreview(invocation: invocation, result: result,
+                                  summary: result.success ? self.agent.label(result) : self.agent.explainForStaff(result))
+    }
+
+    /// Runs an order action for the ticket's customer through the guarded tools (audited with the agent's id). `token`
+    /// comes from the preview the agent confirmed, so a double submit runs it once. The customer is told on the ticket
+    /// and by e-mail, in the conversation's language; the ticket becomes the agent's.
+    @discardableResult
+    public func runOrderAction(_ ticket: Ticket, _ invocation: ToolInvocation, by agent: PortalAccount, token: String,
+                               requestID: String) async throws -> ToolResult? {
+        guard ticket.status != .closed else { throw TicketError.closed }
+        guard let customer = ticket.customerID else { return nil }
+        let context = ToolContext(requestID: requestID, customerID: customer,
+                                  idempotencyKey: "ticket-\(ticket.id)-agent-\(agent.id)-\(token)", actingAgent: agent.id)
+        let done = try await self.agent.confirm(Proposal(invocation: invocation, label: ""), conversationID: ticket.conversationID,
+                                                context: context)
+        if done.wasDuplicate { return done.result }
+        var ticket = ticket
+        if ticket.assigneeID == nil { ticket.assigneeID = agent.id }
+        ticket.withdrawProposal()
+        let owner = try await accounts.fetchAccount(ticket.ownerID)
+        let mail = done.result.success ? owner.map {
+            OutgoingMail(to: $0.email, subject: "An update on your ticket #\(ticket.id)",
+                         body: "Hello \($0.name),\n\n\(agent.name) from our support team: " + done.reply
+                            + "\n\nFollow the ticket here: \(PortalPath.ticket(ticket.id).url(base: publicURL))\n\n"
+                            + "SupportOps customer support")
+        } : nil
+        let next: TicketStatus = done.handsOver ? .escalated : (ticket.status == .escalated || ticket.status == .open ? .inProgress
+            : ticket.status)
+        if done.result.success {
+            try await record(&ticket, author: .agent, authorUserID: agent.id, body: done.reply, status: next, mail: mail)
+        } else {
+            // A refusal is for the team only: an internal note, nothing sent.
+            try await tickets.appendMessage(TicketMessage(ticketID: ticket.id, author: .note, authorUserID: agent.id,
+                                                          body: "Not done: " + done.reply, createdAt: clock.now()))
+        }
+        return done.result
+    }
+
     // MARK: Storage
 
     /// One transaction: the message, the ticket's new state, and the e-mail announcing it.

@@ -17,6 +17,8 @@ struct AgentDeskController {
         routes.post(.ticketAction(.route, .status), use: status)
         routes.post(.ticketAction(.route, .priority), use: priority)
         routes.post(.ticketAction(.route, .resolve), use: resolve)
+        routes.post(.ticketAction(.route, .orderAction), use: previewOrderAction)
+        routes.post(.ticketAction(.route, .confirmOrderAction), use: runOrderAction)
         routes.get(.agentQueue, use: queue)
         routes.get(.playground, use: playground)
         routes.post(.playground, use: playground)
@@ -77,6 +79,59 @@ struct AgentDeskController {
         let agent = try request.requireStaff()
         let ticket = try await pages.ticket(request, user: agent)
         return try await pages.handle(request, ticket) { try await workflow.setStatus(ticket, to: .resolved, by: agent) }
+    }
+
+    // MARK: Acting on the customer's orders
+
+    struct OrderActionForm: Content {
+        var action: String?
+        var order: Int64?
+        var reason: String?
+        var token: String?
+
+        /// The write this form asks for; an agent may refund, cancel or replace (escalation has its own button).
+        func invocation() throws -> ToolInvocation {
+            guard let order, order > 0 else { throw Abort(.unprocessableEntity, reason: "Choose an order.") }
+            let reason = reason.flatMap(ReturnReason.init(rawValue:)) ?? .notGiven
+            switch action.flatMap(ToolAction.init(rawValue:)) {
+            case .issueRefund?: return .issueRefund(OrderID(order), reason: reason)
+            case .cancelOrder?: return .cancelOrder(OrderID(order))
+            case .requestReplacement?: return .requestReplacement(OrderID(order), reason: reason)
+            default: throw Abort(.unprocessableEntity, reason: "Choose refund, cancel or replacement.")
+            }
+        }
+    }
+
+    /// Step one: the rules' verdict on the chosen action, without effect, shown on the ticket with a confirm button.
+    func previewOrderAction(_ request: Request) async throws -> Response {
+        let agent = try request.requireStaff()
+        let ticket = try await pages.ticket(request, user: agent)
+        let form = try request.content.decode(OrderActionForm.self)
+        let invocation = try form.invocation()
+        guard let preview = try await workflow.previewOrderAction(ticket, invocation, by: agent, requestID: request.id) else {
+            throw Abort(.conflict, reason: "This ticket's account is not linked to a customer's orders.")
+        }
+        // The token ties the confirmation to this preview: a second submit of the same form runs nothing.
+        let token = "\(invocation.action.rawValue)-\(invocation.orderID?.description ?? "-")-"
+            + String(Int(ticket.updatedAt.timeIntervalSince1970 * 1000))
+        return try await pages.show(request, orderAction: .init(
+            action: invocation.action.rawValue, order: invocation.orderID?.rawValue ?? 0,
+            reason: invocation.reason?.rawValue ?? ReturnReason.notGiven.rawValue, summary: preview.summary,
+            allowed: preview.result.success, token: token))
+    }
+
+    /// Step two: run it through the guarded tool (audited with the agent's id); the customer is told.
+    func runOrderAction(_ request: Request) async throws -> Response {
+        let agent = try request.requireStaff()
+        let ticket = try await pages.ticket(request, user: agent)
+        let form = try request.content.decode(OrderActionForm.self)
+        let invocation = try form.invocation()
+        guard let token = form.token, (1...200).contains(token.count) else {
+            throw Abort(.unprocessableEntity, reason: "This confirmation has expired. Choose the action again.")
+        }
+        return try await pages.handle(request, ticket) {
+            try await workflow.runOrderAction(ticket, invocation, by: agent, token: token, requestID: request.id)
+        }
     }
 
     // MARK: Playground

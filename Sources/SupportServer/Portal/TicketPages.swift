@@ -83,6 +83,43 @@ struct TicketPages: Sendable {
         var serial: Int
     }
 
+    /// The customer panel of the staff view: the customer and what each order allows now.
+    struct PanelView: Encodable {
+        struct Action: Encodable { var value: String; var label: String }
+        struct Order: Encodable {
+            var id: Int64
+            var status: String
+            var items: String
+            var total: String
+            var actions: [Action]
+        }
+        var id: Int64
+        var name: String
+        var ageDays: Int
+        var newAccount: Bool
+        var orders: [Order]
+    }
+
+    /// An order action about to run, as the rules judged it without effect.
+    struct OrderActionView: Encodable {
+        var action: String
+        var order: Int64
+        var reason: String
+        var summary: String
+        var allowed: Bool
+        var token: String
+    }
+
+    static func actionLabel(_ action: ToolAction) -> String {
+        switch action {
+        case .issueRefund: "Refund"
+        case .cancelOrder: "Cancel"
+        case .requestReplacement: "Send a replacement"
+        case .escalateCase: "Escalate"
+        case .getOrderStatus, .listOrders: "Look up"
+        }
+    }
+
     struct ShowContext: Encodable {
         var ticket: Row
         var messages: [Message]
@@ -100,9 +137,16 @@ struct TicketPages: Sendable {
         var priorities: [Option]?
         var canResolve: Bool?
         var isMine: Bool?
+        var panel: PanelView?
+        var orderAction: OrderActionView?
     }
 
     func show(_ request: Request) async throws -> Response {
+        try await show(request, orderAction: nil)
+    }
+
+    /// The ticket page; staff also see the customer panel and, after choosing an order action, its preview.
+    func show(_ request: Request, orderAction: OrderActionView?) async throws -> Response {
         let user = try request.requirePortalUser()
         let ticket = try await ticket(request, user: user)
         let messages = try await tickets.fetchMessages(of: ticket.id, includeNotes: user.role.isStaff)
@@ -137,6 +181,20 @@ struct TicketPages: Sendable {
                 .map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == ticket.priority) }
             context.canResolve = status.canMove(to: .resolved)
             context.isMine = ticket.assigneeID == user.id
+            context.orderAction = orderAction
+            if let panel = try await workflow.customerPanel(for: ticket) {
+                context.panel = PanelView(
+                    id: panel.customer.id.rawValue, name: panel.customer.name, ageDays: panel.accountAgeDays,
+                    newAccount: panel.signals.contains(.newAccount),
+                    orders: panel.orders.map { entry in
+                        PanelView.Order(id: entry.order.id.rawValue, status: entry.order.status.rawValue,
+                                        items: entry.order.lines.map { "\($0.quantity) × \($0.productName)" }.joined(separator: ", "),
+                                        total: entry.order.total.decimalString,
+                                        actions: status == .closed ? [] : entry.eligible.map {
+                                            .init(value: $0.rawValue, label: Self.actionLabel($0))
+                                        })
+                    })
+            }
         }
         let notice = request.query[String.self, at: "done"] == "confirmed" ? "Done." : nil
         return try await PortalPage.render(request, "ticket", title: "Ticket #\(ticket.id): \(ticket.title)", notice: notice,

@@ -1,0 +1,90 @@
+import FluentKit
+import Foundation
+import SupportDomain
+import SupportStore
+import Testing
+@testable import SupportCommands
+@testable import SupportServer
+import VaporTestUtils
+import NIOHTTP1
+import Fluent
+
+/// A support agent acts on the ticket customer's orders through the guarded tools: preview, then confirm.
+@Suite struct AgentOrderActionTests {
+    func confirmationToken(_ page: String) -> String? {
+        page.range(of: #"name="token" value="([^"]+)""#, options: .regularExpression).map {
+            String(page[$0].dropFirst(#"name="token" value=""#.count).dropLast())
+        }
+    }
+
+    @Test func anAgentPreviewsThenCancelsAnOrderAndTheCustomerIsTold() async throws {
+        try await TestHarness.with { h in
+            let alice = PortalClient(h)
+            try await alice.logIn("alice@example.com")
+            let id = try await alice.openTicket(title: "Question", description: "how long do refunds take?")
+            #expect(try await alice.post("/tickets/\(id)/escalate", [:]).status == .seeOther)
+
+            let agent = PortalClient(h)
+            try await agent.logIn("agent@example.com")
+            let page = try await agent.get("/tickets/\(id)").body.string
+            // The panel lists Alice's orders with what each allows now: 1002 (pending) can be cancelled, 1003 (shipped) not.
+            #expect(page.contains("id=\"customer-panel\""))
+            #expect(page.contains("data-order=\"1002\""))
+            #expect(page.contains("Cancel #1002"))
+            #expect(!page.contains("Cancel #1003"))
+            // Alice herself never sees the panel.
+            #expect(!(try await alice.get("/tickets/\(id)").body.string.contains("customer-panel")))
+
+            let auditsBefore = try await AuditEntryModel.query(on: h.app.db).count()
+            let preview = try await agent.post("/tickets/\(id)/order-action", ["action": "cancel_order", "order": "1002"])
+            #expect(preview.status == .ok)
+            let previewPage = preview.body.string
+            #expect(previewPage.contains("Cancel order #1002"))
+            // A preview writes nothing, not even an audit row.
+            #expect(try await OrderModel.find(1002, on: h.app.db)?.status == OrderStatus.pending.rawValue)
+            #expect(try await AuditEntryModel.query(on: h.app.db).count() == auditsBefore)
+
+            let token = try #require(confirmationToken(previewPage))
+            let form = ["action": "cancel_order", "order": "1002", "reason": "not_given", "token": token]
+            #expect(try await agent.post("/tickets/\(id)/order-action-confirm", form).status == .seeOther)
+            #expect(try await agent.post("/tickets/\(id)/order-action-confirm", form).status == .seeOther) // double submit
+            #expect(try await OrderModel.find(1002, on: h.app.db)?.status == OrderStatus.cancelled.rawValue)
+            let audits = try await AuditEntryModel.query(on: h.app.db).filter(\.$action == "cancel_order").all()
+            #expect(audits.filter { $0.result.contains("\"success\":\"true\"") }.count == 1)
+            #expect(audits.allSatisfy { $0.parameters.contains("\"agent_id\"") })
+            // The customer reads it on the ticket and gets an e-mail; the ticket is the agent's now.
+            let messages = try await h.messages(id)
+            #expect(messages.filter { $0.author == .agent && $0.body.contains("cancelled") }.count == 1)
+            let mails = try await h.services.stores.outbox.fetchRecent(limit: 20).filter { $0.mail.to == "alice@example.com" }
+            #expect(mails.contains { $0.mail.subject.contains("An update on your ticket #\(id)") })
+            #expect(try await h.ticket(id)?.assigneeID != nil)
+        }
+    }
+
+    @Test func theRulesHoldForAgentsToo() async throws {
+        try await TestHarness.with { h in
+            let alice = PortalClient(h)
+            try await alice.logIn("alice@example.com")
+            let id = try await alice.openTicket(title: "Question", description: "how long do refunds take?")
+            let agent = PortalClient(h)
+            try await agent.logIn("agent@example.com")
+            try await agent.get("/tickets/\(id)")
+            // Shipped: cannot be cancelled; someone else's order: not found. Neither offers a confirm button.
+            let shipped = try await agent.post("/tickets/\(id)/order-action", ["action": "cancel_order", "order": "1003"])
+            #expect(shipped.body.string.contains("can no longer be cancelled"))
+            #expect(!shipped.body.string.contains("id=\"order-action-confirm\""))
+            let foreign = try await agent.post("/tickets/\(id)/order-action", ["action": "issue_refund", "order": "2001"])
+            #expect(!foreign.body.string.contains("id=\"order-action-confirm\""))
+            // Even a forged confirmation runs the rules again: nothing changes, the refusal is an internal note.
+            let forged = ["action": "cancel_order", "order": "1003", "token": "forged-1"]
+            #expect(try await agent.post("/tickets/\(id)/order-action-confirm", forged).status == .seeOther)
+            #expect(try await OrderModel.find(1003, on: h.app.db)?.status == OrderStatus.shipped.rawValue)
+            #expect(try await h.messages(id).contains { $0.author == .note && $0.body.hasPrefix("Not done:") })
+            // Customers cannot use these forms at all.
+            #expect(try await alice.post("/tickets/\(id)/order-action", ["action": "cancel_order", "order": "1002"]).status
+                == .notFound)
+            #expect(try await agent.post("/tickets/\(id)/order-action", ["action": "launch", "order": "1002"]).status
+                == .unprocessableEntity)
+        }
+    }
+}
