@@ -128,6 +128,39 @@ def test_escalate_agent_replies_and_resolves(portal, mailbox):
     portal.shot("ticket-resolved-by-agent")
 
 
+def test_agent_cancels_an_order_from_the_customer_panel(portal, mailbox):
+    """The desk: an agent sees the customer's orders on the ticket, previews a cancellation, confirms it, and the
+    customer reads the outcome on the ticket and by e-mail."""
+    portal.login("dan@example.com")
+    title = unique("Please stop my order")
+    ticket = portal.new_ticket(title, "I want to speak to a human about my desk order")
+    ticket_path = f"/tickets/{ticket}"
+    portal.logout()
+
+    portal.login("agent@example.com")
+    portal.open(ticket_path)
+    panel = portal.el("#customer-panel")
+    assert "Dan" in panel.text, panel.text
+    buttons = panel.find_elements(By.CSS_SELECTOR, 'button.order-action[data-action="cancel_order"]')
+    labels = [b.text for b in buttons]
+    assert "Cancel #4002" in labels, f"no cancel button for the processing order 4002: {labels}"
+    button = next(b for b in buttons if b.text == "Cancel #4002")
+    portal.click_and_wait_reload(button)
+    summary = portal.el("#order-action-summary").text
+    assert "4002" in summary, summary
+    portal.shot("agent-order-action-preview")
+    portal.click_and_wait_reload(portal.clickable("#order-action-confirm"))
+    portal.wait_path(ticket_path)
+    portal.wait(lambda d: any("4002" in m.text and "cancel" in m.text.lower()
+                              for m in d.find_elements(By.CSS_SELECTOR, "#conversation .message-agent")),
+                "the agent's cancellation in the conversation")
+    cancel_buttons = [b.text for b in portal.els('#customer-panel button.order-action[data-action="cancel_order"]')]
+    assert "Cancel #4002" not in cancel_buttons, f"4002 is still offered for cancelling: {cancel_buttons}"
+    portal.shot("agent-order-action-done")
+    mailbox.wait_for(to="dan@example.com", body="4002")
+    portal.logout()
+
+
 # c. Help center search with highlighted snippets, and an article page.
 
 def test_knowledge_base_search_and_article(portal):
