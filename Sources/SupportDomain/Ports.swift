@@ -14,6 +14,8 @@ public protocol SupportToolbox: Sendable {
     func fetchCustomers(limit: Int) async throws -> [CustomerSnapshot]
     /// The customer's own orders, newest first (a read for understanding references: "the lamp", "7012"; no audit).
     func fetchOrders(of customer: CustomerID) async throws -> [OrderSnapshot]
+    /// The customer's past refunds and replacements, newest first (the support team's customer panel).
+    func fetchHistory(of customer: CustomerID) async throws -> CustomerHistory
 }
 
 /// What the agent remembers between two messages of one conversation: the customer's language, the order being
@@ -94,4 +96,43 @@ public protocol ConversationStore: Sendable {
 /// Whether the database answers (for `/health`).
 public protocol StoreHealth: Sendable {
     func ping() async throws
+}
+
+/// What was already done for a customer: refunds (paid, held for review or rejected) and replacements.
+public struct CustomerHistory: Sendable, Hashable {
+    public struct Refund: Sendable, Hashable {
+        public var id: RefundID
+        public var orderID: OrderID
+        public var amount: Money
+        public var status: RefundStatus
+        public var createdAt: Date
+
+        public init(id: RefundID, orderID: OrderID, amount: Money, status: RefundStatus, createdAt: Date) {
+            self.id = id
+            self.orderID = orderID
+            self.amount = amount
+            self.status = status
+            self.createdAt = createdAt
+        }
+    }
+
+    public struct Replacement: Sendable, Hashable {
+        public var id: ReplacementID
+        public var orderID: OrderID
+        public var createdAt: Date
+
+        public init(id: ReplacementID, orderID: OrderID, createdAt: Date) {
+            self.id = id
+            self.orderID = orderID
+            self.createdAt = createdAt
+        }
+    }
+
+    public var refunds: [Refund]
+    public var replacements: [Replacement]
+
+    public init(refunds: [Refund] = [], replacements: [Replacement] = []) {
+        self.refunds = refunds
+        self.replacements = replacements
+    }
 }

@@ -34,6 +34,10 @@ public struct FluentToolbox: SupportToolbox {
         try await HotPath.orders(of: customer, on: database)
     }
 
+    public func fetchHistory(of customer: CustomerID) async throws -> CustomerHistory {
+        try await HotPath.history(of: customer, on: database)
+    }
+
     public func run(_ invocation: ToolInvocation, context: ToolContext) async throws -> ToolResult {
         let now = clock.now()
         let result: ToolResult

@@ -105,4 +105,27 @@ enum HotPath {
     static func setStatus(_ status: OrderStatus, of order: OrderID, on database: any Database) async throws {
         try await sql(database).raw("UPDATE orders SET status = \(bind: status.rawValue) WHERE id = \(bind: order.rawValue)").run()
     }
+
+    static func history(of customer: CustomerID, limit: Int = 50, on database: any Database) async throws -> CustomerHistory {
+        let sql = try sql(database)
+        let refunds = try await sql.raw("""
+            SELECT id, order_id, amount_cents, status, created_at FROM refunds WHERE customer_id = \(bind: customer.rawValue)
+            ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)
+            """).all().map { row in
+            CustomerHistory.Refund(id: RefundID(try row.decode(column: "id", as: Int64.self)),
+                                   orderID: OrderID(try row.decode(column: "order_id", as: Int64.self)),
+                                   amount: Money(minorUnits: try row.decode(column: "amount_cents", as: Int64.self)),
+                                   status: RefundStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .rejected,
+                                   createdAt: try row.decode(column: "created_at", as: Date.self))
+        }
+        let replacements = try await sql.raw("""
+            SELECT id, order_id, created_at FROM replacements WHERE customer_id = \(bind: customer.rawValue)
+            ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)
+            """).all().map { row in
+            CustomerHistory.Replacement(id: ReplacementID(try row.decode(column: "id", as: Int64.self)),
+                                        orderID: OrderID(try row.decode(column: "order_id", as: Int64.self)),
+                                        createdAt: try row.decode(column: "created_at", as: Date.self))
+        }
+        return CustomerHistory(refunds: refunds, replacements: replacements)
+    }
 }

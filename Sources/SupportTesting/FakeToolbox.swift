@@ -42,6 +42,14 @@ public actor FakeToolbox: SupportToolbox {
 
     public func fetchCustomers(limit: Int) async throws -> [CustomerSnapshot] { Array(customers.prefix(limit)) }
 
+    /// What `fetchHistory` returns; a call without it set fails.
+    public var history: CustomerHistory?
+
+    public func fetchHistory(of customer: CustomerID) async throws -> CustomerHistory {
+        guard let history else { throw Unimplemented("FakeToolbox.fetchHistory") }
+        return history
+    }
+
     public func fetchOrders(of customer: CustomerID) async throws -> [OrderSnapshot] {
         orders.filter { $0.customerID == customer }.sorted { $0.createdAt > $1.createdAt }
     }

@@ -87,4 +87,23 @@ import Fluent
                 == .unprocessableEntity)
         }
     }
+
+    @Test func thePanelShowsPastRefundsAndOtherTickets() async throws {
+        try await TestHarness.with { h in
+            let bob = PortalClient(h)
+            try await bob.logIn("bob@example.com")
+            let first = try await bob.openTicket(title: "First", description: "where is my order 2001?")
+            let second = try await bob.openTicket(title: "Second", description: "how long do refunds take?")
+            let agent = PortalClient(h)
+            try await agent.logIn("agent@example.com")
+            let page = try await agent.get("/tickets/\(second)").body.string
+            // Bob's two past refunds (the demo's 2002 and 2003), and his other ticket.
+            #expect(page.contains("for order #2002"))
+            #expect(page.contains("for order #2003"))
+            #expect(page.contains("href=\"/tickets/\(first)\""))
+            // A returned order offers no refund (the limit itself is checked by the preview, not by the panel).
+            #expect(!page.contains("Refund #2003"))
+            #expect(page.contains("Refund #2001"))
+        }
+    }
 }

@@ -217,6 +217,9 @@ public struct TicketWorkflow: Sendable {
         /// "new_account" when the account is younger than the fraud rules' threshold.
         public var signals: [FraudSignal]
         public var orders: [Order]
+        public var history: CustomerHistory
+        /// The account's other tickets, most recently updated first.
+        public var otherTickets: [Ticket]
     }
 
     public func customerPanel(for ticket: Ticket) async throws -> CustomerPanel? {
@@ -230,13 +233,15 @@ public struct TicketWorkflow: Sendable {
             .requestReplacement: Set(agent.composer.eligibleOrders(orders, for: .replacement, now: now).map(\.id)),
         ]
         let age = Int(now.timeIntervalSince(customer.createdAt) / 86_400)
+        let history = try await agent.toolbox.fetchHistory(of: id)
+        let others = try await tickets.fetchTickets(owner: ticket.ownerID, status: nil, limit: 11).filter { $0.id != ticket.id }
         return CustomerPanel(
             customer: customer, accountAgeDays: age,
             signals: age < policy.fraud.newAccountDays ? [.newAccount] : [],
             orders: orders.map { order in
                 CustomerPanel.Order(order: order, eligible: [ToolAction.cancelOrder, .issueRefund, .requestReplacement]
                     .filter { eligible[$0]?.contains(order.id) == true })
-            })
+            }, history: history, otherTickets: Array(others.prefix(10)))
     }
 
     /// An order action a support agent is about to run, checked by the same rules without effect.

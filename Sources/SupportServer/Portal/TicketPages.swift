@@ -93,11 +93,15 @@ struct TicketPages: Sendable {
             var total: String
             var actions: [Action]
         }
+        struct Past: Encodable { var text: String; var at: String }
         var id: Int64
         var name: String
         var ageDays: Int
         var newAccount: Bool
         var orders: [Order]
+        /// Refunds and replacements, newest first.
+        var past: [Past]
+        var tickets: [Row]
     }
 
     /// An order action about to run, as the rules judged it without effect.
@@ -193,7 +197,14 @@ struct TicketPages: Sendable {
                                         actions: status == .closed ? [] : entry.eligible.map {
                                             .init(value: $0.rawValue, label: Self.actionLabel($0))
                                         })
-                    })
+                    },
+                    past: (panel.history.refunds.map {
+                        (date: $0.createdAt, text: "Refund \($0.id) of \($0.amount.decimalString) for order #\($0.orderID) "
+                            + "(\($0.status.rawValue.replacingOccurrences(of: "_", with: " ")))")
+                    } + panel.history.replacements.map {
+                        (date: $0.createdAt, text: "Replacement \($0.id) for order #\($0.orderID)")
+                    }).sorted { $0.date > $1.date }.map { PanelView.Past(text: $0.text, at: PortalPage.timestamp($0.date)) },
+                    tickets: panel.otherTickets.map { Row($0) })
             }
         }
         let notice = request.query[String.self, at: "done"] == "confirmed" ? "Done." : nil
