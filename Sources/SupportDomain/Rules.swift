@@ -5,13 +5,20 @@ public import Foundation
 public enum SupportRules {
     /// Whether `order` may be refunded now. Throws the first rule it breaks.
     /// One remedy per order: a replaced order is not refunded on top (`alreadyReplaced`) unless a person decides.
+    /// With `goodwill` (a lead's override, audited) the return window and the rolling limit do not apply; everything
+    /// else does: the order is delivered, not final sale, and refunded or replaced at most once.
     public static func checkRefund(order: OrderSnapshot, alreadyRefunded: Bool, alreadyReplaced: Bool = false,
-                                   refundsInLimitWindow: Int, policy: SupportPolicy, now: Date) throws(ToolError) {
+                                   refundsInLimitWindow: Int, policy: SupportPolicy, now: Date,
+                                   goodwill: Bool = false) throws(ToolError) {
         if alreadyRefunded { throw .alreadyRefunded }
         if alreadyReplaced { throw .alreadyReplaced }
-        try checkDeliveredWithinWindow(order: order, action: .issueRefund, policy: policy, now: now)
+        if goodwill {
+            guard order.status == .delivered else { throw .invalidState(order.status, action: .issueRefund) }
+        } else {
+            try checkDeliveredWithinWindow(order: order, action: .issueRefund, policy: policy, now: now)
+        }
         if order.containsFinalSaleItem { throw .finalSale }
-        if refundsInLimitWindow >= policy.maxRefundsPerWindow {
+        if !goodwill, refundsInLimitWindow >= policy.maxRefundsPerWindow {
             throw .refundLimitExceeded(limit: policy.maxRefundsPerWindow, days: policy.refundLimitWindowDays)
         }
     }

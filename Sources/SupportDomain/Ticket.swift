@@ -70,9 +70,12 @@ public typealias UserID = Identifier<UserTag>
 
 /// What a portal account may do.
 public enum PortalRole: String, CaseIterable, Sendable, Codable {
-    case customer, agent, admin
+    case customer, agent, lead, admin
 
     public var isStaff: Bool { self != .customer }
+
+    /// Leads and admins may override the refund window and limit (with a written reason, audited).
+    public var mayOverrideRules: Bool { self == .lead || self == .admin }
 }
 
 /// The signed-in person a ticket operation is done for or by.

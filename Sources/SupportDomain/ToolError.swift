@@ -1,4 +1,14 @@
 /// Why a tool refused to act. Stable codes for clients, a human sentence for the customer. No HTTP here.
+extension ToolError {
+    /// Refusals a lead may override with a written reason (a goodwill refund): the window and the rolling limit.
+    public var isOverridable: Bool {
+        switch self {
+        case .outsideRefundWindow, .refundLimitExceeded: true
+        default: false
+        }
+    }
+}
+
 public enum ToolError: Error, Sendable, Hashable {
     case orderNotFound
     case invalidState(OrderStatus, action: ToolAction)

@@ -84,12 +84,16 @@ public struct ToolContext: Sendable, Hashable {
     public var idempotencyKey: String?
     /// The support agent who ran the tool on the customer's behalf (nil: the customer, through the assistant).
     public var actingAgent: UserID?
+    /// A lead's goodwill override of the refund window and limit (only with `actingAgent`); audited as an override.
+    public var goodwill: Bool
 
-    public init(requestID: String, customerID: CustomerID, idempotencyKey: String? = nil, actingAgent: UserID? = nil) {
+    public init(requestID: String, customerID: CustomerID, idempotencyKey: String? = nil, actingAgent: UserID? = nil,
+                goodwill: Bool = false) {
         self.requestID = requestID
         self.customerID = customerID
         self.idempotencyKey = idempotencyKey
         self.actingAgent = actingAgent
+        self.goodwill = goodwill && actingAgent != nil
     }
 }
 
@@ -171,6 +175,7 @@ public struct AuditRecord: Sendable, Hashable, Codable {
     public init(context: ToolContext, invocation: ToolInvocation, result: ToolResult, time: Date) {
         var parameters = invocation.auditParameters
         if let agent = context.actingAgent { parameters["agent_id"] = agent.description }
+        if context.goodwill { parameters["override"] = "goodwill" }
         self.init(time: time, requestID: context.requestID, customerID: context.customerID,
                   action: invocation.action, parameters: parameters, result: result.auditSummary)
     }

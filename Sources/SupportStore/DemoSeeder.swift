@@ -191,6 +191,8 @@ extension DemoSeeder {
         }
         accounts.append(UserModel(email: "agent@example.com", name: "Sam Agent", passwordHash: passwordHash, role: .agent,
                                   customerID: nil, createdAt: now))
+        accounts.append(UserModel(email: "lead@example.com", name: "Lee Lead", passwordHash: passwordHash, role: .lead,
+                                  customerID: nil, createdAt: now))
         accounts.append(UserModel(email: "admin@example.com", name: "Ada Admin", passwordHash: passwordHash, role: .admin,
                                   customerID: nil, createdAt: now))
         let rows = accounts

@@ -114,7 +114,7 @@ public struct FluentToolbox: SupportToolbox {
         let customerID = context.customerID
         switch invocation {
         case let .issueRefund(orderID, reason):
-            return try await refund(orderID, reason: reason, customerID: customerID, now: now, on: tx)
+            return try await refund(orderID, reason: reason, context: context, now: now, on: tx)
         case let .cancelOrder(orderID):
             let order = try await fetchOwnedOrder(orderID, customer: customerID, on: tx)
             let snapshot = order.snapshot()
@@ -163,8 +163,9 @@ public struct FluentToolbox: SupportToolbox {
 
     /// A refund in as few statements as the rules allow: the order with its lines, the customer, one query for every
     /// count the rules need, the insert, the order's new status (plus the escalation when it is held for review).
-    private func refund(_ orderID: OrderID, reason: ReturnReason, customerID: CustomerID, now: Date,
+    private func refund(_ orderID: OrderID, reason: ReturnReason, context: ToolContext, now: Date,
                         on tx: any Database) async throws -> ToolResult {
+        let customerID = context.customerID
         guard let snapshot = try await HotPath.orders(of: customerID, orderID: orderID, on: tx).first,
               let customer = try await HotPath.customer(customerID, on: tx) else { throw ToolError.orderNotFound }
         let windowStart = SupportRules.refundLimitWindowStart(policy: policy, now: now)
@@ -173,7 +174,7 @@ public struct FluentToolbox: SupportToolbox {
                                                     lookback: lookback, on: tx)
         try SupportRules.checkRefund(order: snapshot, alreadyRefunded: counts.orderRefunded,
                                      alreadyReplaced: counts.orderReplaced, refundsInLimitWindow: counts.inLimitWindow,
-                                     policy: policy, now: now)
+                                     policy: policy, now: now, goodwill: context.goodwill)
         let signals = SupportRules.fraudSignals(order: snapshot, customer: customer,
                                                 priorRefundRequestsIn90Days: counts.inFraudLookback, policy: policy, now: now)
         let status: RefundStatus = signals.isEmpty ? .approved : .pendingReview

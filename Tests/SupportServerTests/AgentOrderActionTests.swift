@@ -106,4 +106,45 @@ import Fluent
             #expect(page.contains("Refund #2001"))
         }
     }
+
+    @Test func aLeadMayRefundOutsideTheWindowAsGoodwillWithAReason() async throws {
+        try await TestHarness.with { h in
+            let alice = PortalClient(h)
+            try await alice.logIn("alice@example.com")
+            let id = try await alice.openTicket(title: "Late", description: "my lamp from order 1004 broke, can I still get a refund?")
+            // An agent sees the refusal and no override.
+            let agent = PortalClient(h)
+            try await agent.logIn("agent@example.com")
+            try await agent.get("/tickets/\(id)")
+            let refused = try await agent.post("/tickets/\(id)/order-action", ["action": "issue_refund", "order": "1004"])
+            #expect(!refused.body.string.contains("id=\"order-action-override\""))
+            let token = try #require(confirmationToken(refused.body.string) ?? "issue_refund-1004-0")
+            let forged = ["action": "issue_refund", "order": "1004", "token": token, "override": "goodwill",
+                          "override_reason": "Long-standing customer, lamp failed early"]
+            #expect(try await agent.post("/tickets/\(id)/order-action-confirm", forged).status == .forbidden)
+            #expect(try await RefundModel.query(on: h.app.db).filter(\.$orderID == 1004).count() == 0)
+
+            // A lead may, with a written reason; the audit row says it was an override by whom.
+            let lead = PortalClient(h)
+            try await lead.logIn("lead@example.com")
+            try await lead.get("/tickets/\(id)")
+            let preview = try await lead.post("/tickets/\(id)/order-action", ["action": "issue_refund", "order": "1004"])
+            let page = preview.body.string
+            #expect(page.contains("id=\"order-action-override\""))
+            let leadToken = try #require(confirmationToken(page))
+            var form = ["action": "issue_refund", "order": "1004", "token": leadToken, "override": "goodwill", "override_reason": "too short"]
+            #expect(try await lead.post("/tickets/\(id)/order-action-confirm", form).status == .unprocessableEntity)
+            form["override_reason"] = "Long-standing customer, the lamp failed early"
+            #expect(try await lead.post("/tickets/\(id)/order-action-confirm", form).status == .seeOther)
+            let refunds = try await RefundModel.query(on: h.app.db).filter(\.$orderID == 1004).all()
+            #expect(refunds.count == 1)
+            let audit = try #require(try await AuditEntryModel.query(on: h.app.db).filter(\.$action == "issue_refund").all()
+                .first { $0.result.contains("\"success\":\"true\"") })
+            #expect(audit.parameters.contains("\"override\":\"goodwill\"") && audit.parameters.contains("agent_id"))
+            #expect(try await h.messages(id).contains { $0.author == .note && $0.body.contains("the lamp failed early") })
+            // Final sale is never overridable: the rules still refuse.
+            let finalSale = try await lead.post("/tickets/\(id)/order-action", ["action": "issue_refund", "order": "1005"])
+            #expect(!finalSale.body.string.contains("id=\"order-action-override\""))
+        }
+    }
 }

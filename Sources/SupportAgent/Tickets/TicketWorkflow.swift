@@ -6,10 +6,13 @@ import SupportSearch
 public enum TicketError: Error, Sendable, Equatable {
     case closed
     case invalidTransition(from: TicketStatus, to: TicketStatus)
+    /// Overriding a rule needs the lead or admin role.
+    case overrideNotAllowed
 
     public var message: String {
         switch self {
         case .closed: "This ticket is closed. Please open a new one."
+        case .overrideNotAllowed: "Only a lead or an admin can override a rule."
         case let .invalidTransition(from, to):
             "A ticket that is \(from.label.lowercased()) cannot become \(to.label.lowercased())."
         }
@@ -265,12 +268,20 @@ public struct TicketWorkflow: Sendable {
     /// comes from the preview the agent confirmed, so a double submit runs it once. The customer is told on the ticket
     /// and by e-mail, in the conversation's language; the ticket becomes the agent's.
     @discardableResult
+    /// With `overrideReason` (leads and admins only) a refund outside the window or over the limit is paid as goodwill:
+    /// audited as an override, the reason kept as an internal note.
     public func runOrderAction(_ ticket: Ticket, _ invocation: ToolInvocation, by agent: PortalAccount, token: String,
-                               requestID: String) async throws -> ToolResult? {
+                               overrideReason: String? = nil, requestID: String) async throws -> ToolResult? {
         guard ticket.status != .closed else { throw TicketError.closed }
         guard let customer = ticket.customerID else { return nil }
+        if overrideReason != nil, !agent.role.mayOverrideRules { throw TicketError.overrideNotAllowed }
         let context = ToolContext(requestID: requestID, customerID: customer,
-                                  idempotencyKey: "ticket-\(ticket.id)-agent-\(agent.id)-\(token)", actingAgent: agent.id)
+                                  idempotencyKey: "ticket-\(ticket.id)-agent-\(agent.id)-\(token)", actingAgent: agent.id,
+                                  goodwill: overrideReason != nil && invocation.action == .issueRefund)
+        if let overrideReason, context.goodwill {
+            try await tickets.appendMessage(TicketMessage(ticketID: ticket.id, author: .note, authorUserID: agent.id,
+                                                          body: "Goodwill override: " + overrideReason, createdAt: clock.now()))
+        }
         let done = try await self.agent.confirm(Proposal(invocation: invocation, label: ""), conversationID: ticket.conversationID,
                                                 context: context)
         if done.wasDuplicate { return done.result }

@@ -88,6 +88,9 @@ struct AgentDeskController {
         var order: Int64?
         var reason: String?
         var token: String?
+        /// "goodwill" with a written `override_reason`: a lead's override.
+        var override: String?
+        var override_reason: String?
 
         /// The write this form asks for; an agent may refund, cancel or replace (escalation has its own button).
         func invocation() throws -> ToolInvocation {
@@ -117,7 +120,8 @@ struct AgentDeskController {
         return try await pages.show(request, orderAction: .init(
             action: invocation.action.rawValue, order: invocation.orderID?.rawValue ?? 0,
             reason: invocation.reason?.rawValue ?? ReturnReason.notGiven.rawValue, summary: preview.summary,
-            allowed: preview.result.success, token: token))
+            allowed: preview.result.success, token: token,
+            overridable: preview.result.error?.isOverridable == true && agent.role.mayOverrideRules))
     }
 
     /// Step two: run it through the guarded tool (audited with the agent's id); the customer is told.
@@ -129,8 +133,17 @@ struct AgentDeskController {
         guard let token = form.token, (1...200).contains(token.count) else {
             throw Abort(.unprocessableEntity, reason: "This confirmation has expired. Choose the action again.")
         }
+        var overrideReason: String?
+        if form.override == "goodwill" {
+            guard agent.role.mayOverrideRules else { throw Abort(.forbidden, reason: TicketError.overrideNotAllowed.message) }
+            overrideReason = try TicketPages.text(form.override_reason, field: "reason for the override", max: 500)
+            guard (overrideReason?.count ?? 0) >= 10 else {
+                throw Abort(.unprocessableEntity, reason: "Write why this refund is an exception (at least 10 characters).")
+            }
+        }
         return try await pages.handle(request, ticket) {
-            try await workflow.runOrderAction(ticket, invocation, by: agent, token: token, requestID: request.id)
+            try await workflow.runOrderAction(ticket, invocation, by: agent, token: token, overrideReason: overrideReason,
+                                              requestID: request.id)
         }
     }
 

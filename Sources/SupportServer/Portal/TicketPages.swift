@@ -112,6 +112,8 @@ struct TicketPages: Sendable {
         var summary: String
         var allowed: Bool
         var token: String
+        /// Refused for a reason a lead may override (the window, the limit), and this user may.
+        var overridable: Bool
     }
 
     static func actionLabel(_ action: ToolAction) -> String {
