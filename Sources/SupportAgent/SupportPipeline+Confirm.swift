@@ -29,6 +29,11 @@ extension SupportPipeline {
         return Confirmation(result: result, reply: speaker.describe(result))
     }
 
+    /// Customers to run the agent as (the playground's list), and one by id.
+    public func customers(limit: Int) async throws -> [CustomerSnapshot] { try await toolbox.fetchCustomers(limit: limit) }
+
+    public func customer(_ id: CustomerID) async throws -> CustomerSnapshot? { try await toolbox.fetchCustomer(id) }
+
     /// What a tool would do now, checked by the rules without effect (a support agent's preview).
     public func check(_ invocation: ToolInvocation, context: ToolContext) async throws -> ToolResult {
         try await toolbox.preview(invocation, context: context)

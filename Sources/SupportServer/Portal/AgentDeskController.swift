@@ -174,7 +174,7 @@ struct AgentDeskController {
     /// Runs the agent as a chosen customer in dry-run mode: the full decision trace, nothing written.
     func playground(_ request: Request) async throws -> Response {
         _ = try request.requireStaff()
-        let customers = try await agent.toolbox.fetchCustomers(limit: 200)
+        let customers = try await agent.customers(limit: 200)
         struct Form: Content { var customer_id: Int64?; var other_customer_id: String?; var message: String? }
         var context = PlaygroundContext(customers: [])
         var selected = customers.first?.id
@@ -186,7 +186,7 @@ struct AgentDeskController {
             guard typed.isEmpty || Int64(typed) != nil else {
                 throw Abort(.unprocessableEntity, reason: "The customer id must be a number.")
             }
-            guard let raw = Int64(typed) ?? form.customer_id, let customer = try await agent.toolbox.fetchCustomer(CustomerID(raw))
+            guard let raw = Int64(typed) ?? form.customer_id, let customer = try await agent.customer(CustomerID(raw))
             else { throw Abort(.unprocessableEntity, reason: "There is no customer with this id.") }
             selected = customer.id
             let resolution = try await agent.resolve(ResolveInput(
