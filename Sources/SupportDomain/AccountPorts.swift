@@ -33,6 +33,13 @@ public protocol AccountStore: AccountDirectory {
     /// Accounts by id, for the admins' list.
     func fetchAllAccounts(limit: Int) async throws -> [PortalAccount]
     func setRole(of user: UserID, to role: PortalRole) async throws
+    /// Stores a password-reset link (only its hash) and queues its e-mail, in one transaction.
+    func insertPasswordReset(tokenHash: String, for user: UserID, expiresAt: Date, mail: OutgoingMail, at now: Date) async throws
+    /// How many reset links this account was sent since `date` (throttling).
+    func countPasswordResets(of user: UserID, since date: Date) async throws -> Int
+    /// Sets the new password if the link is unused and unexpired, marks it used, and ends every session of the
+    /// account, in one transaction; nil when the link is not valid.
+    func completePasswordReset(tokenHash: String, newPasswordHash: String, at now: Date) async throws -> UserID?
 }
 
 /// The fields of a new account; the store assigns its id.

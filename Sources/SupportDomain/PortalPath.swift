@@ -10,6 +10,8 @@ public enum PortalPath: Sendable, Hashable {
     case profile
     case resendVerification
     case verifyEmail
+    case forgotPassword
+    case resetPassword
     case knowledgeBase
     case article(Int64)
     case articleFeedback(Int64)
@@ -50,6 +52,8 @@ public enum PortalPath: Sendable, Hashable {
         case .profile: [.literal("profile")]
         case .resendVerification: [.literal("profile"), .literal("verify-email")]
         case .verifyEmail: [.literal("verify-email")]
+        case .forgotPassword: [.literal("forgot-password")]
+        case .resetPassword: [.literal("reset-password")]
         case .knowledgeBase: [.literal("kb")]
         case let .article(id): [.literal("kb"), .literal("articles"), .id(id)]
         case let .articleFeedback(id): [.literal("kb"), .literal("articles"), .id(id), .literal("feedback")]

@@ -87,15 +87,18 @@ public struct PortalAccount: Sendable, Hashable {
     /// The customer record whose orders this account may see; nil until the e-mail address is confirmed.
     public var customerID: CustomerID?
     public var createdAt: Date
+    /// Sessions signed in under another epoch are over (a password reset bumps it).
+    public var sessionEpoch: Int
 
     public init(id: UserID, name: String, email: String, role: PortalRole, customerID: CustomerID?,
-                createdAt: Date = Date(timeIntervalSince1970: 0)) {
+                createdAt: Date = Date(timeIntervalSince1970: 0), sessionEpoch: Int = 0) {
         self.id = id
         self.name = name
         self.email = email
         self.role = role
         self.customerID = customerID
         self.createdAt = createdAt
+        self.sessionEpoch = sessionEpoch
     }
 }
 

@@ -120,9 +120,46 @@ public struct FluentAccountStore: AccountStore {
         try await row.save(on: database)
     }
 
+    public func insertPasswordReset(tokenHash: String, for user: UserID, expiresAt: Date, mail: OutgoingMail,
+                                    at now: Date) async throws {
+        try await database.transaction { tx in
+            try await HotPath.sql(tx).raw("""
+                INSERT INTO password_resets (token_hash, user_id, created_at, expires_at)
+                VALUES (\(bind: tokenHash), \(bind: user.rawValue), \(bind: now), \(bind: expiresAt))
+                """).run()
+            try await FluentMailOutbox.enqueue(mail, at: now, on: tx)
+        }
+    }
+
+    public func countPasswordResets(of user: UserID, since date: Date) async throws -> Int {
+        let row = try await HotPath.sql(database).raw("""
+            SELECT COUNT(*) AS n FROM password_resets WHERE user_id = \(bind: user.rawValue) AND created_at >= \(bind: date)
+            """).first()
+        return try row?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    public func completePasswordReset(tokenHash: String, newPasswordHash: String, at now: Date) async throws -> UserID? {
+        try await database.transaction { tx in
+            let sql = try HotPath.sql(tx)
+            // Write first (marking the link used is what makes it single-use, also under two simultaneous submits).
+            guard let row = try await sql.raw("""
+                UPDATE password_resets SET used_at = \(bind: now)
+                WHERE token_hash = \(bind: tokenHash) AND used_at IS NULL AND expires_at > \(bind: now)
+                RETURNING user_id
+                """).first() else { return nil }
+            let user = try row.decode(column: "user_id", as: Int64.self)
+            // A new session epoch signs the account out everywhere: a session remembers the epoch it signed in with.
+            try await sql.raw("""
+                UPDATE users SET password_hash = \(bind: newPasswordHash), session_epoch = session_epoch + 1
+                WHERE id = \(bind: user)
+                """).run()
+            return UserID(user)
+        }
+    }
+
     static func account(_ row: UserModel) throws -> PortalAccount {
         PortalAccount(id: UserID(Int64(try row.requireID())), name: row.name, email: row.email,
                       role: PortalRole(rawValue: row.role) ?? .customer, customerID: row.customerID.map { CustomerID(Int64($0)) },
-                      createdAt: row.createdAt)
+                      createdAt: row.createdAt, sessionEpoch: row.sessionEpoch)
     }
 }

@@ -1,6 +1,8 @@
 public import FluentKit
 import Foundation
 public import SupportDomain
+import FluentSQL
+import SQLKit
 
 /// A portal account. Customers are linked to their customer record; agents and admins are not.
 public final class UserModel: Model, @unchecked Sendable {
@@ -13,10 +15,13 @@ public final class UserModel: Model, @unchecked Sendable {
     @Field(key: "role") public var role: String
     @OptionalField(key: "customer_id") public var customerID: Int?
     @Field(key: "created_at") public var createdAt: Date
+    /// Bumped when the password is reset: sessions signed in under an older epoch are over.
+    @Field(key: "session_epoch") public var sessionEpoch: Int
 
     public init() {}
 
     public init(email: String, name: String, passwordHash: String, role: PortalRole, customerID: Int?, createdAt: Date) {
+        self.sessionEpoch = 0
         self.email = email
         self.name = name
         self.passwordHash = passwordHash
@@ -40,6 +45,29 @@ public final class LoginAttemptModel: Model, @unchecked Sendable {
         self.email = email
         self.succeeded = succeeded
         self.createdAt = createdAt
+    }
+}
+
+/// Password-reset links: only the token's SHA-256 is stored; single use, one hour.
+struct CreatePasswordResets: AsyncMigration {
+    var name: String { "SupportOps.CreatePasswordResets.v1" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("password_resets")
+            .field("id", .int, .identifier(auto: true))
+            .field("token_hash", .string, .required)
+            .field("user_id", .int, .required, .references("users", "id"))
+            .field("created_at", .datetime, .required)
+            .field("expires_at", .datetime, .required)
+            .field("used_at", .datetime)
+            .unique(on: "token_hash")
+            .create()
+        try await database.schema("users").field("session_epoch", .int, .required, .sql(.default(0))).update()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("password_resets").delete()
+        try await database.schema("users").deleteField("session_epoch").update()
     }
 }
 

@@ -29,6 +29,10 @@ struct PortalController {
         routes.post(.profile, use: updateProfile)
         routes.post(.resendVerification, use: resendVerification)
         routes.get(.verifyEmail, use: verifyEmail)
+        routes.get(.forgotPassword, use: forgotPasswordPage)
+        routes.post(.forgotPassword, use: forgotPassword)
+        routes.get(.resetPassword, use: resetPasswordPage)
+        routes.post(.resetPassword, use: resetPassword)
         routes.get(.knowledgeBase, use: kbIndex)
         routes.get(.article(0), use: kbArticle)
         routes.post(.articleFeedback(0), use: kbFeedback)
@@ -54,8 +58,12 @@ struct PortalController {
 
     func loginPage(_ request: Request) async throws -> Response {
         if request.portalUser != nil { return request.redirect(to: .profile) }
-        return try await PortalPage.render(request, "login", title: "Log in", notice: request.query[String.self, at: "linked"] == "1"
-            ? "Your e-mail address is confirmed and your orders are linked. Log in to see them." : nil)
+        let notice: String? = switch (request.query[String.self, at: "linked"], request.query[String.self, at: "reset"]) {
+        case ("1", _): "Your e-mail address is confirmed and your orders are linked. Log in to see them."
+        case (_, "1"): "Your password is changed, and every other session is signed out. Log in with the new one."
+        default: nil
+        }
+        return try await PortalPage.render(request, "login", title: "Log in", notice: notice)
     }
 
     func login(_ request: Request) async throws -> Response {
@@ -81,7 +89,7 @@ struct PortalController {
         let valid = (try? Bcrypt.verify(password, created: hash)) ?? false
         try await accounts.recordSignIn(email: email, succeeded: valid && credentials != nil, at: clock.now())
         guard valid, let user = credentials?.account else { return try await refuse("The e-mail address or password is not right.") }
-        try await startSession(request, userID: user.id)
+        try await startSession(request, userID: user.id, epoch: user.sessionEpoch)
         return request.redirect(to: .profile)
     }
 
@@ -177,14 +185,84 @@ struct PortalController {
             : PortalPath.login.with(["linked": "1"]))
     }
 
+    // MARK: Password reset
+
+    static let resetLifetime: TimeInterval = 3600
+
+    func forgotPasswordPage(_ request: Request) async throws -> Response {
+        try await PortalPage.render(request, "forgot-password", title: "Reset your password")
+    }
+
+    /// The same answer whether or not an account has this address; a link (valid one hour, single use, only its hash
+    /// stored) goes to the address when it has one, at most three an hour.
+    func forgotPassword(_ request: Request) async throws -> Response {
+        struct Form: Content { var email: String? }
+        let email = (try request.content.decode(Form.self).email ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        guard email.count <= 254, email.contains("@") else {
+            throw Abort(.unprocessableEntity, reason: "Enter the e-mail address of your account.")
+        }
+        let now = clock.now()
+        if let account = try await accounts.fetchCredentials(email: email)?.account,
+           try await accounts.countPasswordResets(of: account.id, since: now.addingTimeInterval(-3600)) < 3 {
+            let token = PortalPage.randomHex(bytes: 32)
+            let link = PortalPath.resetPassword.url(base: publicURL) + "?token=" + token
+            try await accounts.insertPasswordReset(
+                tokenHash: Self.hash(token), for: account.id, expiresAt: now.addingTimeInterval(Self.resetLifetime),
+                mail: OutgoingMail(to: account.email, subject: "Reset your SupportOps password",
+                                   body: "Hello \(account.name),\n\nTo choose a new password, open this link within an hour:\n\n"
+                                    + link + "\n\nIf you did not ask for this, ignore this e-mail; your password stays as it is.\n\n"
+                                    + "SupportOps customer support"),
+                at: now)
+        }
+        return try await PortalPage.render(request, "forgot-password", title: "Reset your password",
+                                           notice: "If an account uses \(email), we have sent it a link to choose a new "
+                                            + "password. The link works once, for an hour.")
+    }
+
+    struct ResetContext: Encodable { var token: String }
+
+    func resetPasswordPage(_ request: Request) async throws -> Response {
+        let token = request.query[String.self, at: "token"] ?? ""
+        guard token.count == 64 else {
+            throw Abort(.badRequest, reason: "This link is not valid or has expired. Ask for a new one.")
+        }
+        return try await PortalPage.render(request, "reset-password", title: "Choose a new password",
+                                           context: ResetContext(token: token))
+    }
+
+    /// Sets the new password, uses up the link and signs the account out everywhere (every session ends).
+    func resetPassword(_ request: Request) async throws -> Response {
+        struct Form: Content { var token: String?; var password: String?; var password_confirm: String? }
+        let form = try request.content.decode(Form.self)
+        let token = form.token ?? ""
+        let password = form.password ?? ""
+        func refuse(_ message: String) async throws -> Response {
+            try await PortalPage.render(request, "reset-password", title: "Choose a new password", status: .unprocessableEntity,
+                                        error: message, context: ResetContext(token: token))
+        }
+        guard token.count == 64 else { throw Abort(.badRequest, reason: "This link is not valid or has expired. Ask for a new one.") }
+        guard password.count >= Self.minPasswordLength, password.count <= 128 else {
+            return try await refuse("Choose a password of at least \(Self.minPasswordLength) characters.")
+        }
+        guard password == form.password_confirm else { return try await refuse("The two passwords do not match.") }
+        let hash = try await request.password.async.hash(password)
+        guard try await accounts.completePasswordReset(tokenHash: Self.hash(token), newPasswordHash: hash,
+                                                       at: clock.now()) != nil else {
+            throw Abort(.badRequest, reason: "This link is not valid or has expired. Ask for a new one.")
+        }
+        request.session.destroy()
+        return request.redirect(to: PortalPath.login.with(["reset": "1"]))
+    }
+
     /// Signs in with a new session id (the old one is deleted), so an id planted before sign-in is worthless.
-    func startSession(_ request: Request, userID: UserID) async throws {
+    func startSession(_ request: Request, userID: UserID, epoch: Int = 0) async throws {
         if let old = request.session.id {
             try await request.application.sessions.driver.deleteSession(old, for: request).get()
         }
         request.session.id = nil
         request.session.data = SessionData()
         request.session.data["user_id"] = userID.description
+        request.session.data["epoch"] = String(epoch)
         _ = request.csrfToken
     }
 
