@@ -161,6 +161,38 @@ def test_agent_cancels_an_order_from_the_customer_panel(portal, mailbox):
     portal.logout()
 
 
+def test_password_reset_by_email(portal, mailbox):
+    """Forgot password: a link by e-mail, a new password, and the old one stops working."""
+    email = f"reset-{token()}@example.com"
+    portal.open("/register")
+    form = portal.el('form[action="/register"]')
+    portal.fill("#reg-name", "Robin Reset")
+    portal.fill("#reg-email", email)
+    portal.fill("#reg-password", "the-first-password")
+    portal.fill("#reg-password-confirm", "the-first-password")
+    portal.click_and_wait_reload(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    portal.wait_path(r"/profile")
+    portal.logout()
+
+    portal.open("/login")
+    portal.click_and_wait_reload(portal.clickable('a[href="/forgot-password"]'))
+    portal.fill("#forgot-email", email)
+    portal.click_and_wait_reload(portal.clickable("#forgot-submit"))
+    assert "If an account uses" in portal.body_text()
+    message = mailbox.wait_for(to=email, subject="Reset your SupportOps password")
+    links = re.findall(r"https?://[^\s\"'<>]+/reset-password\?token=[0-9a-f]{64}", message["body"])
+    assert links, f"no reset link in the e-mail: {message['body']!r}"
+    portal.open(links[0])
+    portal.fill("#reset-password", "the-second-password")
+    portal.fill("#reset-password-confirm", "the-second-password")
+    portal.shot("password-reset")
+    portal.click_and_wait_reload(portal.clickable("#reset-submit"))
+    portal.wait_path(r"/login")
+    assert "Your password is changed" in portal.body_text()
+    portal.login(email, password="the-second-password")
+    portal.logout()
+
+
 # c. Help center search with highlighted snippets, and an article page.
 
 def test_knowledge_base_search_and_article(portal):
