@@ -33,6 +33,8 @@ public protocol AccountStore: AccountDirectory {
     /// Accounts by id, for the admins' list.
     func fetchAllAccounts(limit: Int) async throws -> [PortalAccount]
     func setRole(of user: UserID, to role: PortalRole) async throws
+    /// Ends every session of the account (its session epoch moves on).
+    func endAllSessions(of user: UserID) async throws
     /// Stores a password-reset link (only its hash) and queues its e-mail, in one transaction.
     func insertPasswordReset(tokenHash: String, for user: UserID, expiresAt: Date, mail: OutgoingMail, at now: Date) async throws
     /// How many reset links this account was sent since `date` (throttling).

@@ -9,6 +9,7 @@ public enum PortalPath: Sendable, Hashable {
     case logout
     case profile
     case resendVerification
+    case signOutEverywhere
     case verifyEmail
     case forgotPassword
     case resetPassword
@@ -51,6 +52,7 @@ public enum PortalPath: Sendable, Hashable {
         case .logout: [.literal("logout")]
         case .profile: [.literal("profile")]
         case .resendVerification: [.literal("profile"), .literal("verify-email")]
+        case .signOutEverywhere: [.literal("profile"), .literal("sign-out-everywhere")]
         case .verifyEmail: [.literal("verify-email")]
         case .forgotPassword: [.literal("forgot-password")]
         case .resetPassword: [.literal("reset-password")]

@@ -120,6 +120,11 @@ public struct FluentAccountStore: AccountStore {
         try await row.save(on: database)
     }
 
+    public func endAllSessions(of user: UserID) async throws {
+        try await HotPath.sql(database).raw("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = \(bind: user.rawValue)")
+            .run()
+    }
+
     public func insertPasswordReset(tokenHash: String, for user: UserID, expiresAt: Date, mail: OutgoingMail,
                                     at now: Date) async throws {
         try await database.transaction { tx in

@@ -61,6 +61,22 @@ import NIOHTTP1
             #expect(try await old.get("/profile").status == .ok)
         }
     }
+
+    @Test func loggingOutOnEveryDeviceEndsEverySession() async throws {
+        try await TestHarness.with { h in
+            let laptop = PortalClient(h), phone = PortalClient(h)
+            try await laptop.logIn("bob@example.com")
+            try await phone.logIn("bob@example.com")
+            try await phone.get("/profile")
+            let out = try await phone.post("/profile/sign-out-everywhere", [:])
+            #expect(out.headers.first(name: .location) == "/login?signed_out=everywhere")
+            #expect(try await laptop.get("/profile").status == .seeOther)
+            #expect(try await phone.get("/profile").status == .seeOther)
+            // Signing in again works as before.
+            try await laptop.logIn("bob@example.com")
+            #expect(try await laptop.get("/profile").status == .ok)
+        }
+    }
 }
 
 /// The password_resets table as the test reads it.

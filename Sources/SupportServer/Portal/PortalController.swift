@@ -28,6 +28,7 @@ struct PortalController {
         routes.get(.profile, use: profile)
         routes.post(.profile, use: updateProfile)
         routes.post(.resendVerification, use: resendVerification)
+        routes.post(.signOutEverywhere, use: signOutEverywhere)
         routes.get(.verifyEmail, use: verifyEmail)
         routes.get(.forgotPassword, use: forgotPasswordPage)
         routes.post(.forgotPassword, use: forgotPassword)
@@ -58,9 +59,11 @@ struct PortalController {
 
     func loginPage(_ request: Request) async throws -> Response {
         if request.portalUser != nil { return request.redirect(to: .profile) }
-        let notice: String? = switch (request.query[String.self, at: "linked"], request.query[String.self, at: "reset"]) {
-        case ("1", _): "Your e-mail address is confirmed and your orders are linked. Log in to see them."
-        case (_, "1"): "Your password is changed, and every other session is signed out. Log in with the new one."
+        let notice: String? = switch (request.query[String.self, at: "linked"], request.query[String.self, at: "reset"],
+                                      request.query[String.self, at: "signed_out"]) {
+        case ("1", _, _): "Your e-mail address is confirmed and your orders are linked. Log in to see them."
+        case (_, "1", _): "Your password is changed, and every other session is signed out. Log in with the new one."
+        case (_, _, "everywhere"): "You are logged out on every device."
         default: nil
         }
         return try await PortalPage.render(request, "login", title: "Log in", notice: notice)
@@ -264,6 +267,14 @@ struct PortalController {
         request.session.data["user_id"] = userID.description
         request.session.data["epoch"] = String(epoch)
         _ = request.csrfToken
+    }
+
+    /// Ends every session of the account, this one included (a lost phone, a shared computer).
+    func signOutEverywhere(_ request: Request) async throws -> Response {
+        let user = try request.requirePortalUser()
+        try await accounts.endAllSessions(of: user.id)
+        request.session.destroy()
+        return request.redirect(to: PortalPath.login.with(["signed_out": "everywhere"]))
     }
 
     func logout(_ request: Request) async throws -> Response {
