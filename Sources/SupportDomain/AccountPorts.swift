@@ -35,6 +35,8 @@ public protocol AccountStore: AccountDirectory {
     func setRole(of user: UserID, to role: PortalRole) async throws
     /// Ends every session of the account (its session epoch moves on).
     func endAllSessions(of user: UserID) async throws
+    /// Deactivates (and signs out everywhere) or reactivates an account.
+    func setActive(_ active: Bool, user: UserID, at now: Date) async throws
     /// Stores a password-reset link (only its hash) and queues its e-mail, in one transaction.
     func insertPasswordReset(tokenHash: String, for user: UserID, expiresAt: Date, mail: OutgoingMail, at now: Date) async throws
     /// How many reset links this account was sent since `date` (throttling).

@@ -25,6 +25,8 @@ public enum PortalPath: Sendable, Hashable {
     case playground
     case adminUsers
     case adminUserRole(UserID)
+    case adminUserActive(UserID)
+    case adminInvite
     case adminArticles
     case adminNewArticle
     case adminEditArticle(Int64)
@@ -68,6 +70,8 @@ public enum PortalPath: Sendable, Hashable {
         case .playground: [.literal("agent"), .literal("playground")]
         case .adminUsers: [.literal("admin"), .literal("users")]
         case let .adminUserRole(id): [.literal("admin"), .literal("users"), .id(id.rawValue), .literal("role")]
+        case let .adminUserActive(id): [.literal("admin"), .literal("users"), .id(id.rawValue), .literal("active")]
+        case .adminInvite: [.literal("admin"), .literal("users"), .literal("invite")]
         case .adminArticles: [.literal("admin"), .literal("articles")]
         case .adminNewArticle: [.literal("admin"), .literal("articles"), .literal("new")]
         case let .adminEditArticle(id): [.literal("admin"), .literal("articles"), .id(id), .literal("edit")]

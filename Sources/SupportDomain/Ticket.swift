@@ -89,9 +89,12 @@ public struct PortalAccount: Sendable, Hashable {
     public var createdAt: Date
     /// Sessions signed in under another epoch are over (a password reset bumps it).
     public var sessionEpoch: Int
+    /// False once an admin deactivated the account: it cannot sign in, and its sessions are over.
+    public var isActive: Bool
 
     public init(id: UserID, name: String, email: String, role: PortalRole, customerID: CustomerID?,
-                createdAt: Date = Date(timeIntervalSince1970: 0), sessionEpoch: Int = 0) {
+                createdAt: Date = Date(timeIntervalSince1970: 0), sessionEpoch: Int = 0, isActive: Bool = true) {
+        self.isActive = isActive
         self.id = id
         self.name = name
         self.email = email

@@ -150,7 +150,7 @@ private func configurePortal(_ app: Application, services: Services) throws {
     CustomerTicketController(pages: pages, knowledge: knowledge).register(on: portal)
     AgentDeskController(pages: pages, agent: services.agent).register(on: portal)
     AdminController(knowledge: knowledge, articles: stores.articles, accounts: stores.accounts, outbox: stores.outbox,
-                    clock: services.agent.clock).register(on: portal)
+                    clock: services.agent.clock, publicURL: config.publicURL).register(on: portal)
 }
 
 /// The remote provider of the configuration, wrapped in budget, retries and a circuit breaker.

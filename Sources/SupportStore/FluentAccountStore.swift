@@ -125,6 +125,17 @@ public struct FluentAccountStore: AccountStore {
             .run()
     }
 
+    public func setActive(_ active: Bool, user: UserID, at now: Date) async throws {
+        let sql = try HotPath.sql(database)
+        if active {
+            try await sql.raw("UPDATE users SET deactivated_at = NULL WHERE id = \(bind: user.rawValue)").run()
+        } else {
+            try await sql.raw("""
+                UPDATE users SET deactivated_at = \(bind: now), session_epoch = session_epoch + 1 WHERE id = \(bind: user.rawValue)
+                """).run()
+        }
+    }
+
     public func insertPasswordReset(tokenHash: String, for user: UserID, expiresAt: Date, mail: OutgoingMail,
                                     at now: Date) async throws {
         try await database.transaction { tx in
@@ -165,6 +176,6 @@ public struct FluentAccountStore: AccountStore {
     static func account(_ row: UserModel) throws -> PortalAccount {
         PortalAccount(id: UserID(Int64(try row.requireID())), name: row.name, email: row.email,
                       role: PortalRole(rawValue: row.role) ?? .customer, customerID: row.customerID.map { CustomerID(Int64($0)) },
-                      createdAt: row.createdAt, sessionEpoch: row.sessionEpoch)
+                      createdAt: row.createdAt, sessionEpoch: row.sessionEpoch, isActive: row.deactivatedAt == nil)
     }
 }

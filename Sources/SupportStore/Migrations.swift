@@ -109,5 +109,6 @@ struct CreateSchema: AsyncMigration {
 /// Every migration of the store, in order.
 public enum SupportMigrations {
     public static var all: [any Migration] { [CreateSchema(), CreateKnowledgeBase(), CreatePortal(), CreateTicketing(),
-                                         StoreTicketProposalWhole(), CreatePasswordResets()] }
+                                         StoreTicketProposalWhole(), CreatePasswordResets(),
+                                         AddAccountDeactivation()] }
 }

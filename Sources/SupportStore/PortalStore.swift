@@ -17,6 +17,7 @@ public final class UserModel: Model, @unchecked Sendable {
     @Field(key: "created_at") public var createdAt: Date
     /// Bumped when the password is reset: sessions signed in under an older epoch are over.
     @Field(key: "session_epoch") public var sessionEpoch: Int
+    @OptionalField(key: "deactivated_at") public var deactivatedAt: Date?
 
     public init() {}
 
@@ -45,6 +46,19 @@ public final class LoginAttemptModel: Model, @unchecked Sendable {
         self.email = email
         self.succeeded = succeeded
         self.createdAt = createdAt
+    }
+}
+
+/// Admins deactivate and reactivate accounts.
+struct AddAccountDeactivation: AsyncMigration {
+    var name: String { "SupportOps.AddAccountDeactivation.v1" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("users").field("deactivated_at", .datetime).update()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("users").deleteField("deactivated_at").update()
     }
 }
 

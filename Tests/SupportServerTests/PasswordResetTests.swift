@@ -86,3 +86,59 @@ final class PasswordResetRow: Model, @unchecked Sendable {
     @Field(key: "token_hash") var tokenHash: String
     init() {}
 }
+
+/// Admins invite people, and deactivate and reactivate accounts.
+@Suite struct AccountAdministrationTests {
+    @Test func anInviteeChoosesAPasswordThroughTheEmailedLink() async throws {
+        try await TestHarness.with { h in
+            let admin = PortalClient(h)
+            try await admin.logIn("admin@example.com")
+            try await admin.get("/admin/users")
+            let sent = try await admin.post("/admin/users/invite", ["name": "Nina New", "email": "nina@example.com", "role": "agent"])
+            #expect(sent.headers.first(name: .location) == "/admin/users?invited=1")
+            #expect(try await admin.post("/admin/users/invite", ["name": "Nina", "email": "nina@example.com", "role": "agent"])
+                .status == .conflict)
+            #expect(try await admin.post("/admin/users/invite", ["name": "X", "email": "x@example.com", "role": "king"])
+                .status == .unprocessableEntity)
+            let mail = try #require(try await h.services.stores.outbox.fetchRecent(limit: 20)
+                .first { $0.mail.to == "nina@example.com" })
+            let link = try #require(mail.mail.body.range(of: #"/reset-password\?token=[0-9a-f]{64}"#, options: .regularExpression)
+                .map { String(mail.mail.body[$0]) })
+            let nina = PortalClient(h)
+            try await nina.get(link)
+            let token = String(link.split(separator: "=").last ?? "")
+            #expect(try await nina.post("/reset-password", ["token": token, "password": "nina's own secret",
+                                                            "password_confirm": "nina's own secret"]).status == .seeOther)
+            try await nina.logIn("nina@example.com", password: "nina's own secret")
+            #expect(try await nina.get("/agent/queue").status == .ok)
+        }
+    }
+
+    @Test func aDeactivatedAccountIsSignedOutAndCannotSignIn() async throws {
+        try await TestHarness.with { h in
+            let bob = PortalClient(h)
+            try await bob.logIn("bob@example.com")
+            let admin = PortalClient(h)
+            try await admin.logIn("admin@example.com")
+            let users = try await admin.get("/admin/users").body.string
+            let bobID = try #require(try await h.services.stores.accounts.fetchCredentials(email: "bob@example.com")?.account.id)
+            #expect(users.contains("/admin/users/\(bobID)/active"))
+            #expect(try await admin.post("/admin/users/\(bobID)/active", ["active": "no"]).status == .seeOther)
+            #expect(try await bob.get("/profile").status == .seeOther)
+            let again = PortalClient(h)
+            try await again.get("/login")
+            let refused = try await again.post("/login", ["email": "bob@example.com", "password": SupportOperations.demoPassword])
+            #expect(refused.status == .forbidden)
+            #expect(refused.body.string.contains("deactivated"))
+            // A wrong password learns nothing more than before.
+            let wrong = try await again.post("/login", ["email": "bob@example.com", "password": "not the password"])
+            #expect(wrong.status == .unauthorized && !wrong.body.string.contains("deactivated"))
+            // An admin cannot deactivate themself; reactivation lets Bob back in.
+            let adminID = try #require(try await h.services.stores.accounts.fetchCredentials(email: "admin@example.com")?.account.id)
+            #expect(try await admin.post("/admin/users/\(adminID)/active", ["active": "no"]).status == .conflict)
+            #expect(try await admin.post("/admin/users/\(bobID)/active", ["active": "yes"]).status == .seeOther)
+            try await again.logIn("bob@example.com")
+            #expect(try await again.get("/profile").status == .ok)
+        }
+    }
+}

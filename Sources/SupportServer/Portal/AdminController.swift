@@ -11,10 +11,13 @@ struct AdminController {
     let accounts: any AccountStore
     let outbox: any MailOutbox
     let clock: any WallClock
+    let publicURL: String
 
     func register(on routes: any RoutesBuilder) {
         routes.get(.adminUsers, use: users)
         routes.post(.adminUserRole(.route), use: setRole)
+        routes.post(.adminUserActive(.route), use: setActive)
+        routes.post(.adminInvite, use: invite)
         routes.get(.adminArticles, use: articleList)
         routes.get(.adminNewArticle, use: newArticle)
         routes.get(.adminEditArticle(0), use: editArticle)
@@ -65,6 +68,7 @@ struct AdminController {
             var role: String
             var customerId: Int64?
             var isSelf: Bool
+            var isActive: Bool
             var roles: [TicketPages.Option]
         }
         var users: [User]
@@ -74,10 +78,11 @@ struct AdminController {
         let admin = try Self.requireAdmin(request)
         let all = try await accounts.fetchAllAccounts(limit: 1000)
         return try await PortalPage.render(request, "admin-users", title: "Users and roles",
-                                           notice: request.query[String.self, at: "saved"] == "1" ? "Role saved." : nil,
+                                           notice: request.query[String.self, at: "invited"] == "1"
+                                            ? "Invitation sent." : request.query[String.self, at: "saved"] == "1" ? "Saved." : nil,
                                            context: UsersContext(users: all.map { user in
             .init(id: user.id.rawValue, name: user.name, email: user.email, role: user.role.rawValue,
-                  customerId: user.customerID?.rawValue, isSelf: user.id == admin.id,
+                  customerId: user.customerID?.rawValue, isSelf: user.id == admin.id, isActive: user.isActive,
                   roles: PortalRole.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == user.role) })
         }))
     }
@@ -110,6 +115,57 @@ struct AdminController {
             var updatedAt: String
         }
         var articles: [Row]
+    }
+
+    /// Deactivate (the account cannot sign in and every session ends) or reactivate; never one's own account.
+    func setActive(_ request: Request) async throws -> Response {
+        let admin = try Self.requireAdmin(request)
+        guard let raw = request.parameters.get("id", as: Int64.self), let user = try await accounts.fetchAccount(UserID(raw)) else {
+            throw Abort(.notFound)
+        }
+        struct Form: Content { var active: String? }
+        guard let choice = try request.content.decode(Form.self).active, choice == "yes" || choice == "no" else {
+            throw Abort(.unprocessableEntity, reason: "Choose whether the account is active.")
+        }
+        guard user.id != admin.id else { throw Abort(.conflict, reason: "You cannot deactivate your own account.") }
+        try await accounts.setActive(choice == "yes", user: user.id, at: clock.now())
+        return request.redirect(to: PortalPath.adminUsers.with(["saved": "1"]))
+    }
+
+    static let inviteLifetime: TimeInterval = 7 * 86_400
+
+    /// Creates a staff (or customer) account and e-mails a link to choose its password (valid 7 days, single use).
+    func invite(_ request: Request) async throws -> Response {
+        _ = try Self.requireAdmin(request)
+        struct Form: Content { var name: String?; var email: String?; var role: String? }
+        let form = try request.content.decode(Form.self)
+        let name = (form.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let email = (form.email ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        guard (1...100).contains(name.count) else { throw Abort(.unprocessableEntity, reason: "Enter a name (up to 100 characters).") }
+        guard email.count <= 254, email.range(of: #"^[^@\s]+@[^@\s]+\.[^@\s]+$"#, options: .regularExpression) != nil else {
+            throw Abort(.unprocessableEntity, reason: "Enter a valid e-mail address.")
+        }
+        guard let role = form.role.flatMap(PortalRole.init(rawValue:)) else {
+            throw Abort(.unprocessableEntity, reason: "Choose a role: customer, agent, lead or admin.")
+        }
+        guard try await !accounts.accountExists(email: email) else {
+            throw Abort(.conflict, reason: "An account with this e-mail address already exists.")
+        }
+        let now = clock.now()
+        // A random password nobody knows: the invitee chooses theirs through the link.
+        let placeholder = try await request.password.async.hash(PortalPage.randomHex(bytes: 32))
+        let account = try await accounts.insertAccount(
+            NewAccount(email: email, name: name, passwordHash: placeholder, role: role, createdAt: now),
+            createCustomer: false, verification: nil)
+        let token = PortalPage.randomHex(bytes: 32)
+        try await accounts.insertPasswordReset(
+            tokenHash: PortalController.hash(token), for: account.id, expiresAt: now.addingTimeInterval(Self.inviteLifetime),
+            mail: OutgoingMail(to: email, subject: "You are invited to SupportOps",
+                               body: "Hello \(name),\n\nYou have a SupportOps account (\(role.rawValue)). Choose your password "
+                                + "with this link within 7 days:\n\n" + PortalPath.resetPassword.url(base: publicURL) + "?token="
+                                + token + "\n\nSupportOps customer support"),
+            at: now)
+        return request.redirect(to: PortalPath.adminUsers.with(["invited": "1"]))
     }
 
     func articleList(_ request: Request) async throws -> Response {

@@ -92,6 +92,8 @@ struct PortalController {
         let valid = (try? Bcrypt.verify(password, created: hash)) ?? false
         try await accounts.recordSignIn(email: email, succeeded: valid && credentials != nil, at: clock.now())
         guard valid, let user = credentials?.account else { return try await refuse("The e-mail address or password is not right.") }
+        // Only someone who knows the password learns that the account is deactivated.
+        guard user.isActive else { return try await refuse("This account is deactivated. Please contact support.", status: .forbidden) }
         try await startSession(request, userID: user.id, epoch: user.sessionEpoch)
         return request.redirect(to: .profile)
     }

@@ -41,7 +41,7 @@ struct PortalSessionMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let raw = request.session.data["user_id"], let id = Int64(raw),
            let user = try await accounts.fetchAccount(UserID(id)) {
-            if Int(request.session.data["epoch"] ?? "0") == user.sessionEpoch {
+            if user.isActive, Int(request.session.data["epoch"] ?? "0") == user.sessionEpoch {
                 request.storage[PortalUserKey.self] = user
             } else {
                 // Signed in before the password was reset: this session is over.
