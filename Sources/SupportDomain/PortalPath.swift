@@ -22,6 +22,7 @@ public enum PortalPath: Sendable, Hashable {
     case ticket(TicketID)
     case ticketAction(TicketID, TicketAction)
     case agentQueue
+    case allTickets
     case playground
     case adminUsers
     case adminUserRole(UserID)
@@ -67,6 +68,7 @@ public enum PortalPath: Sendable, Hashable {
         case let .ticket(id): [.literal("tickets"), .id(id.rawValue)]
         case let .ticketAction(id, action): [.literal("tickets"), .id(id.rawValue), .literal(action.rawValue)]
         case .agentQueue: [.literal("agent"), .literal("queue")]
+        case .allTickets: [.literal("agent"), .literal("tickets")]
         case .playground: [.literal("agent"), .literal("playground")]
         case .adminUsers: [.literal("admin"), .literal("users")]
         case let .adminUserRole(id): [.literal("admin"), .literal("users"), .id(id.rawValue), .literal("role")]

@@ -16,6 +16,8 @@ public protocol TicketStore: Sendable {
     func fetchTickets(owner: UserID, status: TicketStatus?, limit: Int) async throws -> [Ticket]
     /// Tickets in the given states, oldest first.
     func fetchTickets(in statuses: [TicketStatus], limit: Int) async throws -> [Ticket]
+    /// Every ticket matching the filter, most recently updated first, one page at a time, with the total count.
+    func searchTickets(_ filter: TicketFilter, offset: Int, limit: Int) async throws -> (tickets: [Ticket], total: Int)
 }
 
 /// The fields a new ticket starts with; the store assigns its id.
@@ -32,5 +34,26 @@ public struct NewTicket: Sendable, Hashable {
         self.title = title
         self.conversationID = conversationID
         self.createdAt = createdAt
+    }
+}
+
+/// What the support team's ticket list filters by; nil fields do not filter.
+public struct TicketFilter: Sendable, Hashable {
+    public var status: TicketStatus?
+    public var priority: TicketPriority?
+    public var assignee: UserID?
+    public var unassigned: Bool
+    public var intent: Intent?
+    /// Words the title must contain (case-insensitive).
+    public var text: String?
+
+    public init(status: TicketStatus? = nil, priority: TicketPriority? = nil, assignee: UserID? = nil, unassigned: Bool = false,
+                intent: Intent? = nil, text: String? = nil) {
+        self.status = status
+        self.priority = priority
+        self.assignee = assignee
+        self.unassigned = unassigned
+        self.intent = intent
+        self.text = text
     }
 }

@@ -78,6 +78,24 @@ public struct FluentTicketStore: TicketStore {
             .sort(\.$createdAt, .ascending).sort(\.$id, .ascending).limit(limit).all().map(Self.ticket)
     }
 
+    public func searchTickets(_ filter: TicketFilter, offset: Int, limit: Int) async throws -> (tickets: [Ticket], total: Int) {
+        var query = TicketModel.query(on: database)
+        if let status = filter.status { query = query.filter(\.$status == status.rawValue) }
+        if let priority = filter.priority { query = query.filter(\.$priority == priority.rawValue) }
+        if let assignee = filter.assignee { query = query.filter(\.$assignedAgentID == Int(assignee.rawValue)) }
+        if filter.unassigned { query = query.filter(\.$assignedAgentID == nil) }
+        if let intent = filter.intent { query = query.filter(\.$intent == intent.rawValue) }
+        if let text = filter.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            // Case-insensitive on both databases: SQLite's LIKE already is (for ASCII), PostgreSQL's needs ILIKE.
+            let pattern = "%" + text.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+            let postgres = (database as? any SQLDatabase)?.dialect.name == "postgresql"
+            query = query.filter(\.$title, .custom(postgres ? "ILIKE" : "LIKE"), pattern)
+        }
+        let total = try await query.count()
+        let rows = try await query.sort(\.$updatedAt, .descending).sort(\.$id, .descending).range(offset..<(offset + limit)).all()
+        return (try rows.map(Self.ticket), total)
+    }
+
     // MARK: Rows ↔ values
 
     static func ticket(_ row: TicketModel) throws -> Ticket {

@@ -47,6 +47,16 @@ public actor InMemoryTicketStore: TicketStore {
             .prefix(limit))
     }
 
+    public func searchTickets(_ filter: TicketFilter, offset: Int, limit: Int) async throws -> (tickets: [Ticket], total: Int) {
+        let matching = tickets.values.filter { ticket in
+            (filter.status.map { ticket.status == $0 } ?? true) && (filter.priority.map { ticket.priority == $0 } ?? true)
+                && (filter.assignee.map { ticket.assigneeID == $0 } ?? true) && (!filter.unassigned || ticket.assigneeID == nil)
+                && (filter.intent.map { ticket.intent == $0 } ?? true)
+                && (filter.text.map { $0.isEmpty || ticket.title.lowercased().contains($0.lowercased()) } ?? true)
+        }.sorted { ($0.updatedAt, $0.id) > ($1.updatedAt, $1.id) }
+        return (Array(matching.dropFirst(offset).prefix(limit)), matching.count)
+    }
+
     private func append(_ message: TicketMessage) {
         var message = message
         message.id = nextMessage

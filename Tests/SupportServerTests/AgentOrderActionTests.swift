@@ -148,3 +148,31 @@ import Fluent
         }
     }
 }
+
+/// The support team's list of every ticket, with filters and pages.
+@Suite struct AllTicketsTests {
+    @Test func everyTicketIsFoundByFilterAndTitle() async throws {
+        try await TestHarness.with { h in
+            let alice = PortalClient(h)
+            try await alice.logIn("alice@example.com")
+            let broken = try await alice.openTicket(title: "Broken Blender", description: "how long do refunds take?")
+            let late = try await alice.openTicket(title: "Late parcel", description: "how long does delivery take?")
+            #expect(try await alice.post("/tickets/\(late)/satisfied", [:]).status == .seeOther)
+            let agent = PortalClient(h)
+            try await agent.logIn("agent@example.com")
+            let all = try await agent.get("/agent/tickets").body.string
+            #expect(all.contains("href=\"/tickets/\(broken)\"") && all.contains("href=\"/tickets/\(late)\""))
+            // Resolved tickets are listed too (the queue does not show them), and filters narrow the list.
+            let resolved = try await agent.get("/agent/tickets?status=resolved").body.string
+            #expect(resolved.contains("href=\"/tickets/\(late)\"") && !resolved.contains("href=\"/tickets/\(broken)\""))
+            let byTitle = try await agent.get("/agent/tickets?q=blender").body.string
+            #expect(byTitle.contains("href=\"/tickets/\(broken)\"") && !byTitle.contains("href=\"/tickets/\(late)\""))
+            #expect(byTitle.contains("1 tickets"))
+            let mine = try await agent.get("/agent/tickets?mine=1").body.string
+            #expect(mine.contains("No ticket matches."))
+            // Customers cannot see it; nonsense filters are ignored, not errors.
+            #expect(try await alice.get("/agent/tickets").status == .notFound)
+            #expect(try await agent.get("/agent/tickets?status=flying&page=-3").status == .ok)
+        }
+    }
+}

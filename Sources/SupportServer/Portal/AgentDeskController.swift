@@ -20,6 +20,7 @@ struct AgentDeskController {
         routes.post(.ticketAction(.route, .orderAction), use: previewOrderAction)
         routes.post(.ticketAction(.route, .confirmOrderAction), use: runOrderAction)
         routes.get(.agentQueue, use: queue)
+        routes.get(.allTickets, use: allTickets)
         routes.get(.playground, use: playground)
         routes.post(.playground, use: playground)
     }
@@ -35,6 +36,60 @@ struct AgentDeskController {
             .map { ($0.id, $0.name) }) { first, _ in first }
         return try await PortalPage.render(request, "agent-queue", title: "Escalation queue", context: QueueContext(
             tickets: tickets.map { TicketPages.Row($0, assignee: $0.assigneeID.flatMap { names[$0] }) }))
+    }
+
+    struct AllTicketsContext: Encodable {
+        var tickets: [TicketPages.Row]
+        var statuses: [TicketPages.Option]
+        var priorities: [TicketPages.Option]
+        var intents: [TicketPages.Option]
+        var q: String
+        var mine: Bool
+        var unassigned: Bool
+        var total: Int
+        var page: Int
+        var previousUrl: String?
+        var nextUrl: String?
+    }
+
+    /// Every ticket, whatever its state: filters (status, priority, intent, mine, unassigned, words of the title) and pages
+    /// of 50, most recently updated first.
+    func allTickets(_ request: Request) async throws -> Response {
+        let agent = try request.requireStaff()
+        let status = request.query[String.self, at: "status"].flatMap(TicketStatus.init(rawValue:))
+        let priority = request.query[String.self, at: "priority"].flatMap(TicketPriority.init(rawValue:))
+        let intent = request.query[String.self, at: "intent"].flatMap(Intent.init(rawValue:))
+        let q = String((request.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespaces).prefix(200))
+        let mine = request.query[String.self, at: "mine"] == "1"
+        let unassigned = request.query[String.self, at: "unassigned"] == "1"
+        let page = max(1, min(100_000, request.query[Int.self, at: "page"] ?? 1))
+        let perPage = 50
+        let filter = TicketFilter(status: status, priority: priority, assignee: mine ? agent.id : nil, unassigned: unassigned,
+                                  intent: intent, text: q.isEmpty ? nil : q)
+        let found = try await pages.tickets.searchTickets(filter, offset: (page - 1) * perPage, limit: perPage)
+        let names = Dictionary(try await pages.accounts.fetchAccounts(Array(Set(found.tickets.compactMap(\.assigneeID))))
+            .map { ($0.id, $0.name) }) { first, _ in first }
+        func link(_ page: Int) -> String {
+            var items: [URLQueryItem] = []
+            if let status { items.append(.init(name: "status", value: status.rawValue)) }
+            if let priority { items.append(.init(name: "priority", value: priority.rawValue)) }
+            if let intent { items.append(.init(name: "intent", value: intent.rawValue)) }
+            if !q.isEmpty { items.append(.init(name: "q", value: q)) }
+            if mine { items.append(.init(name: "mine", value: "1")) }
+            if unassigned { items.append(.init(name: "unassigned", value: "1")) }
+            items.append(.init(name: "page", value: String(page)))
+            var components = URLComponents()
+            components.path = PortalPath.allTickets.path
+            components.queryItems = items
+            return components.string ?? PortalPath.allTickets.path
+        }
+        return try await PortalPage.render(request, "agent-tickets", title: "All tickets", context: AllTicketsContext(
+            tickets: found.tickets.map { TicketPages.Row($0, assignee: $0.assigneeID.flatMap { names[$0] }) },
+            statuses: TicketStatus.allCases.map { .init(value: $0.rawValue, label: $0.label, selected: $0 == status) },
+            priorities: TicketPriority.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == priority) },
+            intents: Intent.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == intent) },
+            q: q, mine: mine, unassigned: unassigned, total: found.total, page: page,
+            previousUrl: page > 1 ? link(page - 1) : nil, nextUrl: page * perPage < found.total ? link(page + 1) : nil))
     }
 
     func assign(_ request: Request) async throws -> Response {
