@@ -93,9 +93,14 @@ public enum PortalPath: Sendable, Hashable {
 
     /// The path with a query string ("/profile?welcome=verify"), keys in the order given.
     public func with(_ query: KeyValuePairs<String, String>) -> String {
+        with(query: query.map { ($0.key, $0.value) })
+    }
+
+    /// The path with a query string built from pairs known only at run time (filters, pages), in the order given.
+    public func with(query: [(String, String)]) -> String {
         var components = URLComponents()
         components.path = path
-        components.queryItems = query.map { URLQueryItem(name: $0.key, value: $0.value) }
+        components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
         return components.string ?? path
     }
 

@@ -142,7 +142,7 @@ struct AdminController {
         let name = (form.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let email = (form.email ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         guard (1...100).contains(name.count) else { throw Abort(.unprocessableEntity, reason: "Enter a name (up to 100 characters).") }
-        guard email.count <= 254, email.range(of: #"^[^@\s]+@[^@\s]+\.[^@\s]+$"#, options: .regularExpression) != nil else {
+        guard PortalController.isEmailAddress(email) else {
             throw Abort(.unprocessableEntity, reason: "Enter a valid e-mail address.")
         }
         guard let role = form.role.flatMap(PortalRole.init(rawValue:)) else {

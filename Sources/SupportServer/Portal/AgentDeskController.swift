@@ -70,18 +70,15 @@ struct AgentDeskController {
         let names = Dictionary(try await pages.accounts.fetchAccounts(Array(Set(found.tickets.compactMap(\.assigneeID))))
             .map { ($0.id, $0.name) }) { first, _ in first }
         func link(_ page: Int) -> String {
-            var items: [URLQueryItem] = []
-            if let status { items.append(.init(name: "status", value: status.rawValue)) }
-            if let priority { items.append(.init(name: "priority", value: priority.rawValue)) }
-            if let intent { items.append(.init(name: "intent", value: intent.rawValue)) }
-            if !q.isEmpty { items.append(.init(name: "q", value: q)) }
-            if mine { items.append(.init(name: "mine", value: "1")) }
-            if unassigned { items.append(.init(name: "unassigned", value: "1")) }
-            items.append(.init(name: "page", value: String(page)))
-            var components = URLComponents()
-            components.path = PortalPath.allTickets.path
-            components.queryItems = items
-            return components.string ?? PortalPath.allTickets.path
+            var items: [(String, String)] = []
+            if let status { items.append(("status", status.rawValue)) }
+            if let priority { items.append(("priority", priority.rawValue)) }
+            if let intent { items.append(("intent", intent.rawValue)) }
+            if !q.isEmpty { items.append(("q", q)) }
+            if mine { items.append(("mine", "1")) }
+            if unassigned { items.append(("unassigned", "1")) }
+            items.append(("page", String(page)))
+            return PortalPath.allTickets.with(query: items)
         }
         return try await PortalPage.render(request, "agent-tickets", title: "All tickets", context: AllTicketsContext(
             tickets: found.tickets.map { TicketPages.Row($0, assignee: $0.assigneeID.flatMap { names[$0] }) },

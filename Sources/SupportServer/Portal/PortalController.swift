@@ -114,9 +114,7 @@ struct PortalController {
                                                error: message, context: Refilled(name: name, email: email))
         }
         guard (1...100).contains(name.count) else { return try await refuse("Enter your name (up to 100 characters).") }
-        guard email.count <= 254, email.range(of: #"^[^@\s]+@[^@\s]+\.[^@\s]+$"#, options: .regularExpression) != nil else {
-            return try await refuse("Enter a valid e-mail address.")
-        }
+        guard Self.isEmailAddress(email) else { return try await refuse("Enter a valid e-mail address.") }
         guard password.count >= Self.minPasswordLength, password.count <= 128 else {
             return try await refuse("Choose a password of at least \(Self.minPasswordLength) characters.")
         }
@@ -135,6 +133,11 @@ struct PortalController {
             verification: existingCustomer ? verification(email: email, name: name) : nil)
         try await startSession(request, userID: user.id)
         return request.redirect(to: PortalPath.profile.with(["welcome": existingCustomer ? "verify" : "1"]))
+    }
+
+    /// The one check of an address someone types for an account (registration, invitations).
+    static func isEmailAddress(_ email: String) -> Bool {
+        email.count <= 254 && email.range(of: #"^[^@\s]+@[^@\s]+\.[^@\s]+$"#, options: .regularExpression) != nil
     }
 
     static let verificationLifetime: TimeInterval = 24 * 3600
@@ -369,13 +372,10 @@ struct PortalController {
             }
         }
         func link(_ page: Int) -> String {
-            var items = [URLQueryItem(name: "page", value: String(page))]
-            if !q.isEmpty { items.insert(URLQueryItem(name: "q", value: q), at: 0) }
-            if let category { items.append(URLQueryItem(name: "category", value: category)) }
-            var components = URLComponents()
-            components.path = PortalPath.knowledgeBase.path
-            components.queryItems = items
-            return components.string ?? PortalPath.knowledgeBase.path
+            var items = [("page", String(page))]
+            if !q.isEmpty { items.insert(("q", q), at: 0) }
+            if let category { items.append(("category", category)) }
+            return PortalPath.knowledgeBase.with(query: items)
         }
         return try await PortalPage.render(request, "kb-index", title: q.isEmpty ? "Help center" : "Search: \(q)", context: IndexContext(
             q: q, category: category, categories: Category.all(selected: category), results: results, total: total,
