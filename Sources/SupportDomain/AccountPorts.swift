@@ -4,6 +4,8 @@ public import Foundation
 public protocol AccountDirectory: Sendable {
     func fetchAccount(_ id: UserID) async throws -> PortalAccount?
     func fetchAccounts(_ ids: [UserID]) async throws -> [PortalAccount]
+    /// Active accounts with one of these roles (whom to tell about a breached promise).
+    func fetchActiveAccounts(roles: [PortalRole]) async throws -> [PortalAccount]
 }
 
 /// Everything the portal keeps about accounts: sign-in, throttling, registration, e-mail confirmation, roles.

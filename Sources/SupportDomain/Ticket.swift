@@ -142,13 +142,23 @@ public struct Ticket: Sendable, Hashable {
     /// Bumped with every new proposal; part of the confirmation's idempotency key.
     public var proposalSerial: Int
     public var assigneeID: UserID?
+    /// The service-level clock, from the moment a person must handle the ticket.
+    public var sla: TicketSLA?
+    /// When the customer was reminded that the ticket waits for them (once; then it closes).
+    public var reminderSentAt: Date?
+    /// Bumped by every save: a conditional save (scheduled work) fails when someone changed the ticket meanwhile.
+    public var revision: Int
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(id: TicketID, ownerID: UserID, customerID: CustomerID?, title: String, status: TicketStatus = .open,
                 priority: TicketPriority = .normal, conversationID: String, intent: Intent? = nil,
                 confidence: Double? = nil, trace: [TraceStep] = [], proposal: Proposal? = nil, proposalSerial: Int = 0,
-                assigneeID: UserID? = nil, createdAt: Date, updatedAt: Date) {
+                assigneeID: UserID? = nil, sla: TicketSLA? = nil, reminderSentAt: Date? = nil, revision: Int = 0,
+                createdAt: Date, updatedAt: Date) {
+        self.sla = sla
+        self.reminderSentAt = reminderSentAt
+        self.revision = revision
         self.id = id
         self.ownerID = ownerID
         self.customerID = customerID

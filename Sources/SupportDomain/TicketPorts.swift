@@ -8,6 +8,13 @@ public protocol TicketStore: Sendable {
     func fetchTicket(_ id: TicketID) async throws -> Ticket?
     /// Saves the ticket as given, with `message` appended and `mail` queued, in one transaction.
     func saveTicket(_ ticket: Ticket, appending message: TicketMessage?, mail: OutgoingMail?) async throws
+    /// Saves the ticket only if nobody saved it since it was read (same `revision`), with its message and e-mails, in
+    /// one transaction. False when it changed meanwhile: scheduled work then leaves it for its next pass.
+    func saveTicketIfUnchanged(_ ticket: Ticket, appending message: TicketMessage?, mails: [OutgoingMail]) async throws -> Bool
+    /// Running service-level clocks with a target past due at `now` that is not yet recorded as breached.
+    func fetchOverdueServiceLevels(now: Date, limit: Int) async throws -> [Ticket]
+    /// Tickets in `status` last changed before `date`, oldest first.
+    func fetchTickets(in status: TicketStatus, updatedBefore date: Date, limit: Int) async throws -> [Ticket]
     /// Adds a message without touching the ticket (an internal note).
     func appendMessage(_ message: TicketMessage) async throws
     /// Oldest first; notes only when `includeNotes`.
@@ -46,9 +53,12 @@ public struct TicketFilter: Sendable, Hashable {
     public var intent: Intent?
     /// Words the title must contain (case-insensitive).
     public var text: String?
+    /// Tickets whose service level was breached (`true`), or whose running clock is not (`false`).
+    public var breached: Bool?
 
     public init(status: TicketStatus? = nil, priority: TicketPriority? = nil, assignee: UserID? = nil, unassigned: Bool = false,
-                intent: Intent? = nil, text: String? = nil) {
+                intent: Intent? = nil, text: String? = nil, breached: Bool? = nil) {
+        self.breached = breached
         self.status = status
         self.priority = priority
         self.assignee = assignee
@@ -56,4 +66,10 @@ public struct TicketFilter: Sendable, Hashable {
         self.intent = intent
         self.text = text
     }
+}
+
+/// Work that runs on a schedule, claimed so that one instance of several runs it at a time.
+public protocol ScheduledWork: Sendable {
+    /// Takes the lease on `job` until `until` when nobody holds an unexpired one; false when another owner does.
+    func claim(_ job: String, owner: String, until: Date, now: Date) async throws -> Bool
 }

@@ -32,6 +32,13 @@ public struct AppConfig: Sendable {
         case embeddingModel = "SUPPORTOPS_EMBEDDING_MODEL"
         case outboxIntervalMs = "SUPPORTOPS_OUTBOX_INTERVAL_MS"
         case readTimeoutSeconds = "SUPPORTOPS_READ_TIMEOUT_SECONDS"
+        case businessHours = "SUPPORTOPS_BUSINESS_HOURS"
+        case timeZone = "SUPPORTOPS_TIME_ZONE"
+        case holidays = "SUPPORTOPS_HOLIDAYS"
+        case serviceLevels = "SUPPORTOPS_SLA"
+        case autoCloseDays = "SUPPORTOPS_AUTO_CLOSE_DAYS"
+        case reminderDays = "SUPPORTOPS_REMINDER_DAYS"
+        case automationIntervalSeconds = "SUPPORTOPS_AUTOMATION_INTERVAL_SECONDS"
         case mailServer = "MAIL_SERVER"
         case mailPort = "MAIL_PORT"
         case mailUsername = "MAIL_USERNAME"
@@ -94,6 +101,12 @@ public struct AppConfig: Sendable {
     /// A connection on which nothing arrives nor leaves for this long is closed: a client that stops sending half way
     /// through a body cannot hold a connection (and the handler waiting for its body) forever.
     public var readTimeoutSeconds = 30
+    /// The promises for tickets people handle, in business hours.
+    public var serviceLevels: ServiceLevelPolicy = .standard
+    /// When quiet tickets get a reminder and close.
+    public var automation = AutomationSettings()
+    /// How often scheduled ticket work (breaches, reminders, closing) runs; 0 turns it off.
+    public var automationIntervalSeconds = 60
     /// A directory with all-MiniLM-L6-v2 (model.safetensors, vocab.txt): retrieval then fuses BM25 with embeddings.
     public var embeddingModelPath: String?
 
@@ -188,6 +201,29 @@ public struct AppConfig: Sendable {
                 throw Invalid(variable: .publicURL, problem: "must be an http(s) URL such as https://support.example.com")
             }
             config.publicURL = raw.hasSuffix("/") ? String(raw.dropLast()) : raw
+        }
+        func serviceLevelSetting<T>(_ variable: Variable, _ parse: () throws -> T) throws -> T {
+            do { return try parse() } catch let error as ServiceLevelError {
+                throw Invalid(variable: variable, problem: error.description)
+            }
+        }
+        let zoneName = value(.timeZone) ?? "UTC"
+        guard let zone = TimeZone(identifier: zoneName) else {
+            throw Invalid(variable: .timeZone, problem: "\"\(zoneName)\" is not a time zone; use an IANA name like Europe/Berlin or UTC")
+        }
+        let holidays = try serviceLevelSetting(.holidays) { try BusinessHours.parseHolidays(value(.holidays) ?? "") }
+        let hours = try serviceLevelSetting(.businessHours) {
+            try BusinessHours(parsing: value(.businessHours) ?? "Mon-Fri 09:00-17:00", timeZone: zone, holidays: holidays)
+        }
+        let targets = try serviceLevelSetting(.serviceLevels) { try ServiceLevelPolicy.parseTargets(value(.serviceLevels) ?? "") }
+        config.serviceLevels = ServiceLevelPolicy(hours: hours, targets: targets)
+        config.automation = AutomationSettings(closeResolvedAfterDays: try days(.autoCloseDays, default: 7),
+                                               remindAfterDays: try days(.reminderDays, default: 3))
+        if let raw = value(.automationIntervalSeconds) {
+            guard let number = Int(raw), (0...86_400).contains(number) else {
+                throw Invalid(variable: .automationIntervalSeconds, problem: "must be a whole number of seconds between 0 (off) and 86400")
+            }
+            config.automationIntervalSeconds = number
         }
         if let raw = value(.outboxIntervalMs) {
             guard let number = Int(raw), (100...3_600_000).contains(number) else {

@@ -64,7 +64,12 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
         ids: dependencies.ids)
     let services = Services(config: config, stores: stores, agent: agent, knowledge: knowledge,
                             tickets: TicketWorkflow(tickets: stores.tickets, accounts: stores.accounts, agent: agent,
-                                                    clock: clock, publicURL: config.publicURL))
+                                                    clock: clock, publicURL: config.publicURL,
+                                                    serviceLevels: config.serviceLevels),
+                            automation: TicketAutomation(tickets: stores.tickets, accounts: stores.accounts,
+                                                         work: stores.scheduledWork, clock: clock,
+                                                         serviceLevels: config.serviceLevels, settings: config.automation,
+                                                         publicURL: config.publicURL, owner: dependencies.ids.newID()))
 
     // Nothing a client sends may produce a stack trace or an internal message.
     app.middleware = Middlewares()
@@ -91,6 +96,10 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
         app.lifecycle.use(OutboxLifecycle(
             dispatcher: OutboxDispatcher(outbox: stores.outbox, sender: sender, clock: clock, logger: app.logger),
             interval: .milliseconds(config.outboxIntervalMs)))
+    }
+    if config.automationIntervalSeconds > 0, app.environment != .testing {
+        app.lifecycle.use(AutomationLifecycle(automation: services.automation, logger: app.logger,
+                                              interval: .seconds(config.automationIntervalSeconds)))
     }
     return services
 }
@@ -146,7 +155,8 @@ private func configurePortal(_ app: Application, services: Services) throws {
         .grouped(PortalSessionMiddleware(accounts: stores.accounts))
     PortalController(knowledge: knowledge, articles: stores.articles, accounts: stores.accounts, clock: services.agent.clock,
                      publicURL: config.publicURL).register(on: portal)
-    let pages = TicketPages(tickets: stores.tickets, accounts: stores.accounts, workflow: services.tickets)
+    let pages = TicketPages(tickets: stores.tickets, accounts: stores.accounts, workflow: services.tickets,
+                            clock: services.tickets.clock)
     CustomerTicketController(pages: pages, knowledge: knowledge).register(on: portal)
     AgentDeskController(pages: pages, agent: services.agent).register(on: portal)
     AdminController(knowledge: knowledge, articles: stores.articles, accounts: stores.accounts, outbox: stores.outbox,

@@ -48,13 +48,15 @@ public struct Stores: Sendable {
     public var articles: any ArticleStore
     public var outbox: any MailOutbox
     public var health: any StoreHealth
+    public var scheduledWork: any ScheduledWork
     /// The action log the toolbox appends to, flushed when the server stops.
     public var actionLog: ActionLog?
 
     public init(toolbox: any SupportToolbox, conversations: any ConversationStore, tickets: any TicketStore,
                 accounts: any AccountStore, articles: any ArticleStore, outbox: any MailOutbox, health: any StoreHealth,
-                actionLog: ActionLog? = nil) {
+                scheduledWork: any ScheduledWork, actionLog: ActionLog? = nil) {
         self.actionLog = actionLog
+        self.scheduledWork = scheduledWork
         self.toolbox = toolbox
         self.conversations = conversations
         self.tickets = tickets
@@ -70,7 +72,7 @@ public struct Stores: Sendable {
         let fluent = FluentStores(database: database, policy: config.policy, clock: clock, actionLog: actionLog, logger: logger)
         return Stores(toolbox: fluent.toolbox, conversations: fluent.conversations, tickets: fluent.tickets,
                       accounts: fluent.accounts, articles: fluent.articles, outbox: fluent.outbox, health: fluent.health,
-                      actionLog: actionLog)
+                      scheduledWork: fluent.scheduledWork, actionLog: actionLog)
     }
 }
 
@@ -81,4 +83,6 @@ public struct Services: Sendable {
     public var agent: SupportPipeline
     public var knowledge: KnowledgeBase
     public var tickets: TicketWorkflow
+    /// Service-level breaches, reminders and closing (run every `automationIntervalSeconds`, and by tests directly).
+    public var automation: TicketAutomation
 }

@@ -18,6 +18,12 @@ public struct FluentAccountStore: AccountStore {
         return try await UserModel.query(on: database).filter(\.$id ~~ ids.map { Int($0.rawValue) }).all().map(Self.account)
     }
 
+    public func fetchActiveAccounts(roles: [PortalRole]) async throws -> [PortalAccount] {
+        guard !roles.isEmpty else { return [] }
+        return try await UserModel.query(on: database).filter(\.$role ~~ roles.map(\.rawValue)).filter(\.$deactivatedAt == nil)
+            .sort(\.$id).all().map(Self.account)
+    }
+
     public func fetchCredentials(email: String) async throws -> (account: PortalAccount, passwordHash: String)? {
         guard let row = try await UserModel.query(on: database).filter(\.$email == email).first() else { return nil }
         return (try Self.account(row), row.passwordHash)

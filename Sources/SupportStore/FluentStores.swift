@@ -13,6 +13,7 @@ public struct FluentStores: Sendable {
     public let articles: FluentArticleStore
     public let outbox: FluentMailOutbox
     public let health: FluentHealth
+    public let scheduledWork: FluentScheduledWork
 
     public init(database: any Database, policy: SupportPolicy, clock: any WallClock, actionLog: ActionLog?, logger: Logger) {
         toolbox = FluentToolbox(database: database, policy: policy, clock: clock, actionLog: actionLog, logger: logger)
@@ -22,6 +23,7 @@ public struct FluentStores: Sendable {
         articles = FluentArticleStore(database: database)
         outbox = FluentMailOutbox(database: database)
         health = FluentHealth(database: database)
+        scheduledWork = FluentScheduledWork(database: database)
     }
 }
 

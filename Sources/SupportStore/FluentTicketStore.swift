@@ -20,6 +20,7 @@ public struct FluentTicketStore: TicketStore {
         row.conversationID = new.conversationID
         row.trace = "[]"
         row.proposalSerial = 0
+        row.revision = 0
         row.createdAt = new.createdAt
         row.updatedAt = new.createdAt
         try await database.transaction { tx in
@@ -37,24 +38,63 @@ public struct FluentTicketStore: TicketStore {
     /// Writes first: on SQLite a transaction that reads and then writes fails with SQLITE_BUSY (a stale snapshot) when
     /// another writer committed in between — the portal benchmark hit it with four customers at once.
     public func saveTicket(_ ticket: Ticket, appending message: TicketMessage?, mail: OutgoingMail?) async throws {
+        let saved = try await save(ticket, appending: message, mails: mail.map { [$0] } ?? [], onlyAtRevision: false)
+        guard saved else { throw StoreError.notFound }
+    }
+
+    public func saveTicketIfUnchanged(_ ticket: Ticket, appending message: TicketMessage?,
+                                      mails: [OutgoingMail]) async throws -> Bool {
+        try await save(ticket, appending: message, mails: mails, onlyAtRevision: true)
+    }
+
+    /// One transaction, write first. With `onlyAtRevision` the row is updated only while its revision is the one the
+    /// ticket was read at; every save bumps it.
+    private func save(_ ticket: Ticket, appending message: TicketMessage?, mails: [OutgoingMail],
+                      onlyAtRevision: Bool) async throws -> Bool {
         let encoder = JSONEncoder()
         let trace = String(decoding: try encoder.encode(ticket.trace), as: UTF8.self)
         let proposal = try ticket.proposal.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-        try await database.transaction { tx in
+        let sla = ticket.sla
+        return try await database.transaction { tx in
+            let condition: SQLQueryString = onlyAtRevision ? " AND revision = \(bind: ticket.revision)" : ""
             let updated = try await HotPath.sql(tx).raw("""
                 UPDATE tickets SET customer_id = \(bind: ticket.customerID?.rawValue), title = \(bind: ticket.title),
                     status = \(bind: ticket.status.rawValue), priority = \(bind: ticket.priority.rawValue),
                     conversation_id = \(bind: ticket.conversationID), intent = \(bind: ticket.intent?.rawValue),
                     confidence = \(bind: ticket.confidence), trace = \(bind: trace), proposal = \(bind: proposal),
                     proposal_serial = \(bind: ticket.proposalSerial), assigned_agent_id = \(bind: ticket.assigneeID?.rawValue),
+                    sla_started_at = \(bind: sla?.startedAt), first_response_due_at = \(bind: sla?.firstResponseDueAt),
+                    resolution_due_at = \(bind: sla?.resolutionDueAt), first_responded_at = \(bind: sla?.firstRespondedAt),
+                    first_response_breached_at = \(bind: sla?.firstResponseBreachedAt),
+                    resolution_breached_at = \(bind: sla?.resolutionBreachedAt), sla_completed_at = \(bind: sla?.completedAt),
+                    reminder_sent_at = \(bind: ticket.reminderSentAt), revision = revision + 1,
                     updated_at = \(bind: ticket.updatedAt)
-                WHERE id = \(bind: ticket.id.rawValue)
+                WHERE id = \(bind: ticket.id.rawValue)\(condition)
                 RETURNING id
                 """).first()
-            guard updated != nil else { throw StoreError.notFound }
+            guard updated != nil else { return false }
             if let message { try await Self.row(message).create(on: tx) }
-            if let mail { try await FluentMailOutbox.enqueue(mail, at: ticket.updatedAt, on: tx) }
+            for mail in mails { try await FluentMailOutbox.enqueue(mail, at: ticket.updatedAt, on: tx) }
+            return true
         }
+    }
+
+    public func fetchOverdueServiceLevels(now: Date, limit: Int) async throws -> [Ticket] {
+        try await TicketModel.query(on: database)
+            .filter(\.$slaStartedAt != nil).filter(\.$slaCompletedAt == nil)
+            .group(.or) { overdue in
+                overdue.group(.and) {
+                    $0.filter(\.$firstRespondedAt == nil).filter(\.$firstResponseBreachedAt == nil)
+                        .filter(\.$firstResponseDueAt <= now)
+                }
+                overdue.group(.and) { $0.filter(\.$resolutionBreachedAt == nil).filter(\.$resolutionDueAt <= now) }
+            }
+            .sort(\.$id).limit(limit).all().map(Self.ticket)
+    }
+
+    public func fetchTickets(in status: TicketStatus, updatedBefore date: Date, limit: Int) async throws -> [Ticket] {
+        try await TicketModel.query(on: database).filter(\.$status == status.rawValue).filter(\.$updatedAt < date)
+            .sort(\.$updatedAt).sort(\.$id).limit(limit).all().map(Self.ticket)
     }
 
     public func appendMessage(_ message: TicketMessage) async throws {
@@ -85,6 +125,14 @@ public struct FluentTicketStore: TicketStore {
         if let assignee = filter.assignee { query = query.filter(\.$assignedAgentID == Int(assignee.rawValue)) }
         if filter.unassigned { query = query.filter(\.$assignedAgentID == nil) }
         if let intent = filter.intent { query = query.filter(\.$intent == intent.rawValue) }
+        switch filter.breached {
+        case true?:
+            query = query.group(.or) { $0.filter(\.$firstResponseBreachedAt != nil).filter(\.$resolutionBreachedAt != nil) }
+        case false?:
+            query = query.filter(\.$slaStartedAt != nil).filter(\.$slaCompletedAt == nil)
+                .filter(\.$firstResponseBreachedAt == nil).filter(\.$resolutionBreachedAt == nil)
+        case nil: break
+        }
         if let text = filter.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             // Case-insensitive on both databases: SQLite's LIKE already is (for ASCII), PostgreSQL's needs ILIKE.
             let pattern = "%" + text.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
@@ -108,6 +156,12 @@ public struct FluentTicketStore: TicketStore {
             trace: (try? decoder.decode([TraceStep].self, from: Data(row.trace.utf8))) ?? [],
             proposal: row.proposal.flatMap { try? decoder.decode(Proposal.self, from: Data($0.utf8)) },
             proposalSerial: row.proposalSerial, assigneeID: row.assignedAgentID.map { UserID(Int64($0)) },
+            sla: row.slaStartedAt.map { started in
+                TicketSLA(startedAt: started, firstResponseDueAt: row.firstResponseDueAt ?? started,
+                          resolutionDueAt: row.resolutionDueAt ?? started, firstRespondedAt: row.firstRespondedAt,
+                          firstResponseBreachedAt: row.firstResponseBreachedAt, resolutionBreachedAt: row.resolutionBreachedAt,
+                          completedAt: row.slaCompletedAt)
+            }, reminderSentAt: row.reminderSentAt, revision: row.revision,
             createdAt: row.createdAt, updatedAt: row.updatedAt)
     }
 
@@ -124,5 +178,26 @@ public struct FluentTicketStore: TicketStore {
                       authorUserID: row.authorUserID.map { UserID(Int64($0)) }, body: row.body,
                       citations: (try? JSONDecoder().decode([Citation].self, from: Data(row.citations.utf8))) ?? [],
                       createdAt: row.createdAt)
+    }
+}
+
+/// Leases on scheduled work in the database: one row per job; taking it is one conditional write, so of several
+/// instances exactly one wins until the lease runs out.
+public struct FluentScheduledWork: ScheduledWork {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    public func claim(_ job: String, owner: String, until: Date, now: Date) async throws -> Bool {
+        let sql = try HotPath.sql(database)
+        // The row exists once; a second insert of it is ignored on both databases.
+        try await sql.raw("INSERT INTO scheduled_jobs (name, owner, lease_until) VALUES (\(bind: job), NULL, NULL) ON CONFLICT (name) DO NOTHING")
+            .run()
+        let taken = try await sql.raw("""
+            UPDATE scheduled_jobs SET owner = \(bind: owner), lease_until = \(bind: until)
+            WHERE name = \(bind: job) AND (lease_until IS NULL OR lease_until <= \(bind: now) OR owner = \(bind: owner))
+            RETURNING name
+            """).first()
+        return taken != nil
     }
 }

@@ -1,4 +1,5 @@
 public import FluentKit
+import FluentSQL
 import Foundation
 import SQLKit
 import SupportDomain
@@ -23,6 +24,15 @@ public final class TicketModel: Model, @unchecked Sendable {
     /// Bumped with every new proposal; part of the confirmation's idempotency key.
     @Field(key: "proposal_serial") public var proposalSerial: Int
     @OptionalField(key: "assigned_agent_id") public var assignedAgentID: Int?
+    @OptionalField(key: "sla_started_at") public var slaStartedAt: Date?
+    @OptionalField(key: "first_response_due_at") public var firstResponseDueAt: Date?
+    @OptionalField(key: "resolution_due_at") public var resolutionDueAt: Date?
+    @OptionalField(key: "first_responded_at") public var firstRespondedAt: Date?
+    @OptionalField(key: "first_response_breached_at") public var firstResponseBreachedAt: Date?
+    @OptionalField(key: "resolution_breached_at") public var resolutionBreachedAt: Date?
+    @OptionalField(key: "sla_completed_at") public var slaCompletedAt: Date?
+    @OptionalField(key: "reminder_sent_at") public var reminderSentAt: Date?
+    @Field(key: "revision") public var revision: Int
     @Field(key: "created_at") public var createdAt: Date
     @Field(key: "updated_at") public var updatedAt: Date
 
@@ -200,5 +210,37 @@ struct StoreTicketProposalWhole: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         try await database.schema("tickets").deleteField("proposal").update()
+    }
+}
+
+/// Service-level clocks and reminders on tickets, a revision for conditional saves, and leases for scheduled work.
+struct AddServiceLevels: AsyncMigration {
+    var name: String { "SupportOps.AddServiceLevels.v1" }
+
+    static let ticketDates = ["sla_started_at", "first_response_due_at", "resolution_due_at", "first_responded_at",
+                              "first_response_breached_at", "resolution_breached_at", "sla_completed_at", "reminder_sent_at"]
+
+    func prepare(on database: any Database) async throws {
+        // One column per statement: SQLite's ALTER TABLE adds one at a time.
+        for column in Self.ticketDates {
+            try await database.schema("tickets").field(FieldKey(stringLiteral: column), .datetime).update()
+        }
+        try await database.schema("tickets").field("revision", .int, .required, .sql(.default(0))).update()
+        try await database.schema("scheduled_jobs")
+            .field("name", .string, .identifier(auto: false))
+            .field("owner", .string)
+            .field("lease_until", .datetime)
+            .create()
+        guard let sql = database as? any SQLDatabase else { return }
+        try await sql.create(index: "tickets_first_response_due").on("tickets").column("first_response_due_at").run()
+        try await sql.create(index: "tickets_resolution_due").on("tickets").column("resolution_due_at").run()
+        try await sql.create(index: "tickets_status_updated").on("tickets").column("status").column("updated_at").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("scheduled_jobs").delete()
+        for column in Self.ticketDates + ["revision"] {
+            try await database.schema("tickets").deleteField(.key(FieldKey(stringLiteral: column))).update()
+        }
     }
 }

@@ -26,9 +26,32 @@ public actor InMemoryTicketStore: TicketStore {
 
     public func saveTicket(_ ticket: Ticket, appending message: TicketMessage?, mail: OutgoingMail?) async throws {
         guard tickets[ticket.id] != nil else { throw Unimplemented("saveTicket of a ticket that was never inserted") }
+        store(ticket, message, mail.map { [$0] } ?? [])
+    }
+
+    public func saveTicketIfUnchanged(_ ticket: Ticket, appending message: TicketMessage?,
+                                      mails: [OutgoingMail]) async throws -> Bool {
+        guard let stored = tickets[ticket.id], stored.revision == ticket.revision else { return false }
+        store(ticket, message, mails)
+        return true
+    }
+
+    private func store(_ ticket: Ticket, _ message: TicketMessage?, _ mails: [OutgoingMail]) {
+        var ticket = ticket
+        ticket.revision = (tickets[ticket.id]?.revision ?? 0) + 1
         tickets[ticket.id] = ticket
         if let message { append(message) }
-        if let mail { queuedMail.append(mail) }
+        queuedMail.append(contentsOf: mails)
+    }
+
+    public func fetchOverdueServiceLevels(now: Date, limit: Int) async throws -> [Ticket] {
+        Array(tickets.values.filter { $0.sla.map { !$0.newBreaches(at: now).isEmpty } ?? false }.sorted { $0.id < $1.id }
+            .prefix(limit))
+    }
+
+    public func fetchTickets(in status: TicketStatus, updatedBefore date: Date, limit: Int) async throws -> [Ticket] {
+        Array(tickets.values.filter { $0.status == status && $0.updatedAt < date }
+            .sorted { ($0.updatedAt, $0.id) < ($1.updatedAt, $1.id) }.prefix(limit))
     }
 
     public func appendMessage(_ message: TicketMessage) async throws { append(message) }
@@ -53,6 +76,10 @@ public actor InMemoryTicketStore: TicketStore {
                 && (filter.assignee.map { ticket.assigneeID == $0 } ?? true) && (!filter.unassigned || ticket.assigneeID == nil)
                 && (filter.intent.map { ticket.intent == $0 } ?? true)
                 && (filter.text.map { $0.isEmpty || ticket.title.lowercased().contains($0.lowercased()) } ?? true)
+                && (filter.breached.map { breached in
+                    let wasBreached = ticket.sla.map { $0.firstResponseBreachedAt != nil || $0.resolutionBreachedAt != nil } ?? false
+                    return breached ? wasBreached : (!wasBreached && ticket.sla?.isRunning == true)
+                } ?? true)
         }.sorted { ($0.updatedAt, $0.id) > ($1.updatedAt, $1.id) }
         return (Array(matching.dropFirst(offset).prefix(limit)), matching.count)
     }
@@ -90,6 +117,23 @@ public struct InMemoryAccountDirectory: AccountDirectory {
     public func fetchAccount(_ id: UserID) async throws -> PortalAccount? { accounts.first { $0.id == id } }
 
     public func fetchAccounts(_ ids: [UserID]) async throws -> [PortalAccount] { accounts.filter { ids.contains($0.id) } }
+
+    public func fetchActiveAccounts(roles: [PortalRole]) async throws -> [PortalAccount] {
+        accounts.filter { roles.contains($0.role) && $0.isActive }
+    }
+}
+
+/// Leases in memory: one holder per job until its lease runs out.
+public actor InMemoryScheduledWork: ScheduledWork {
+    private var leases: [String: (owner: String, until: Date)] = [:]
+
+    public init() {}
+
+    public func claim(_ job: String, owner: String, until: Date, now: Date) async throws -> Bool {
+        if let lease = leases[job], lease.owner != owner, lease.until > now { return false }
+        leases[job] = (owner, until)
+        return true
+    }
 }
 
 /// Keeps every e-mail it is asked to send; `failing` makes it refuse like an unreachable mail server.

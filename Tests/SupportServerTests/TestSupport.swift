@@ -67,7 +67,8 @@ struct TestHarness {
 
     static func make(apiKeys: [String] = [testAPIKey], database: DatabaseLocation? = nil, seed: Bool = true,
                      policy: SupportPolicy = .standard,
-                     languageModel: AppConfig.LanguageModelSettings = .offline) async throws -> TestHarness {
+                     languageModel: AppConfig.LanguageModelSettings = .offline,
+                     clock: any WallClock = FixedClock(testNow)) async throws -> TestHarness {
         CapturedLogs.shared.bootstrapOnce()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("supportops-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -78,7 +79,7 @@ struct TestHarness {
                                logLevel: "debug", seedDemoWhenEmpty: false, policy: policy)
         config.languageModel = languageModel
         var dependencies = AppDependencies.live(config: config)
-        dependencies.clock = FixedClock(testNow)
+        dependencies.clock = clock
         let built = try await buildApplication(config: config, dependencies: dependencies, environment: .testing)
         let app = built.app
         do {
@@ -105,8 +106,10 @@ struct TestHarness {
     /// Runs `body` and always shuts the application down.
     static func with<T>(apiKeys: [String] = [testAPIKey], database: DatabaseLocation? = nil, seed: Bool = true,
                         policy: SupportPolicy = .standard, languageModel: AppConfig.LanguageModelSettings = .offline,
+                        clock: any WallClock = FixedClock(testNow),
                         _ body: (TestHarness) async throws -> T) async throws -> T {
-        let harness = try await make(apiKeys: apiKeys, database: database, seed: seed, policy: policy, languageModel: languageModel)
+        let harness = try await make(apiKeys: apiKeys, database: database, seed: seed, policy: policy, languageModel: languageModel,
+                                     clock: clock)
         do {
             let value = try await body(harness)
             try await harness.shutdown()

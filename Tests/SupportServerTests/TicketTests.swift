@@ -157,7 +157,7 @@ func proposalSerial(_ page: String) -> String? {
             #expect(try await h.ticket(id)?.status == .escalated)
             let mails = try await OutboxModel.query(on: h.app.db).filter(\.$recipient == "alice@example.com").all()
             #expect(mails.count == 1)
-            #expect(mails.first?.body.contains("within 24 hours") == true)
+            #expect(mails.first?.body.contains("a person will reply by Thu 19 Nov 2026, 11:06") == true)
             #expect(try await EscalationModel.query(on: h.app.db).filter(\.$customerID == 1).count() == 1)
 
             let agent = PortalClient(h)

@@ -37,6 +37,7 @@ extension StoreTier {
                 try await stores.tickets.appendMessage(TicketMessage(ticketID: ticket.id, author: .note, authorUserID: alice.id,
                                                                      body: "internal", createdAt: ticket.updatedAt))
                 let stored = try #require(try await stores.tickets.fetchTicket(ticket.id))
+                ticket.revision += 1 // every save bumps it
                 #expect(stored == ticket)
                 let all = try await stores.tickets.fetchMessages(of: ticket.id, includeNotes: true)
                 #expect(all.map(\.author) == [.customer, .bot, .note])

@@ -26,13 +26,16 @@ public struct TicketWorkflow: Sendable {
     let tickets: any TicketStore
     let accounts: any AccountDirectory
     let agent: SupportPipeline
-    let clock: any WallClock
+    public let clock: any WallClock
     /// The service's public address, for links in e-mails.
     let publicURL: String
+    /// The promises for tickets a person handles: first response and resolution, in business hours.
+    public let serviceLevels: ServiceLevelPolicy
     private let redactor = Redactor()
 
     public init(tickets: any TicketStore, accounts: any AccountDirectory, agent: SupportPipeline, clock: any WallClock,
-                publicURL: String) {
+                publicURL: String, serviceLevels: ServiceLevelPolicy = .standard) {
+        self.serviceLevels = serviceLevels
         self.tickets = tickets
         self.accounts = accounts
         self.agent = agent
@@ -62,8 +65,15 @@ public struct TicketWorkflow: Sendable {
         guard ticket.status != .closed else { throw TicketError.closed }
         var ticket = ticket
         let now = clock.now()
-        if ticket.status == .resolved { ticket.status = .open }
+        if ticket.assigneeID != nil, [.resolved, .awaitingCustomer].contains(ticket.status) {
+            // A person has the ticket: the customer's answer puts it back in their queue.
+            ticket.status = .inProgress
+        } else if ticket.status == .resolved {
+            ticket.status = .open
+        }
         ticket.updatedAt = now
+        ticket.reminderSentAt = nil
+        applyServiceLevels(&ticket, author: .customer, now: now)
         try await tickets.saveTicket(ticket, appending: TicketMessage(ticketID: ticket.id, author: .customer,
                                                                       authorUserID: user.id, body: redacted(text, of: user),
                                                                       createdAt: now), mail: nil)
@@ -113,6 +123,7 @@ public struct TicketWorkflow: Sendable {
         var ticket = ticket
         ticket.proposal?.state = confirmation.result.success ? .confirmed : .refused
         if confirmation.result.refundStatus == .pendingReview { ticket.priority = .high }
+        if confirmation.handsOver { startServiceLevel(&ticket) }
         try await record(&ticket, body: confirmation.reply, status: confirmation.handsOver ? .escalated : .awaitingCustomer,
                          mail: confirmation.handsOver ? escalationMail(ticket, to: user) : nil)
     }
@@ -134,7 +145,7 @@ public struct TicketWorkflow: Sendable {
     }
 
     /// Hands the ticket to the human queue, records an escalation through the guarded tool (audited), and queues the
-    /// e-mail promising a person within 24 hours.
+    /// e-mail promising a person's reply by the service level's due time.
     public func escalate(_ ticket: Ticket, by user: PortalAccount, requestID: String) async throws {
         guard ticket.status.canMove(to: .escalated), !ticket.status.isQueued else { return }
         if let customer = ticket.customerID {
@@ -147,14 +158,37 @@ public struct TicketWorkflow: Sendable {
         }
         var ticket = ticket
         ticket.withdrawProposal()
-        try await record(&ticket, author: .system, body: "Passed to a person. We will contact you within 24 hours.",
-                         status: .escalated, mail: escalationMail(ticket, to: user))
+        startServiceLevel(&ticket)
+        try await record(&ticket, author: .system, body: "Passed to a person. Someone from our team will reply by "
+                            + "\(promisedReply(ticket)).", status: .escalated, mail: escalationMail(ticket, to: user))
+    }
+
+    /// When a person's first reply is due, as the customer reads it: "Mon 30 Nov 2026, 11:00 UTC".
+    private func promisedReply(_ ticket: Ticket) -> String {
+        serviceLevels.hours.describe(ticket.sla?.firstResponseDueAt
+            ?? serviceLevels.start(at: clock.now(), priority: ticket.priority).firstResponseDueAt)
+    }
+
+    /// Starts the service-level clock now unless one is running, so a message can quote its due time.
+    private func startServiceLevel(_ ticket: inout Ticket) {
+        if ticket.sla?.isRunning != true { ticket.sla = serviceLevels.start(at: clock.now(), priority: ticket.priority) }
+    }
+
+    /// The clock starts when a person must handle the ticket, the first reply of a person is its first response, and
+    /// it stops when the ticket is resolved or closed.
+    private func applyServiceLevels(_ ticket: inout Ticket, author: TicketAuthor, now: Date) {
+        if ticket.status.isQueued, ticket.sla?.isRunning != true {
+            ticket.sla = serviceLevels.start(at: now, priority: ticket.priority)
+        }
+        guard ticket.sla?.isRunning == true else { return }
+        if author == .agent, ticket.sla?.firstRespondedAt == nil { ticket.sla?.firstRespondedAt = now }
+        if ticket.status == .resolved || ticket.status == .closed { ticket.sla?.completedAt = now }
     }
 
     private func escalationMail(_ ticket: Ticket, to user: PortalAccount) -> OutgoingMail {
         OutgoingMail(to: user.email, subject: "We have passed your request to a person (ticket #\(ticket.id))",
                      body: "Hello \(user.name),\n\nThank you for your patience. Your ticket #\(ticket.id) \"\(ticket.title)\" is "
-                        + "now with our support team, and a person will contact you within 24 hours.\n\n"
+                        + "now with our support team, and a person will reply by \(promisedReply(ticket)).\n\n"
                         + "You can follow it here: \(PortalPath.ticket(ticket.id).url(base: publicURL))\n\n"
                         + "SupportOps customer support")
     }
@@ -202,6 +236,7 @@ public struct TicketWorkflow: Sendable {
         var ticket = ticket
         ticket.priority = priority
         ticket.updatedAt = clock.now()
+        if ticket.sla?.isRunning == true { ticket.sla?.reschedule(priority: priority, policy: serviceLevels) }
         try await tickets.saveTicket(ticket, appending: nil, mail: nil)
     }
 
@@ -315,6 +350,8 @@ public struct TicketWorkflow: Sendable {
         let now = clock.now()
         ticket.status = status
         ticket.updatedAt = now
+        ticket.reminderSentAt = nil
+        applyServiceLevels(&ticket, author: author, now: now)
         try await tickets.saveTicket(ticket, appending: TicketMessage(ticketID: ticket.id, author: author,
                                                                       authorUserID: authorUserID, body: body,
                                                                       citations: citations, createdAt: now), mail: mail)

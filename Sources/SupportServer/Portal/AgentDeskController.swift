@@ -27,15 +27,18 @@ struct AgentDeskController {
 
     struct QueueContext: Encodable { var tickets: [TicketPages.Row] }
 
-    /// Tickets waiting for a person: highest priority first, then oldest first.
+    /// Tickets waiting for a person, the promise due first (breached ones at the top), then by priority and age.
     func queue(_ request: Request) async throws -> Response {
         _ = try request.requireStaff()
-        let tickets = try await pages.tickets.fetchTickets(in: [.escalated, .inProgress], limit: 500)
-            .sorted { ($0.priority.rank, -$0.createdAt.timeIntervalSince1970) > ($1.priority.rank, -$1.createdAt.timeIntervalSince1970) }
+        let now = pages.clock.now()
+        func key(_ ticket: Ticket) -> (Double, Int, Double) {
+            (ticket.sla?.nextDue?.at.timeIntervalSince1970 ?? .infinity, -ticket.priority.rank, ticket.createdAt.timeIntervalSince1970)
+        }
+        let tickets = try await pages.tickets.fetchTickets(in: [.escalated, .inProgress], limit: 500).sorted { key($0) < key($1) }
         let names = Dictionary(try await pages.accounts.fetchAccounts(Array(Set(tickets.compactMap(\.assigneeID))))
             .map { ($0.id, $0.name) }) { first, _ in first }
         return try await PortalPage.render(request, "agent-queue", title: "Escalation queue", context: QueueContext(
-            tickets: tickets.map { TicketPages.Row($0, assignee: $0.assigneeID.flatMap { names[$0] }) }))
+            tickets: tickets.map { TicketPages.Row($0, assignee: $0.assigneeID.flatMap { names[$0] }, now: now) }))
     }
 
     struct AllTicketsContext: Encodable {
@@ -43,6 +46,7 @@ struct AgentDeskController {
         var statuses: [TicketPages.Option]
         var priorities: [TicketPages.Option]
         var intents: [TicketPages.Option]
+        var slaStates: [TicketPages.Option]
         var q: String
         var mine: Bool
         var unassigned: Bool
@@ -62,10 +66,11 @@ struct AgentDeskController {
         let q = String((request.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespaces).prefix(200))
         let mine = request.query[String.self, at: "mine"] == "1"
         let unassigned = request.query[String.self, at: "unassigned"] == "1"
+        let sla = request.query[String.self, at: "sla"].flatMap { ["breached", "running"].contains($0) ? $0 : nil }
         let page = max(1, min(100_000, request.query[Int.self, at: "page"] ?? 1))
         let perPage = 50
         let filter = TicketFilter(status: status, priority: priority, assignee: mine ? agent.id : nil, unassigned: unassigned,
-                                  intent: intent, text: q.isEmpty ? nil : q)
+                                  intent: intent, text: q.isEmpty ? nil : q, breached: sla.map { $0 == "breached" })
         let found = try await pages.tickets.searchTickets(filter, offset: (page - 1) * perPage, limit: perPage)
         let names = Dictionary(try await pages.accounts.fetchAccounts(Array(Set(found.tickets.compactMap(\.assigneeID))))
             .map { ($0.id, $0.name) }) { first, _ in first }
@@ -77,14 +82,17 @@ struct AgentDeskController {
             if !q.isEmpty { items.append(("q", q)) }
             if mine { items.append(("mine", "1")) }
             if unassigned { items.append(("unassigned", "1")) }
+            if let sla { items.append(("sla", sla)) }
             items.append(("page", String(page)))
             return PortalPath.allTickets.with(query: items)
         }
         return try await PortalPage.render(request, "agent-tickets", title: "All tickets", context: AllTicketsContext(
-            tickets: found.tickets.map { TicketPages.Row($0, assignee: $0.assigneeID.flatMap { names[$0] }) },
+            tickets: found.tickets.map { TicketPages.Row($0, assignee: $0.assigneeID.flatMap { names[$0] }, now: pages.clock.now()) },
             statuses: TicketStatus.allCases.map { .init(value: $0.rawValue, label: $0.label, selected: $0 == status) },
             priorities: TicketPriority.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == priority) },
             intents: Intent.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == intent) },
+            slaStates: [("breached", "Breached"), ("running", "Running, not breached")]
+                .map { .init(value: $0.0, label: $0.1, selected: $0.0 == sla) },
             q: q, mine: mine, unassigned: unassigned, total: found.total, page: page,
             previousUrl: page > 1 ? link(page - 1) : nil, nextUrl: page * perPage < found.total ? link(page + 1) : nil))
     }

@@ -9,6 +9,7 @@ struct TicketPages: Sendable {
     let tickets: any TicketStore
     let accounts: any AccountDirectory
     let workflow: TicketWorkflow
+    let clock: any WallClock
 
     /// The longest ticket title and message a person may type.
     static let maxTitle = 200
@@ -50,8 +51,11 @@ struct TicketPages: Sendable {
         var createdAt: String
         var intent: String?
         var assignee: String?
+        var sla: SLAView?
 
-        init(_ ticket: Ticket, assignee: String? = nil) {
+        /// With `now`, the row shows where the ticket stands against its service level.
+        init(_ ticket: Ticket, assignee: String? = nil, now: Date? = nil) {
+            if let now, let clock = ticket.sla { sla = SLAView(clock, now: now) }
             id = ticket.id.rawValue
             title = ticket.title
             status = ticket.status.rawValue
@@ -61,6 +65,34 @@ struct TicketPages: Sendable {
             createdAt = PortalPage.timestamp(ticket.createdAt)
             intent = ticket.intent?.rawValue
             self.assignee = assignee
+        }
+    }
+
+    /// A ticket's service level as lists and the ticket page show it.
+    struct SLAView: Encodable {
+        var state: String
+        var label: String
+        /// "First response due" or "Resolution due"; nil once the clock stopped.
+        var dueKind: String?
+        var dueAt: String?
+        var firstResponseDue: String
+        var resolutionDue: String
+        var firstResponded: String?
+        var breaches: [String]
+
+        init(_ sla: TicketSLA, now: Date) {
+            let state = sla.state(at: now)
+            self.state = state.rawValue
+            label = state.label
+            if let next = sla.nextDue {
+                dueKind = next.kind == .firstResponse ? "First response due" : "Resolution due"
+                dueAt = PortalPage.timestamp(next.at)
+            }
+            firstResponseDue = PortalPage.timestamp(sla.firstResponseDueAt)
+            resolutionDue = PortalPage.timestamp(sla.resolutionDueAt)
+            firstResponded = sla.firstRespondedAt.map(PortalPage.timestamp)
+            breaches = [sla.firstResponseBreachedAt.map { "First response breached \(PortalPage.timestamp($0))" },
+                        sla.resolutionBreachedAt.map { "Resolution breached \(PortalPage.timestamp($0))" }].compactMap { $0 }
         }
     }
 
@@ -162,7 +194,7 @@ struct TicketPages: Sendable {
         let isOwner = ticket.ownerID == user.id
         let proposal = ticket.openProposal
         var context = ShowContext(
-            ticket: Row(ticket),
+            ticket: Row(ticket, now: user.role.isStaff ? clock.now() : nil),
             messages: messages.map { message in
                 let author: String = switch message.author {
                 case .customer: isOwner ? "You" : "Customer"

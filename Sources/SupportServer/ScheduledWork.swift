@@ -1,0 +1,69 @@
+import Foundation
+import SupportAgent
+import Vapor
+
+/// Runs the outbox dispatcher every interval while the server runs.
+final class OutboxLifecycle: LifecycleHandler, @unchecked Sendable {
+    let dispatcher: OutboxDispatcher
+    let interval: Duration
+    private var task: Task<Void, Never>?
+
+    init(dispatcher: OutboxDispatcher, interval: Duration) {
+        self.dispatcher = dispatcher
+        self.interval = interval
+    }
+
+    func didBootAsync(_ application: Application) async throws {
+        let dispatcher = dispatcher, interval = interval
+        task = Task {
+            while !Task.isCancelled {
+                do { try await dispatcher.runOnce() } catch {
+                    dispatcher.logger.error("outbox pass failed", metadata: ["error": .string(String(describing: type(of: error)))])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        task?.cancel()
+        task = nil
+    }
+}
+
+/// Runs the scheduled ticket work (breaches, reminders, closing) every interval while the server runs.
+final class AutomationLifecycle: LifecycleHandler, @unchecked Sendable {
+    let automation: TicketAutomation
+    let logger: Logger
+    let interval: Duration
+    private var task: Task<Void, Never>?
+
+    init(automation: TicketAutomation, logger: Logger, interval: Duration) {
+        self.automation = automation
+        self.logger = logger
+        self.interval = interval
+    }
+
+    func didBootAsync(_ application: Application) async throws {
+        let automation = automation, interval = interval, logger = logger
+        task = Task {
+            while !Task.isCancelled {
+                do {
+                    if let report = try await automation.runOnce(), report != TicketAutomation.Report() {
+                        logger.info("ticket automation", metadata: [
+                            "breaches": "\(report.breaches)", "reminders": "\(report.reminders)", "closed": "\(report.closed)",
+                            "skipped": "\(report.skipped)"])
+                    }
+                } catch {
+                    logger.error("ticket automation pass failed", metadata: ["error": .string(String(describing: type(of: error)))])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        task?.cancel()
+        task = nil
+    }
+}
