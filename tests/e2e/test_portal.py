@@ -93,7 +93,7 @@ def test_escalate_agent_replies_and_resolves(portal, mailbox):
     portal.clickable("#escalate-ticket").click()
     portal.wait_status("escalated")
     portal.shot("ticket-escalated")
-    message = mailbox.wait_for(to="alice@example.com", body="24 hours")
+    message = mailbox.wait_for(to="alice@example.com", body="a person will reply by")
     assert message["from"], "the escalation e-mail has no sender"
     portal.logout()
 
