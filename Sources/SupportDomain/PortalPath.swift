@@ -32,10 +32,12 @@ public enum PortalPath: Sendable, Hashable {
     case adminNewArticle
     case adminEditArticle(Int64)
     case adminOutbox
+    case survey
+    case satisfactionReport
 
     /// What a form on a ticket page does.
     public enum TicketAction: String, Sendable, Hashable, CaseIterable {
-        case reply, confirm, decline, satisfied, escalate, assign, agentReply = "agent-reply", status, priority, resolve
+        case reply, confirm, decline, satisfied, escalate, assign, agentReply = "agent-reply", status, priority, resolve, survey
         /// An agent's order action: the preview, then its confirmation.
         case orderAction = "order-action", confirmOrderAction = "order-action-confirm"
     }
@@ -59,6 +61,8 @@ public enum PortalPath: Sendable, Hashable {
         case .verifyEmail: [.literal("verify-email")]
         case .forgotPassword: [.literal("forgot-password")]
         case .resetPassword: [.literal("reset-password")]
+        case .survey: [.literal("survey")]
+        case .satisfactionReport: [.literal("agent"), .literal("reports"), .literal("satisfaction")]
         case .knowledgeBase: [.literal("kb")]
         case let .article(id): [.literal("kb"), .literal("articles"), .id(id)]
         case let .articleFeedback(id): [.literal("kb"), .literal("articles"), .id(id), .literal("feedback")]

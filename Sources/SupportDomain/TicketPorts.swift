@@ -6,8 +6,10 @@ public protocol TicketStore: Sendable {
     /// Creates the ticket and its first (customer) message in one transaction.
     func insertTicket(_ ticket: NewTicket, firstMessage: String) async throws -> Ticket
     func fetchTicket(_ id: TicketID) async throws -> Ticket?
-    /// Saves the ticket as given, with `message` appended and `mail` queued, in one transaction.
-    func saveTicket(_ ticket: Ticket, appending message: TicketMessage?, mail: OutgoingMail?) async throws
+    /// Saves the ticket as given, with `message` appended, `mail` queued and `survey` opened (with its e-mail, unless the
+    /// ticket already has a survey), in one transaction.
+    func saveTicket(_ ticket: Ticket, appending message: TicketMessage?, mail: OutgoingMail?,
+                    survey: SurveyInvitation?) async throws
     /// Saves the ticket only if nobody saved it since it was read (same `revision`), with its message and e-mails, in
     /// one transaction. False when it changed meanwhile: scheduled work then leaves it for its next pass.
     func saveTicketIfUnchanged(_ ticket: Ticket, appending message: TicketMessage?, mails: [OutgoingMail]) async throws -> Bool
@@ -25,6 +27,13 @@ public protocol TicketStore: Sendable {
     func fetchTickets(in statuses: [TicketStatus], limit: Int) async throws -> [Ticket]
     /// Every ticket matching the filter, most recently updated first, one page at a time, with the total count.
     func searchTickets(_ filter: TicketFilter, offset: Int, limit: Int) async throws -> (tickets: [Ticket], total: Int)
+}
+
+extension TicketStore {
+    /// Saves the ticket as given, with `message` appended and `mail` queued, in one transaction.
+    public func saveTicket(_ ticket: Ticket, appending message: TicketMessage?, mail: OutgoingMail?) async throws {
+        try await saveTicket(ticket, appending: message, mail: mail, survey: nil)
+    }
 }
 
 /// The fields a new ticket starts with; the store assigns its id.

@@ -65,7 +65,8 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     let services = Services(config: config, stores: stores, agent: agent, knowledge: knowledge,
                             tickets: TicketWorkflow(tickets: stores.tickets, accounts: stores.accounts, agent: agent,
                                                     clock: clock, publicURL: config.publicURL,
-                                                    serviceLevels: config.serviceLevels),
+                                                    serviceLevels: config.serviceLevels, surveys: stores.surveys,
+                                                    tokens: dependencies.tokens),
                             automation: TicketAutomation(tickets: stores.tickets, accounts: stores.accounts,
                                                          work: stores.scheduledWork, clock: clock,
                                                          serviceLevels: config.serviceLevels, settings: config.automation,
@@ -159,6 +160,7 @@ private func configurePortal(_ app: Application, services: Services) throws {
                             clock: services.tickets.clock)
     CustomerTicketController(pages: pages, knowledge: knowledge).register(on: portal)
     AgentDeskController(pages: pages, agent: services.agent).register(on: portal)
+    SurveyController(pages: pages).register(on: portal)
     AdminController(knowledge: knowledge, articles: stores.articles, accounts: stores.accounts, outbox: stores.outbox,
                     clock: services.agent.clock, publicURL: config.publicURL).register(on: portal)
 }

@@ -11,6 +11,8 @@ public import SupportStore
 public struct AppDependencies: Sendable {
     public var clock: any WallClock
     public var ids: any IDGenerator
+    /// Secrets for links in e-mails (surveys).
+    public var tokens: any SecretTokens
     /// Delivers the outbox; nil leaves e-mails queued (no mail server configured).
     public var mailSender: (any MailSender)?
     /// The remote language model (with its budget, retries and circuit breaker), or nil for the offline agent alone.
@@ -19,11 +21,12 @@ public struct AppDependencies: Sendable {
     public var makeStores: @Sendable (_ database: any Database, _ config: AppConfig, _ clock: any WallClock,
                                       _ logger: Logger) -> Stores
 
-    public init(clock: any WallClock, ids: any IDGenerator, mailSender: (any MailSender)?,
+    public init(clock: any WallClock, ids: any IDGenerator, tokens: any SecretTokens = RandomTokens(), mailSender: (any MailSender)?,
                 languageModel: (any LanguageModelProvider)?, logger: Logger? = nil,
                 makeStores: @escaping @Sendable (any Database, AppConfig, any WallClock, Logger) -> Stores = Stores.fluent) {
         self.clock = clock
         self.ids = ids
+        self.tokens = tokens
         self.mailSender = mailSender
         self.languageModel = languageModel
         self.logger = logger
@@ -49,12 +52,14 @@ public struct Stores: Sendable {
     public var outbox: any MailOutbox
     public var health: any StoreHealth
     public var scheduledWork: any ScheduledWork
+    public var surveys: any SurveyStore
     /// The action log the toolbox appends to, flushed when the server stops.
     public var actionLog: ActionLog?
 
     public init(toolbox: any SupportToolbox, conversations: any ConversationStore, tickets: any TicketStore,
                 accounts: any AccountStore, articles: any ArticleStore, outbox: any MailOutbox, health: any StoreHealth,
-                scheduledWork: any ScheduledWork, actionLog: ActionLog? = nil) {
+                scheduledWork: any ScheduledWork, surveys: any SurveyStore, actionLog: ActionLog? = nil) {
+        self.surveys = surveys
         self.actionLog = actionLog
         self.scheduledWork = scheduledWork
         self.toolbox = toolbox
@@ -72,7 +77,7 @@ public struct Stores: Sendable {
         let fluent = FluentStores(database: database, policy: config.policy, clock: clock, actionLog: actionLog, logger: logger)
         return Stores(toolbox: fluent.toolbox, conversations: fluent.conversations, tickets: fluent.tickets,
                       accounts: fluent.accounts, articles: fluent.articles, outbox: fluent.outbox, health: fluent.health,
-                      scheduledWork: fluent.scheduledWork, actionLog: actionLog)
+                      scheduledWork: fluent.scheduledWork, surveys: fluent.surveys, actionLog: actionLog)
     }
 }
 

@@ -14,6 +14,7 @@ public struct FluentStores: Sendable {
     public let outbox: FluentMailOutbox
     public let health: FluentHealth
     public let scheduledWork: FluentScheduledWork
+    public let surveys: FluentSurveyStore
 
     public init(database: any Database, policy: SupportPolicy, clock: any WallClock, actionLog: ActionLog?, logger: Logger) {
         toolbox = FluentToolbox(database: database, policy: policy, clock: clock, actionLog: actionLog, logger: logger)
@@ -24,6 +25,7 @@ public struct FluentStores: Sendable {
         outbox = FluentMailOutbox(database: database)
         health = FluentHealth(database: database)
         scheduledWork = FluentScheduledWork(database: database)
+        surveys = FluentSurveyStore(database: database)
     }
 }
 

@@ -37,19 +37,21 @@ public struct FluentTicketStore: TicketStore {
 
     /// Writes first: on SQLite a transaction that reads and then writes fails with SQLITE_BUSY (a stale snapshot) when
     /// another writer committed in between — the portal benchmark hit it with four customers at once.
-    public func saveTicket(_ ticket: Ticket, appending message: TicketMessage?, mail: OutgoingMail?) async throws {
-        let saved = try await save(ticket, appending: message, mails: mail.map { [$0] } ?? [], onlyAtRevision: false)
+    public func saveTicket(_ ticket: Ticket, appending message: TicketMessage?, mail: OutgoingMail?,
+                           survey: SurveyInvitation?) async throws {
+        let saved = try await save(ticket, appending: message, mails: mail.map { [$0] } ?? [], survey: survey,
+                                   onlyAtRevision: false)
         guard saved else { throw StoreError.notFound }
     }
 
     public func saveTicketIfUnchanged(_ ticket: Ticket, appending message: TicketMessage?,
                                       mails: [OutgoingMail]) async throws -> Bool {
-        try await save(ticket, appending: message, mails: mails, onlyAtRevision: true)
+        try await save(ticket, appending: message, mails: mails, survey: nil, onlyAtRevision: true)
     }
 
     /// One transaction, write first. With `onlyAtRevision` the row is updated only while its revision is the one the
     /// ticket was read at; every save bumps it.
-    private func save(_ ticket: Ticket, appending message: TicketMessage?, mails: [OutgoingMail],
+    private func save(_ ticket: Ticket, appending message: TicketMessage?, mails: [OutgoingMail], survey: SurveyInvitation?,
                       onlyAtRevision: Bool) async throws -> Bool {
         let encoder = JSONEncoder()
         let trace = String(decoding: try encoder.encode(ticket.trace), as: UTF8.self)
@@ -75,6 +77,9 @@ public struct FluentTicketStore: TicketStore {
             guard updated != nil else { return false }
             if let message { try await Self.row(message).create(on: tx) }
             for mail in mails { try await FluentMailOutbox.enqueue(mail, at: ticket.updatedAt, on: tx) }
+            if let survey, try await FluentSurveyStore.open(survey, on: tx), let mail = survey.mail {
+                try await FluentMailOutbox.enqueue(mail, at: ticket.updatedAt, on: tx)
+            }
             return true
         }
     }

@@ -110,5 +110,6 @@ struct CreateSchema: AsyncMigration {
 public enum SupportMigrations {
     public static var all: [any Migration] { [CreateSchema(), CreateKnowledgeBase(), CreatePortal(), CreateTicketing(),
                                          StoreTicketProposalWhole(), CreatePasswordResets(),
-                                         AddAccountDeactivation(), AddServiceLevels()] }
+                                         AddAccountDeactivation(), AddServiceLevels(),
+                                         CreateSurveys()] }
 }

@@ -2,11 +2,13 @@ public import Foundation
 public import SupportDomain
 
 /// Tickets in memory, with the same contract as the database store: a save writes ticket, message and mail together.
-public actor InMemoryTicketStore: TicketStore {
+public actor InMemoryTicketStore: TicketStore, SurveyStore {
     public private(set) var tickets: [TicketID: Ticket] = [:]
     public private(set) var messages: [TicketMessage] = []
     /// The e-mails queued with ticket changes, in order.
     public private(set) var queuedMail: [OutgoingMail] = []
+    /// The surveys opened with ticket changes (one per ticket).
+    public private(set) var surveys: [SurveyInvitation] = []
     private var nextTicket: Int64 = 1
     private var nextMessage: Int64 = 1
 
@@ -24,9 +26,14 @@ public actor InMemoryTicketStore: TicketStore {
 
     public func fetchTicket(_ id: TicketID) async throws -> Ticket? { tickets[id] }
 
-    public func saveTicket(_ ticket: Ticket, appending message: TicketMessage?, mail: OutgoingMail?) async throws {
+    public func saveTicket(_ ticket: Ticket, appending message: TicketMessage?, mail: OutgoingMail?,
+                           survey: SurveyInvitation?) async throws {
         guard tickets[ticket.id] != nil else { throw Unimplemented("saveTicket of a ticket that was never inserted") }
         store(ticket, message, mail.map { [$0] } ?? [])
+        if let survey, !surveys.contains(where: { $0.ticketID == survey.ticketID }) {
+            surveys.append(survey)
+            if let mail = survey.mail { queuedMail.append(mail) }
+        }
     }
 
     public func saveTicketIfUnchanged(_ ticket: Ticket, appending message: TicketMessage?,
@@ -82,6 +89,43 @@ public actor InMemoryTicketStore: TicketStore {
                 } ?? true)
         }.sorted { ($0.updatedAt, $0.id) > ($1.updatedAt, $1.id) }
         return (Array(matching.dropFirst(offset).prefix(limit)), matching.count)
+    }
+
+    // MARK: Surveys (kept here: they are opened in the ticket's transaction)
+
+    private var answers: [TicketID: (rating: Int, comment: String?, at: Date)] = [:]
+
+    private func survey(_ invitation: SurveyInvitation) -> SatisfactionSurvey {
+        let answer = answers[invitation.ticketID]
+        return SatisfactionSurvey(id: invitation.ticketID.rawValue, ticketID: invitation.ticketID, agentID: invitation.agentID,
+                                  intent: invitation.intent, createdAt: invitation.createdAt, rating: answer?.rating,
+                                  comment: answer?.comment, answeredAt: answer?.at)
+    }
+
+    public func fetchSurvey(ticket: TicketID) async throws -> SatisfactionSurvey? {
+        surveys.first { $0.ticketID == ticket }.map(survey)
+    }
+
+    public func fetchSurvey(tokenHash: String) async throws -> SatisfactionSurvey? {
+        surveys.first { $0.tokenHash == tokenHash }.map(survey)
+    }
+
+    public func answerSurvey(_ id: Int64, rating: Int, comment: String?, at date: Date) async throws -> Bool {
+        let ticket = TicketID(id)
+        guard surveys.contains(where: { $0.ticketID == ticket }), answers[ticket] == nil else { return false }
+        answers[ticket] = (rating, comment, date)
+        return true
+    }
+
+    public func satisfaction(since date: Date) async throws -> (byAgent: [SatisfactionGroup], byIntent: [SatisfactionGroup]) {
+        func grouped(_ key: (SurveyInvitation) -> String?) -> [SatisfactionGroup] {
+            Dictionary(grouping: surveys.filter { $0.createdAt >= date }, by: key).map { key, group in
+                let rated = group.compactMap { answers[$0.ticketID]?.rating }
+                return SatisfactionGroup(key: key, sent: group.count, answered: rated.count, ratingSum: rated.reduce(0, +),
+                                         satisfied: rated.filter { $0 >= 4 }.count)
+            }.sorted { $0.sent > $1.sent }
+        }
+        return (grouped { $0.agentID.map { String($0.rawValue) } }, grouped { $0.intent?.rawValue })
     }
 
     private func append(_ message: TicketMessage) {
@@ -163,4 +207,22 @@ public final class SequentialIDs: IDGenerator, @unchecked Sendable {
             return "\(prefix)-\(next)"
         }
     }
+}
+
+/// Tokens a test can predict: "token-1", "token-2", … each stored under "hash:" and the token.
+public final class SequentialTokens: SecretTokens, @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 1
+
+    public init() {}
+
+    public func issue() -> (token: String, hash: String) {
+        let token = lock.withLock {
+            defer { next += 1 }
+            return "token-\(next)"
+        }
+        return (token, hash(token))
+    }
+
+    public func hash(_ token: String) -> String { "hash:" + token }
 }

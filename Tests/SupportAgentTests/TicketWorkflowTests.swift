@@ -36,7 +36,8 @@ struct TicketWorkflowTests {
             knowledge: KnowledgeBase(policies: try PolicyLibrary.bundled(policy: .standard), store: nil), clock: clock,
             ids: SequentialIDs(prefix: "conversation"))
         let workflow = TicketWorkflow(tickets: tickets, accounts: InMemoryAccountDirectory([alice, agent]), agent: pipeline,
-                                      clock: clock, publicURL: "https://support.example.com")
+                                      clock: clock, publicURL: "https://support.example.com", surveys: tickets,
+                                      tokens: SequentialTokens())
         return World(tickets: tickets, toolbox: toolbox, clock: clock, workflow: workflow)
     }
 

@@ -138,5 +138,46 @@ extension StoreTier {
                 #expect(try await accounts.fetchActiveAccounts(roles: [.admin]).isEmpty)
             }
         }
+
+        @Test("a survey per ticket, opened with the ticket's change, answered once, grouped by agent and intent",
+              arguments: Backend.available)
+        func surveys(_ backend: Backend) async throws {
+            try await StoreHarness.with(backend) { h in
+                let stores = h.stores()
+                let alice = try await Self.owner(stores)
+                let agent = try await stores.accounts.insertAccount(
+                    NewAccount(email: "agent@example.com", name: "Sam", passwordHash: "x", role: .agent, createdAt: Self.now),
+                    createCustomer: false, verification: nil)
+                var first = try await Self.ticket(stores, owner: alice.id, title: "one")
+                var second = try await Self.ticket(stores, owner: alice.id, title: "two")
+                first.status = .resolved
+                first.intent = .refund
+                second.status = .resolved
+                second.intent = .status
+                func invitation(_ ticket: Ticket, _ hash: String, agent: UserID?) -> SurveyInvitation {
+                    SurveyInvitation(ticketID: ticket.id, tokenHash: hash, agentID: agent, intent: ticket.intent, createdAt: Self.now,
+                                     mail: OutgoingMail(to: "alice@example.com", subject: "How did we do? \(hash)", body: "link"))
+                }
+                try await stores.tickets.saveTicket(first, appending: nil, mail: nil, survey: invitation(first, "h1", agent: agent.id))
+                // Resolved again: the second invitation is ignored, and so is its e-mail.
+                try await stores.tickets.saveTicket(first, appending: nil, mail: nil, survey: invitation(first, "h1b", agent: agent.id))
+                try await stores.tickets.saveTicket(second, appending: nil, mail: nil, survey: invitation(second, "h2", agent: nil))
+                #expect(try await stores.outbox.fetchRecent(limit: 10).map(\.mail.subject).sorted()
+                    == ["How did we do? h1", "How did we do? h2"])
+                let survey = try #require(try await stores.surveys.fetchSurvey(tokenHash: "h1"))
+                #expect(survey.ticketID == first.id && survey.agentID == agent.id && survey.intent == .refund && !survey.isAnswered)
+                #expect(try await stores.surveys.fetchSurvey(tokenHash: "h1b") == nil)
+                #expect(try await stores.surveys.answerSurvey(survey.id, rating: 5, comment: "great", at: Self.now))
+                #expect(try await !stores.surveys.answerSurvey(survey.id, rating: 1, comment: nil, at: Self.now))
+                #expect(try await stores.surveys.fetchSurvey(ticket: first.id)?.rating == 5)
+                let results = try await stores.surveys.satisfaction(since: Self.now.addingTimeInterval(-60))
+                let byAgent = Dictionary(uniqueKeysWithValues: results.byAgent.map { ($0.key ?? "-", $0) })
+                #expect(byAgent[String(agent.id.rawValue)] == SatisfactionGroup(key: String(agent.id.rawValue), sent: 1, answered: 1,
+                                                                                  ratingSum: 5, satisfied: 1))
+                #expect(byAgent["-"]?.sent == 1 && byAgent["-"]?.answered == 0)
+                #expect(Set(results.byIntent.map(\.key)) == ["refund", "status"])
+                #expect(try await stores.surveys.satisfaction(since: Self.now.addingTimeInterval(60)).byAgent.isEmpty)
+            }
+        }
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import SupportDomain
 import SupportSearch
 
@@ -8,11 +8,14 @@ public enum TicketError: Error, Sendable, Equatable {
     case invalidTransition(from: TicketStatus, to: TicketStatus)
     /// Overriding a rule needs the lead or admin role.
     case overrideNotAllowed
+    /// A survey answer needs a rating from 1 to 5.
+    case invalidRating
 
     public var message: String {
         switch self {
         case .closed: "This ticket is closed. Please open a new one."
         case .overrideNotAllowed: "Only a lead or an admin can override a rule."
+        case .invalidRating: "Please choose a rating from 1 (very poor) to 5 (excellent)."
         case let .invalidTransition(from, to):
             "A ticket that is \(from.label.lowercased()) cannot become \(to.label.lowercased())."
         }
@@ -31,11 +34,16 @@ public struct TicketWorkflow: Sendable {
     let publicURL: String
     /// The promises for tickets a person handles: first response and resolution, in business hours.
     public let serviceLevels: ServiceLevelPolicy
+    let surveys: any SurveyStore
+    let tokens: any SecretTokens
     private let redactor = Redactor()
 
     public init(tickets: any TicketStore, accounts: any AccountDirectory, agent: SupportPipeline, clock: any WallClock,
-                publicURL: String, serviceLevels: ServiceLevelPolicy = .standard) {
+                publicURL: String, serviceLevels: ServiceLevelPolicy = .standard, surveys: any SurveyStore,
+                tokens: any SecretTokens) {
         self.serviceLevels = serviceLevels
+        self.surveys = surveys
+        self.tokens = tokens
         self.tickets = tickets
         self.accounts = accounts
         self.agent = agent
@@ -342,18 +350,61 @@ public struct TicketWorkflow: Sendable {
         return done.result
     }
 
+    // MARK: Satisfaction
+
+    /// The one-question survey for a ticket that was just resolved, with its e-mail (the store opens one per ticket).
+    private func surveyInvitation(_ ticket: Ticket, now: Date) async throws -> SurveyInvitation {
+        let (token, hash) = tokens.issue()
+        let owner = try await accounts.fetchAccount(ticket.ownerID)
+        let link = PortalPath.survey.url(base: publicURL) + "?token=" + token
+        return SurveyInvitation(
+            ticketID: ticket.id, tokenHash: hash, agentID: ticket.assigneeID, intent: ticket.intent, createdAt: now,
+            mail: owner.map {
+                OutgoingMail(to: $0.email, subject: "How did we do? (ticket #\(ticket.id))",
+                             body: "Hello \($0.name),\n\nYour ticket #\(ticket.id) \"\(ticket.title)\" is resolved. One question, "
+                                + "one click: how satisfied are you with the help you got?\n\n\(link)\n\n"
+                                + "The link works once. Thank you!\n\nSupportOps customer support")
+            })
+    }
+
+    public func survey(of ticket: Ticket) async throws -> SatisfactionSurvey? {
+        try await surveys.fetchSurvey(ticket: ticket.id)
+    }
+
+    /// The survey a link's token opens, if any.
+    public func survey(token: String) async throws -> SatisfactionSurvey? {
+        guard !token.isEmpty, token.count <= 200 else { return nil }
+        return try await surveys.fetchSurvey(tokenHash: tokens.hash(token))
+    }
+
+    /// Records a survey answer once; false when it was already answered. The comment is stored redacted.
+    @discardableResult
+    public func answer(_ survey: SatisfactionSurvey, rating: Int, comment: String?) async throws -> Bool {
+        guard SatisfactionSurvey.ratings.contains(rating) else { throw TicketError.invalidRating }
+        let text = comment?.trimmingCharacters(in: .whitespacesAndNewlines).prefix(1000)
+        let redactedComment = text.flatMap { $0.isEmpty ? nil : redactor.redact(String($0)).text }
+        return try await surveys.answerSurvey(survey.id, rating: rating, comment: redactedComment, at: clock.now())
+    }
+
+    /// Survey results since `date`, by agent and by intent.
+    public func satisfaction(since date: Date) async throws -> (byAgent: [SatisfactionGroup], byIntent: [SatisfactionGroup]) {
+        try await surveys.satisfaction(since: date)
+    }
+
     // MARK: Storage
 
     /// One transaction: the message, the ticket's new state, and the e-mail announcing it.
     private func record(_ ticket: inout Ticket, author: TicketAuthor = .bot, authorUserID: UserID? = nil, body: String,
                         citations: [Citation] = [], status: TicketStatus, mail: OutgoingMail? = nil) async throws {
         let now = clock.now()
+        let resolvedNow = status == .resolved && ticket.status != .resolved
         ticket.status = status
         ticket.updatedAt = now
         ticket.reminderSentAt = nil
         applyServiceLevels(&ticket, author: author, now: now)
         try await tickets.saveTicket(ticket, appending: TicketMessage(ticketID: ticket.id, author: author,
                                                                       authorUserID: authorUserID, body: body,
-                                                                      citations: citations, createdAt: now), mail: mail)
+                                                                      citations: citations, createdAt: now), mail: mail,
+                                     survey: resolvedNow ? try await surveyInvitation(ticket, now: now) : nil)
     }
 }

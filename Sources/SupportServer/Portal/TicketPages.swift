@@ -34,7 +34,7 @@ struct TicketPages: Sendable {
         do {
             try await work()
         } catch let error as TicketError {
-            throw Abort(.conflict, reason: error.message)
+            throw Abort(error == .invalidRating ? .unprocessableEntity : .conflict, reason: error.message)
         }
         return request.redirect(to: .ticket(ticket.id))
     }
@@ -94,6 +94,13 @@ struct TicketPages: Sendable {
             breaches = [sla.firstResponseBreachedAt.map { "First response breached \(PortalPage.timestamp($0))" },
                         sla.resolutionBreachedAt.map { "Resolution breached \(PortalPage.timestamp($0))" }].compactMap { $0 }
         }
+    }
+
+    /// The satisfaction survey of a resolved ticket: the form for its owner, the answer once given.
+    struct SurveyView: Encodable {
+        var rating: Int?
+        var comment: String?
+        var ratings: [Int]
     }
 
     struct Option: Encodable {
@@ -176,6 +183,7 @@ struct TicketPages: Sendable {
         var canResolve: Bool?
         var isMine: Bool?
         var panel: PanelView?
+        var survey: SurveyView?
         var orderAction: OrderActionView?
     }
 
@@ -240,6 +248,10 @@ struct TicketPages: Sendable {
                     }).sorted { $0.date > $1.date }.map { PanelView.Past(text: $0.text, at: PortalPage.timestamp($0.date)) },
                     tickets: panel.otherTickets.map { Row($0) })
             }
+        }
+        if status == .resolved || status == .closed, isOwner || user.role.isStaff,
+           let survey = try await workflow.survey(of: ticket) {
+            context.survey = SurveyView(rating: survey.rating, comment: survey.comment, ratings: Array(SatisfactionSurvey.ratings))
         }
         let notice = request.query[String.self, at: "done"] == "confirmed" ? "Done." : nil
         return try await PortalPage.render(request, "ticket", title: "Ticket #\(ticket.id): \(ticket.title)", notice: notice,
