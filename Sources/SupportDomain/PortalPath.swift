@@ -34,10 +34,14 @@ public enum PortalPath: Sendable, Hashable {
     case adminOutbox
     case survey
     case satisfactionReport
+    case adminMacros
+    case adminNewMacro
+    case adminEditMacro(Int64)
+    case adminDeleteMacro(Int64)
 
     /// What a form on a ticket page does.
     public enum TicketAction: String, Sendable, Hashable, CaseIterable {
-        case reply, confirm, decline, satisfied, escalate, assign, agentReply = "agent-reply", status, priority, resolve, survey
+        case reply, confirm, decline, satisfied, escalate, assign, agentReply = "agent-reply", status, priority, resolve, survey, tags
         /// An agent's order action: the preview, then its confirmation.
         case orderAction = "order-action", confirmOrderAction = "order-action-confirm"
     }
@@ -63,6 +67,10 @@ public enum PortalPath: Sendable, Hashable {
         case .resetPassword: [.literal("reset-password")]
         case .survey: [.literal("survey")]
         case .satisfactionReport: [.literal("agent"), .literal("reports"), .literal("satisfaction")]
+        case .adminMacros: [.literal("admin"), .literal("macros")]
+        case .adminNewMacro: [.literal("admin"), .literal("macros"), .literal("new")]
+        case let .adminEditMacro(id): [.literal("admin"), .literal("macros"), .id(id)]
+        case let .adminDeleteMacro(id): [.literal("admin"), .literal("macros"), .id(id), .literal("delete")]
         case .knowledgeBase: [.literal("kb")]
         case let .article(id): [.literal("kb"), .literal("articles"), .id(id)]
         case let .articleFeedback(id): [.literal("kb"), .literal("articles"), .id(id), .literal("feedback")]

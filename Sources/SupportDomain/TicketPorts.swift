@@ -17,6 +17,10 @@ public protocol TicketStore: Sendable {
     func fetchOverdueServiceLevels(now: Date, limit: Int) async throws -> [Ticket]
     /// Tickets in `status` last changed before `date`, oldest first.
     func fetchTickets(in status: TicketStatus, updatedBefore date: Date, limit: Int) async throws -> [Ticket]
+    /// Replaces the ticket's tags.
+    func setTags(_ tags: [String], of ticket: TicketID) async throws
+    /// The tags of each ticket (tickets without tags are left out).
+    func fetchTags(of tickets: [TicketID]) async throws -> [TicketID: [String]]
     /// Adds a message without touching the ticket (an internal note).
     func appendMessage(_ message: TicketMessage) async throws
     /// Oldest first; notes only when `includeNotes`.
@@ -64,10 +68,13 @@ public struct TicketFilter: Sendable, Hashable {
     public var text: String?
     /// Tickets whose service level was breached (`true`), or whose running clock is not (`false`).
     public var breached: Bool?
+    /// Tickets carrying this tag.
+    public var tag: String?
 
     public init(status: TicketStatus? = nil, priority: TicketPriority? = nil, assignee: UserID? = nil, unassigned: Bool = false,
-                intent: Intent? = nil, text: String? = nil, breached: Bool? = nil) {
+                intent: Intent? = nil, text: String? = nil, breached: Bool? = nil, tag: String? = nil) {
         self.breached = breached
+        self.tag = tag
         self.status = status
         self.priority = priority
         self.assignee = assignee

@@ -157,10 +157,11 @@ private func configurePortal(_ app: Application, services: Services) throws {
     PortalController(knowledge: knowledge, articles: stores.articles, accounts: stores.accounts, clock: services.agent.clock,
                      publicURL: config.publicURL).register(on: portal)
     let pages = TicketPages(tickets: stores.tickets, accounts: stores.accounts, workflow: services.tickets,
-                            clock: services.tickets.clock)
+                            clock: services.tickets.clock, macros: stores.macros)
     CustomerTicketController(pages: pages, knowledge: knowledge).register(on: portal)
     AgentDeskController(pages: pages, agent: services.agent).register(on: portal)
     SurveyController(pages: pages).register(on: portal)
+    MacroAdminController(macros: stores.macros, clock: services.agent.clock).register(on: portal)
     AdminController(knowledge: knowledge, articles: stores.articles, accounts: stores.accounts, outbox: stores.outbox,
                     clock: services.agent.clock, publicURL: config.publicURL).register(on: portal)
 }

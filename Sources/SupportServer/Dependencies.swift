@@ -53,13 +53,15 @@ public struct Stores: Sendable {
     public var health: any StoreHealth
     public var scheduledWork: any ScheduledWork
     public var surveys: any SurveyStore
+    public var macros: any MacroStore
     /// The action log the toolbox appends to, flushed when the server stops.
     public var actionLog: ActionLog?
 
     public init(toolbox: any SupportToolbox, conversations: any ConversationStore, tickets: any TicketStore,
                 accounts: any AccountStore, articles: any ArticleStore, outbox: any MailOutbox, health: any StoreHealth,
-                scheduledWork: any ScheduledWork, surveys: any SurveyStore, actionLog: ActionLog? = nil) {
+                scheduledWork: any ScheduledWork, surveys: any SurveyStore, macros: any MacroStore, actionLog: ActionLog? = nil) {
         self.surveys = surveys
+        self.macros = macros
         self.actionLog = actionLog
         self.scheduledWork = scheduledWork
         self.toolbox = toolbox
@@ -77,7 +79,8 @@ public struct Stores: Sendable {
         let fluent = FluentStores(database: database, policy: config.policy, clock: clock, actionLog: actionLog, logger: logger)
         return Stores(toolbox: fluent.toolbox, conversations: fluent.conversations, tickets: fluent.tickets,
                       accounts: fluent.accounts, articles: fluent.articles, outbox: fluent.outbox, health: fluent.health,
-                      scheduledWork: fluent.scheduledWork, surveys: fluent.surveys, actionLog: actionLog)
+                      scheduledWork: fluent.scheduledWork, surveys: fluent.surveys, macros: fluent.macros,
+                      actionLog: actionLog)
     }
 }
 

@@ -15,6 +15,7 @@ public struct FluentStores: Sendable {
     public let health: FluentHealth
     public let scheduledWork: FluentScheduledWork
     public let surveys: FluentSurveyStore
+    public let macros: FluentMacroStore
 
     public init(database: any Database, policy: SupportPolicy, clock: any WallClock, actionLog: ActionLog?, logger: Logger) {
         toolbox = FluentToolbox(database: database, policy: policy, clock: clock, actionLog: actionLog, logger: logger)
@@ -26,6 +27,7 @@ public struct FluentStores: Sendable {
         health = FluentHealth(database: database)
         scheduledWork = FluentScheduledWork(database: database)
         surveys = FluentSurveyStore(database: database)
+        macros = FluentMacroStore(database: database)
     }
 }
 

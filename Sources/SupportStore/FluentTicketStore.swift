@@ -1,4 +1,5 @@
 public import FluentKit
+import FluentSQL
 import Foundation
 public import SupportDomain
 import SQLKit
@@ -102,6 +103,28 @@ public struct FluentTicketStore: TicketStore {
             .sort(\.$updatedAt).sort(\.$id).limit(limit).all().map(Self.ticket)
     }
 
+    public func setTags(_ tags: [String], of ticket: TicketID) async throws {
+        try await database.transaction { tx in
+            let sql = try HotPath.sql(tx)
+            try await sql.raw("DELETE FROM ticket_tags WHERE ticket_id = \(bind: ticket.rawValue)").run()
+            for tag in tags {
+                try await sql.raw("INSERT INTO ticket_tags (ticket_id, tag) VALUES (\(bind: ticket.rawValue), \(bind: tag))").run()
+            }
+        }
+    }
+
+    public func fetchTags(of tickets: [TicketID]) async throws -> [TicketID: [String]] {
+        guard !tickets.isEmpty else { return [:] }
+        let rows = try await HotPath.sql(database).raw("""
+            SELECT ticket_id, tag FROM ticket_tags WHERE ticket_id IN (\(binds: tickets.map(\.rawValue))) ORDER BY tag
+            """).all()
+        var tags: [TicketID: [String]] = [:]
+        for row in rows {
+            tags[TicketID(try row.decode(column: "ticket_id", as: Int64.self)), default: []].append(try row.decode(column: "tag", as: String.self))
+        }
+        return tags
+    }
+
     public func appendMessage(_ message: TicketMessage) async throws {
         try await Self.row(message).create(on: database)
     }
@@ -130,6 +153,9 @@ public struct FluentTicketStore: TicketStore {
         if let assignee = filter.assignee { query = query.filter(\.$assignedAgentID == Int(assignee.rawValue)) }
         if filter.unassigned { query = query.filter(\.$assignedAgentID == nil) }
         if let intent = filter.intent { query = query.filter(\.$intent == intent.rawValue) }
+        if let tag = filter.tag {
+            query = query.filter(.sql(embed: "\(ident: "tickets").\(ident: "id") IN (SELECT ticket_id FROM ticket_tags WHERE tag = \(bind: tag))"))
+        }
         switch filter.breached {
         case true?:
             query = query.group(.or) { $0.filter(\.$firstResponseBreachedAt != nil).filter(\.$resolutionBreachedAt != nil) }

@@ -83,12 +83,25 @@ public actor InMemoryTicketStore: TicketStore, SurveyStore {
                 && (filter.assignee.map { ticket.assigneeID == $0 } ?? true) && (!filter.unassigned || ticket.assigneeID == nil)
                 && (filter.intent.map { ticket.intent == $0 } ?? true)
                 && (filter.text.map { $0.isEmpty || ticket.title.lowercased().contains($0.lowercased()) } ?? true)
+                && (filter.tag.map { tags[ticket.id]?.contains($0) == true } ?? true)
                 && (filter.breached.map { breached in
                     let wasBreached = ticket.sla.map { $0.firstResponseBreachedAt != nil || $0.resolutionBreachedAt != nil } ?? false
                     return breached ? wasBreached : (!wasBreached && ticket.sla?.isRunning == true)
                 } ?? true)
         }.sorted { ($0.updatedAt, $0.id) > ($1.updatedAt, $1.id) }
         return (Array(matching.dropFirst(offset).prefix(limit)), matching.count)
+    }
+
+    // MARK: Tags
+
+    public private(set) var tags: [TicketID: [String]] = [:]
+
+    public func setTags(_ tags: [String], of ticket: TicketID) async throws {
+        self.tags[ticket] = tags.isEmpty ? nil : tags.sorted()
+    }
+
+    public func fetchTags(of tickets: [TicketID]) async throws -> [TicketID: [String]] {
+        tags.filter { tickets.contains($0.key) }
     }
 
     // MARK: Surveys (kept here: they are opened in the ticket's transaction)

@@ -210,12 +210,18 @@ public struct TicketWorkflow: Sendable {
         try await record(&ticket, author: .system, body: "\(agent.name) is now handling this ticket.", status: next)
     }
 
-    /// A person's reply. Taking part makes the ticket theirs (the bot stays silent from now on).
-    public func agentReply(_ ticket: Ticket, by agent: PortalAccount, text: String) async throws {
+    /// A person's reply. Taking part makes the ticket theirs (the bot stays silent from now on). With `macro`, what the
+    /// macro also does is applied: its status (when the ticket may move there), its priority and its tags.
+    public func agentReply(_ ticket: Ticket, by agent: PortalAccount, text: String, macro: Macro? = nil) async throws {
         guard ticket.status != .closed else { throw TicketError.closed }
         var ticket = ticket
         if ticket.assigneeID == nil { ticket.assigneeID = agent.id }
-        let next: TicketStatus = ticket.status == .escalated || ticket.status == .open ? .inProgress : ticket.status
+        var next: TicketStatus = ticket.status == .escalated || ticket.status == .open ? .inProgress : ticket.status
+        if let target = macro?.setStatus, target != next, next.canMove(to: target) { next = target }
+        if let priority = macro?.setPriority, priority != ticket.priority {
+            ticket.priority = priority
+            if ticket.sla?.isRunning == true { ticket.sla?.reschedule(priority: priority, policy: serviceLevels) }
+        }
         let owner = try await accounts.fetchAccount(ticket.ownerID)
         let mail = owner.map {
             OutgoingMail(to: $0.email, subject: "A reply to your ticket #\(ticket.id)",
@@ -224,6 +230,45 @@ public struct TicketWorkflow: Sendable {
                             + "\(PortalPath.ticket(ticket.id).url(base: publicURL))\n\nSupportOps customer support")
         }
         try await record(&ticket, author: .agent, authorUserID: agent.id, body: text, status: next, mail: mail)
+        if let macro, !macro.addTags.isEmpty {
+            let current = try await tickets.fetchTags(of: [ticket.id])[ticket.id] ?? []
+            try await setTags(current + macro.addTags, of: ticket)
+        }
+    }
+
+    // MARK: Tags and macros
+
+    /// Replaces the ticket's tags with these (normalized, at most 10).
+    public func setTags(_ tags: [String], of ticket: Ticket) async throws {
+        try await tickets.setTags(TagNames.parse(tags.joined(separator: ",")), of: ticket.id)
+    }
+
+    /// The language of the ticket's conversation ("en" until the customer wrote in another).
+    public func language(of ticket: Ticket) async throws -> String {
+        guard let customer = ticket.customerID else { return "en" }
+        return try await agent.conversations.fetchState(conversationID: ticket.conversationID, customer: customer)?.language ?? "en"
+    }
+
+    /// The macro's reply for this ticket, in the conversation's language, with its variables filled in; an unknown
+    /// value (no order yet) stays visible as "[order.id]" for the agent to fill in before sending.
+    public func draft(_ macro: Macro, for ticket: Ticket, by staff: PortalAccount) async throws -> String {
+        let owner = try await accounts.fetchAccount(ticket.ownerID)
+        var orderID = ticket.proposal?.invocation.orderID
+        if orderID == nil, let customer = ticket.customerID {
+            orderID = try await agent.conversations.fetchState(conversationID: ticket.conversationID, customer: customer)?.focusOrder
+        }
+        let policy = agent.composer.policy
+        func first(_ name: String?) -> String? { name?.split(separator: " ").first.map(String.init) }
+        let values: [String: String?] = [
+            "customer.name": owner?.name, "customer.first_name": first(owner?.name),
+            "ticket.id": String(ticket.id.rawValue), "ticket.title": ticket.title,
+            "order.id": orderID.map { String($0.rawValue) },
+            "agent.name": staff.name, "agent.first_name": first(staff.name),
+            "policy.return_window_days": String(policy.returnWindowDays),
+            "policy.max_refunds": String(policy.maxRefundsPerWindow),
+            "policy.refund_window_days": String(policy.refundLimitWindowDays),
+        ]
+        return MacroTemplate.render(macro.body(for: try await language(of: ticket)), values: values.compactMapValues { $0 })
     }
 
     /// An internal note: visible to the support team only; the ticket's state and the customer are untouched.

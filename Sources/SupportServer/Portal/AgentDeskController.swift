@@ -17,6 +17,7 @@ struct AgentDeskController {
         routes.post(.ticketAction(.route, .status), use: status)
         routes.post(.ticketAction(.route, .priority), use: priority)
         routes.post(.ticketAction(.route, .resolve), use: resolve)
+        routes.post(.ticketAction(.route, .tags), use: setTags)
         routes.post(.ticketAction(.route, .orderAction), use: previewOrderAction)
         routes.post(.ticketAction(.route, .confirmOrderAction), use: runOrderAction)
         routes.get(.agentQueue, use: queue)
@@ -47,6 +48,7 @@ struct AgentDeskController {
         var priorities: [TicketPages.Option]
         var intents: [TicketPages.Option]
         var slaStates: [TicketPages.Option]
+        var tag: String
         var q: String
         var mine: Bool
         var unassigned: Bool
@@ -67,13 +69,15 @@ struct AgentDeskController {
         let mine = request.query[String.self, at: "mine"] == "1"
         let unassigned = request.query[String.self, at: "unassigned"] == "1"
         let sla = request.query[String.self, at: "sla"].flatMap { ["breached", "running"].contains($0) ? $0 : nil }
+        let tag = request.query[String.self, at: "tag"].flatMap(TagNames.normalize)
         let page = max(1, min(100_000, request.query[Int.self, at: "page"] ?? 1))
         let perPage = 50
         let filter = TicketFilter(status: status, priority: priority, assignee: mine ? agent.id : nil, unassigned: unassigned,
-                                  intent: intent, text: q.isEmpty ? nil : q, breached: sla.map { $0 == "breached" })
+                                  intent: intent, text: q.isEmpty ? nil : q, breached: sla.map { $0 == "breached" }, tag: tag)
         let found = try await pages.tickets.searchTickets(filter, offset: (page - 1) * perPage, limit: perPage)
         let names = Dictionary(try await pages.accounts.fetchAccounts(Array(Set(found.tickets.compactMap(\.assigneeID))))
             .map { ($0.id, $0.name) }) { first, _ in first }
+        let tags = try await pages.tickets.fetchTags(of: found.tickets.map(\.id))
         func link(_ page: Int) -> String {
             var items: [(String, String)] = []
             if let status { items.append(("status", status.rawValue)) }
@@ -83,17 +87,22 @@ struct AgentDeskController {
             if mine { items.append(("mine", "1")) }
             if unassigned { items.append(("unassigned", "1")) }
             if let sla { items.append(("sla", sla)) }
+            if let tag { items.append(("tag", tag)) }
             items.append(("page", String(page)))
             return PortalPath.allTickets.with(query: items)
         }
         return try await PortalPage.render(request, "agent-tickets", title: "All tickets", context: AllTicketsContext(
-            tickets: found.tickets.map { TicketPages.Row($0, assignee: $0.assigneeID.flatMap { names[$0] }, now: pages.clock.now()) },
+            tickets: found.tickets.map {
+                var row = TicketPages.Row($0, assignee: $0.assigneeID.flatMap { names[$0] }, now: pages.clock.now())
+                row.tags = tags[$0.id] ?? []
+                return row
+            },
             statuses: TicketStatus.allCases.map { .init(value: $0.rawValue, label: $0.label, selected: $0 == status) },
             priorities: TicketPriority.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == priority) },
             intents: Intent.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == intent) },
             slaStates: [("breached", "Breached"), ("running", "Running, not breached")]
                 .map { .init(value: $0.0, label: $0.1, selected: $0.0 == sla) },
-            q: q, mine: mine, unassigned: unassigned, total: found.total, page: page,
+            tag: tag ?? "", q: q, mine: mine, unassigned: unassigned, total: found.total, page: page,
             previousUrl: page > 1 ? link(page - 1) : nil, nextUrl: page * perPage < found.total ? link(page + 1) : nil))
     }
 
@@ -106,13 +115,25 @@ struct AgentDeskController {
     func agentReply(_ request: Request) async throws -> Response {
         let agent = try request.requireStaff()
         let ticket = try await pages.ticket(request, user: agent)
-        struct Form: Content { var body: String?; var `internal`: String? }
+        struct Form: Content { var body: String?; var `internal`: String?; var macro_id: Int64? }
         let form = try request.content.decode(Form.self)
         let text = try TicketPages.text(form.body, field: "reply", max: TicketPages.maxText)
         if form.`internal` == "on" {
             return try await pages.handle(request, ticket) { try await workflow.addNote(ticket, by: agent, text: text) }
         }
-        return try await pages.handle(request, ticket) { try await workflow.agentReply(ticket, by: agent, text: text) }
+        // A macro's status, priority and tags come with the reply it filled in; a macro deleted meanwhile adds nothing.
+        var macro: Macro?
+        if let id = form.macro_id { macro = try await pages.macros.fetchMacro(MacroID(id)) }
+        return try await pages.handle(request, ticket) { try await workflow.agentReply(ticket, by: agent, text: text, macro: macro) }
+    }
+
+    func setTags(_ request: Request) async throws -> Response {
+        let agent = try request.requireStaff()
+        let ticket = try await pages.ticket(request, user: agent)
+        struct Form: Content { var tags: String? }
+        let text = try request.content.decode(Form.self).tags ?? ""
+        guard text.count <= 1000 else { throw Abort(.unprocessableEntity, reason: "Too many tags (at most 10).") }
+        return try await pages.handle(request, ticket) { try await workflow.setTags([text], of: ticket) }
     }
 
     func status(_ request: Request) async throws -> Response {

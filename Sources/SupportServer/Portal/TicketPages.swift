@@ -10,6 +10,7 @@ struct TicketPages: Sendable {
     let accounts: any AccountDirectory
     let workflow: TicketWorkflow
     let clock: any WallClock
+    let macros: any MacroStore
 
     /// The longest ticket title and message a person may type.
     static let maxTitle = 200
@@ -52,6 +53,7 @@ struct TicketPages: Sendable {
         var intent: String?
         var assignee: String?
         var sla: SLAView?
+        var tags: [String] = []
 
         /// With `now`, the row shows where the ticket stands against its service level.
         init(_ ticket: Ticket, assignee: String? = nil, now: Date? = nil) {
@@ -184,6 +186,12 @@ struct TicketPages: Sendable {
         var isMine: Bool?
         var panel: PanelView?
         var survey: SurveyView?
+        var tags: [String]?
+        var tagsText: String?
+        var macros: [Option]?
+        /// The reply a chosen macro filled in, and the macro, for the reply form.
+        var draft: String?
+        var draftMacroID: Int64?
         var orderAction: OrderActionView?
     }
 
@@ -228,6 +236,16 @@ struct TicketPages: Sendable {
             context.canResolve = status.canMove(to: .resolved)
             context.isMine = ticket.assigneeID == user.id
             context.orderAction = orderAction
+            let tags = try await tickets.fetchTags(of: [ticket.id])[ticket.id] ?? []
+            context.tags = tags
+            context.tagsText = tags.joined(separator: ", ")
+            let chosen = request.query[Int64.self, at: "macro"]
+            let all = try await macros.fetchMacros()
+            context.macros = all.map { Option(value: String($0.id?.rawValue ?? 0), label: $0.name, selected: $0.id?.rawValue == chosen) }
+            if let chosen, let macro = all.first(where: { $0.id?.rawValue == chosen }), status != .closed {
+                context.draft = try await workflow.draft(macro, for: ticket, by: user)
+                context.draftMacroID = chosen
+            }
             if let panel = try await workflow.customerPanel(for: ticket) {
                 context.panel = PanelView(
                     id: panel.customer.id.rawValue, name: panel.customer.name, ageDays: panel.accountAgeDays,
