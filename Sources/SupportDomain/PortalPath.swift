@@ -41,7 +41,7 @@ public enum PortalPath: Sendable, Hashable {
 
     /// What a form on a ticket page does.
     public enum TicketAction: String, Sendable, Hashable, CaseIterable {
-        case reply, confirm, decline, satisfied, escalate, assign, agentReply = "agent-reply", status, priority, resolve, survey, tags
+        case reply, confirm, decline, satisfied, escalate, assign, agentReply = "agent-reply", status, priority, resolve, survey, tags, merge
         /// An agent's order action: the preview, then its confirmation.
         case orderAction = "order-action", confirmOrderAction = "order-action-confirm"
     }

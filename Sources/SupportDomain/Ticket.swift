@@ -148,6 +148,8 @@ public struct Ticket: Sendable, Hashable {
     public var reminderSentAt: Date?
     /// Bumped by every save: a conditional save (scheduled work) fails when someone changed the ticket meanwhile.
     public var revision: Int
+    /// The ticket this one was merged into (its messages live there now).
+    public var mergedInto: TicketID?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -155,7 +157,8 @@ public struct Ticket: Sendable, Hashable {
                 priority: TicketPriority = .normal, conversationID: String, intent: Intent? = nil,
                 confidence: Double? = nil, trace: [TraceStep] = [], proposal: Proposal? = nil, proposalSerial: Int = 0,
                 assigneeID: UserID? = nil, sla: TicketSLA? = nil, reminderSentAt: Date? = nil, revision: Int = 0,
-                createdAt: Date, updatedAt: Date) {
+                mergedInto: TicketID? = nil, createdAt: Date, updatedAt: Date) {
+        self.mergedInto = mergedInto
         self.sla = sla
         self.reminderSentAt = reminderSentAt
         self.revision = revision

@@ -17,6 +17,11 @@ public protocol TicketStore: Sendable {
     func fetchOverdueServiceLevels(now: Date, limit: Int) async throws -> [Ticket]
     /// Tickets in `status` last changed before `date`, oldest first.
     func fetchTickets(in status: TicketStatus, updatedBefore date: Date, limit: Int) async throws -> [Ticket]
+    /// Merges `source` into `target` in one transaction: the source's messages (notes included, still notes) move to
+    /// the target, its tags are added to the target's, both tickets are saved as given with their message appended, and
+    /// the e-mail telling the customer is queued. Fails with nothing written if either ticket changed since it was read.
+    func mergeTicket(_ source: Ticket, into target: Ticket, sourceMessage: TicketMessage, targetMessage: TicketMessage,
+                     mail: OutgoingMail?) async throws -> Bool
     /// Replaces the ticket's tags.
     func setTags(_ tags: [String], of ticket: TicketID) async throws
     /// The tags of each ticket (tickets without tags are left out).

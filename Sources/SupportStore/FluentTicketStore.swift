@@ -54,35 +54,41 @@ public struct FluentTicketStore: TicketStore {
     /// ticket was read at; every save bumps it.
     private func save(_ ticket: Ticket, appending message: TicketMessage?, mails: [OutgoingMail], survey: SurveyInvitation?,
                       onlyAtRevision: Bool) async throws -> Bool {
+        try await database.transaction { tx in
+            try await save(ticket, appending: message, mails: mails, survey: survey, onlyAtRevision: onlyAtRevision, on: tx)
+        }
+    }
+
+    private func save(_ ticket: Ticket, appending message: TicketMessage?, mails: [OutgoingMail], survey: SurveyInvitation?,
+                      onlyAtRevision: Bool, on tx: any Database) async throws -> Bool {
         let encoder = JSONEncoder()
         let trace = String(decoding: try encoder.encode(ticket.trace), as: UTF8.self)
         let proposal = try ticket.proposal.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         let sla = ticket.sla
-        return try await database.transaction { tx in
-            let condition: SQLQueryString = onlyAtRevision ? " AND revision = \(bind: ticket.revision)" : ""
-            let updated = try await HotPath.sql(tx).raw("""
-                UPDATE tickets SET customer_id = \(bind: ticket.customerID?.rawValue), title = \(bind: ticket.title),
-                    status = \(bind: ticket.status.rawValue), priority = \(bind: ticket.priority.rawValue),
-                    conversation_id = \(bind: ticket.conversationID), intent = \(bind: ticket.intent?.rawValue),
-                    confidence = \(bind: ticket.confidence), trace = \(bind: trace), proposal = \(bind: proposal),
-                    proposal_serial = \(bind: ticket.proposalSerial), assigned_agent_id = \(bind: ticket.assigneeID?.rawValue),
-                    sla_started_at = \(bind: sla?.startedAt), first_response_due_at = \(bind: sla?.firstResponseDueAt),
-                    resolution_due_at = \(bind: sla?.resolutionDueAt), first_responded_at = \(bind: sla?.firstRespondedAt),
-                    first_response_breached_at = \(bind: sla?.firstResponseBreachedAt),
-                    resolution_breached_at = \(bind: sla?.resolutionBreachedAt), sla_completed_at = \(bind: sla?.completedAt),
-                    reminder_sent_at = \(bind: ticket.reminderSentAt), revision = revision + 1,
-                    updated_at = \(bind: ticket.updatedAt)
-                WHERE id = \(bind: ticket.id.rawValue)\(condition)
-                RETURNING id
-                """).first()
-            guard updated != nil else { return false }
-            if let message { try await Self.row(message).create(on: tx) }
-            for mail in mails { try await FluentMailOutbox.enqueue(mail, at: ticket.updatedAt, on: tx) }
-            if let survey, try await FluentSurveyStore.open(survey, on: tx), let mail = survey.mail {
-                try await FluentMailOutbox.enqueue(mail, at: ticket.updatedAt, on: tx)
-            }
-            return true
+        let condition: SQLQueryString = onlyAtRevision ? " AND revision = \(bind: ticket.revision)" : ""
+        let updated = try await HotPath.sql(tx).raw("""
+            UPDATE tickets SET customer_id = \(bind: ticket.customerID?.rawValue), title = \(bind: ticket.title),
+                status = \(bind: ticket.status.rawValue), priority = \(bind: ticket.priority.rawValue),
+                conversation_id = \(bind: ticket.conversationID), intent = \(bind: ticket.intent?.rawValue),
+                confidence = \(bind: ticket.confidence), trace = \(bind: trace), proposal = \(bind: proposal),
+                proposal_serial = \(bind: ticket.proposalSerial), assigned_agent_id = \(bind: ticket.assigneeID?.rawValue),
+                sla_started_at = \(bind: sla?.startedAt), first_response_due_at = \(bind: sla?.firstResponseDueAt),
+                resolution_due_at = \(bind: sla?.resolutionDueAt), first_responded_at = \(bind: sla?.firstRespondedAt),
+                first_response_breached_at = \(bind: sla?.firstResponseBreachedAt),
+                resolution_breached_at = \(bind: sla?.resolutionBreachedAt), sla_completed_at = \(bind: sla?.completedAt),
+                reminder_sent_at = \(bind: ticket.reminderSentAt), revision = revision + 1,
+                merged_into = \(bind: ticket.mergedInto?.rawValue),
+                updated_at = \(bind: ticket.updatedAt)
+            WHERE id = \(bind: ticket.id.rawValue)\(condition)
+            RETURNING id
+            """).first()
+        guard updated != nil else { return false }
+        if let message { try await Self.row(message).create(on: tx) }
+        for mail in mails { try await FluentMailOutbox.enqueue(mail, at: ticket.updatedAt, on: tx) }
+        if let survey, try await FluentSurveyStore.open(survey, on: tx), let mail = survey.mail {
+            try await FluentMailOutbox.enqueue(mail, at: ticket.updatedAt, on: tx)
         }
+        return true
     }
 
     public func fetchOverdueServiceLevels(now: Date, limit: Int) async throws -> [Ticket] {
@@ -102,6 +108,41 @@ public struct FluentTicketStore: TicketStore {
         try await TicketModel.query(on: database).filter(\.$status == status.rawValue).filter(\.$updatedAt < date)
             .sort(\.$updatedAt).sort(\.$id).limit(limit).all().map(Self.ticket)
     }
+
+    public func mergeTicket(_ source: Ticket, into target: Ticket, sourceMessage: TicketMessage, targetMessage: TicketMessage,
+                            mail: OutgoingMail?) async throws -> Bool {
+        do {
+            return try await merge(source, into: target, sourceMessage: sourceMessage, targetMessage: targetMessage, mail: mail)
+        } catch is MergeConflict {
+            return false
+        }
+    }
+
+    private func merge(_ source: Ticket, into target: Ticket, sourceMessage: TicketMessage, targetMessage: TicketMessage,
+                       mail: OutgoingMail?) async throws -> Bool {
+        try await database.transaction { tx in
+            // Both rows at the revisions read, or nothing: a concurrent change or a second merge leaves both as they are.
+            guard try await save(source, appending: nil, mails: [], survey: nil, onlyAtRevision: true, on: tx),
+                  try await save(target, appending: nil, mails: [], survey: nil, onlyAtRevision: true, on: tx)
+            else { throw MergeConflict() }
+            let sql = try HotPath.sql(tx)
+            try await sql.raw("""
+                UPDATE ticket_messages SET ticket_id = \(bind: target.id.rawValue) WHERE ticket_id = \(bind: source.id.rawValue)
+                """).run()
+            try await sql.raw("""
+                INSERT INTO ticket_tags (ticket_id, tag)
+                SELECT \(bind: target.id.rawValue), tag FROM ticket_tags
+                WHERE ticket_id = \(bind: source.id.rawValue)
+                  AND tag NOT IN (SELECT tag FROM ticket_tags WHERE ticket_id = \(bind: target.id.rawValue))
+                """).run()
+            try await Self.row(sourceMessage).create(on: tx)
+            try await Self.row(targetMessage).create(on: tx)
+            if let mail { try await FluentMailOutbox.enqueue(mail, at: target.updatedAt, on: tx) }
+            return true
+        }
+    }
+
+    private struct MergeConflict: Error {}
 
     public func setTags(_ tags: [String], of ticket: TicketID) async throws {
         try await database.transaction { tx in
@@ -192,7 +233,7 @@ public struct FluentTicketStore: TicketStore {
                           resolutionDueAt: row.resolutionDueAt ?? started, firstRespondedAt: row.firstRespondedAt,
                           firstResponseBreachedAt: row.firstResponseBreachedAt, resolutionBreachedAt: row.resolutionBreachedAt,
                           completedAt: row.slaCompletedAt)
-            }, reminderSentAt: row.reminderSentAt, revision: row.revision,
+            }, reminderSentAt: row.reminderSentAt, revision: row.revision, mergedInto: row.mergedInto.map { TicketID(Int64($0)) },
             createdAt: row.createdAt, updatedAt: row.updatedAt)
     }
 

@@ -111,5 +111,5 @@ public enum SupportMigrations {
     public static var all: [any Migration] { [CreateSchema(), CreateKnowledgeBase(), CreatePortal(), CreateTicketing(),
                                          StoreTicketProposalWhole(), CreatePasswordResets(),
                                          AddAccountDeactivation(), AddServiceLevels(),
-                                         CreateSurveys(), CreateTagsAndMacros()] }
+                                         CreateSurveys(), CreateTagsAndMacros(), AddTicketMerge()] }
 }

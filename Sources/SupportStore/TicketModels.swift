@@ -33,6 +33,7 @@ public final class TicketModel: Model, @unchecked Sendable {
     @OptionalField(key: "sla_completed_at") public var slaCompletedAt: Date?
     @OptionalField(key: "reminder_sent_at") public var reminderSentAt: Date?
     @Field(key: "revision") public var revision: Int
+    @OptionalField(key: "merged_into") public var mergedInto: Int?
     @Field(key: "created_at") public var createdAt: Date
     @Field(key: "updated_at") public var updatedAt: Date
 
@@ -242,5 +243,18 @@ struct AddServiceLevels: AsyncMigration {
         for column in Self.ticketDates + ["revision"] {
             try await database.schema("tickets").deleteField(.key(FieldKey(stringLiteral: column))).update()
         }
+    }
+}
+
+/// A merged ticket points at the ticket that holds its messages now.
+struct AddTicketMerge: AsyncMigration {
+    var name: String { "SupportOps.AddTicketMerge.v1" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("tickets").field("merged_into", .int).update()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("tickets").deleteField("merged_into").update()
     }
 }

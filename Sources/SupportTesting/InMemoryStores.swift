@@ -92,6 +92,19 @@ public actor InMemoryTicketStore: TicketStore, SurveyStore {
         return (Array(matching.dropFirst(offset).prefix(limit)), matching.count)
     }
 
+    public func mergeTicket(_ source: Ticket, into target: Ticket, sourceMessage: TicketMessage, targetMessage: TicketMessage,
+                            mail: OutgoingMail?) async throws -> Bool {
+        guard tickets[source.id]?.revision == source.revision, tickets[target.id]?.revision == target.revision else { return false }
+        store(source, nil, [])
+        store(target, nil, mail.map { [$0] } ?? [])
+        for index in messages.indices where messages[index].ticketID == source.id { messages[index].ticketID = target.id }
+        let merged = Set((tags[target.id] ?? []) + (tags[source.id] ?? []))
+        tags[target.id] = merged.isEmpty ? nil : merged.sorted()
+        append(sourceMessage)
+        append(targetMessage)
+        return true
+    }
+
     // MARK: Tags
 
     public private(set) var tags: [TicketID: [String]] = [:]

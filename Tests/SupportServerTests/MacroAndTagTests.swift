@@ -97,3 +97,53 @@ import VaporTesting
         }
     }
 }
+
+/// Merging a duplicate ticket into another of the same customer.
+@Suite struct MergeTests {
+    @Test func aDuplicateIsMergedWithItsHistory() async throws {
+        try await TestHarness.with { h in
+            let alice = PortalClient(h)
+            try await alice.logIn("alice@example.com")
+            let original = try await alice.openTicket(title: "Blender cracked", description: "how long do refunds take?")
+            let duplicate = try await alice.openTicket(title: "Blender again", description: "how long does delivery take?")
+            let agent = PortalClient(h)
+            try await agent.logIn("agent@example.com")
+            try await agent.get("/tickets/\(duplicate)")
+            #expect(try await agent.post("/tickets/\(duplicate)/agent-reply", ["body": "internal: same as the other",
+                                                                               "internal": "on"]).status == .seeOther)
+            #expect(try await agent.post("/tickets/\(duplicate)/tags", ["tags": "duplicate-check"]).status == .seeOther)
+            let before = try await h.messages(original).count + h.messages(duplicate).count
+
+            // Refused: itself, a missing ticket, another customer's ticket, nonsense.
+            let bob = PortalClient(h)
+            try await bob.logIn("bob@example.com")
+            let bobs = try await bob.openTicket(title: "Bob's", description: "how long do refunds take?")
+            #expect(try await agent.post("/tickets/\(duplicate)/merge", ["target": "\(duplicate)"]).status == .conflict)
+            #expect(try await agent.post("/tickets/\(duplicate)/merge", ["target": "999999"]).status == .conflict)
+            #expect(try await agent.post("/tickets/\(duplicate)/merge", ["target": "\(bobs)"]).status == .conflict)
+            #expect(try await agent.post("/tickets/\(duplicate)/merge", ["target": "abc"]).status == .unprocessableEntity)
+            // Customers cannot merge.
+            try await alice.get("/tickets/\(duplicate)")
+            #expect(try await alice.post("/tickets/\(duplicate)/merge", ["target": "\(original)"]).status == .notFound)
+
+            let merged = try await agent.post("/tickets/\(duplicate)/merge", ["target": "#\(original)"])
+            #expect(merged.status == .seeOther && merged.headers.first(name: .location) == "/tickets/\(original)")
+            let source = try #require(try await h.ticket(duplicate))
+            #expect(source.status == .closed && source.mergedInto == TicketID(Int64(original)))
+            // Every message kept (plus one on each ticket), the note still a note, the tags carried over.
+            let moved = try await h.messages(original)
+            #expect(moved.count + (try await h.messages(duplicate)).count == before + 2)
+            #expect(moved.contains { $0.author == .note && $0.body.contains("same as the other") })
+            #expect(try await h.services.stores.tickets.fetchTags(of: [TicketID(Int64(original))])[TicketID(Int64(original))]
+                == ["duplicate-check"])
+            // The customer is told, sees the pointer on the old ticket, and never sees the note.
+            let mails = try await h.services.stores.outbox.fetchRecent(limit: 50)
+            #expect(mails.contains { $0.mail.to == "alice@example.com" && $0.mail.subject.contains("are now one") })
+            #expect(try await alice.get("/tickets/\(duplicate)").body.string.contains("id=\"merged-notice\""))
+            let page = try await alice.get("/tickets/\(original)").body.string
+            #expect(page.contains("how long does delivery take?") && !page.contains("same as the other"))
+            // A second merge of the same ticket is refused.
+            #expect(try await agent.post("/tickets/\(duplicate)/merge", ["target": "\(original)"]).status == .conflict)
+        }
+    }
+}

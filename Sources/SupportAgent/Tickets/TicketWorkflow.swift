@@ -10,12 +10,15 @@ public enum TicketError: Error, Sendable, Equatable {
     case overrideNotAllowed
     /// A survey answer needs a rating from 1 to 5.
     case invalidRating
+    /// Why these two tickets cannot be merged.
+    case mergeRefused(String)
 
     public var message: String {
         switch self {
         case .closed: "This ticket is closed. Please open a new one."
         case .overrideNotAllowed: "Only a lead or an admin can override a rule."
         case .invalidRating: "Please choose a rating from 1 (very poor) to 5 (excellent)."
+        case let .mergeRefused(reason): reason
         case let .invalidTransition(from, to):
             "A ticket that is \(from.label.lowercased()) cannot become \(to.label.lowercased())."
         }
@@ -234,6 +237,49 @@ public struct TicketWorkflow: Sendable {
             let current = try await tickets.fetchTags(of: [ticket.id])[ticket.id] ?? []
             try await setTags(current + macro.addTags, of: ticket)
         }
+    }
+
+    // MARK: Merging duplicates
+
+    /// Merges a duplicate into another ticket of the same customer: its messages (internal notes stay internal) and tags
+    /// move to the target, the duplicate closes pointing at the target, and the customer is told by e-mail. One
+    /// transaction; a ticket changed meanwhile makes it fail with nothing written.
+    public func merge(_ source: Ticket, into targetID: TicketID, by agent: PortalAccount) async throws {
+        guard targetID != source.id else { throw TicketError.mergeRefused("A ticket cannot be merged into itself.") }
+        guard source.mergedInto == nil else { throw TicketError.mergeRefused("This ticket was already merged.") }
+        guard var target = try await tickets.fetchTicket(targetID), target.ownerID == source.ownerID else {
+            throw TicketError.mergeRefused("Ticket #\(targetID) is not a ticket of the same customer.")
+        }
+        guard target.status != .closed, target.mergedInto == nil else {
+            throw TicketError.mergeRefused("Ticket #\(targetID) is closed; merge into an open ticket.")
+        }
+        let now = clock.now()
+        var source = source
+        source.withdrawProposal()
+        source.status = .closed
+        source.mergedInto = target.id
+        source.updatedAt = now
+        if source.sla?.isRunning == true { source.sla?.completedAt = now }
+        target.updatedAt = now
+        if target.assigneeID == nil { target.assigneeID = source.assigneeID }
+        let owner = try await accounts.fetchAccount(source.ownerID)
+        let mail = owner.map {
+            OutgoingMail(to: $0.email, subject: "Your tickets #\(source.id) and #\(target.id) are now one",
+                         body: "Hello \($0.name),\n\nYour ticket #\(source.id) \"\(source.title)\" is about the same request as "
+                            + "#\(target.id) \"\(target.title)\", so \(agent.name) from our support team joined them. Everything "
+                            + "you wrote is kept; follow the request here:\n\n\(PortalPath.ticket(target.id).url(base: publicURL))\n\n"
+                            + "SupportOps customer support")
+        }
+        let merged = try await tickets.mergeTicket(
+            source, into: target,
+            sourceMessage: TicketMessage(ticketID: source.id, author: .system,
+                                         body: "This ticket was merged into ticket #\(target.id); its messages are there now.",
+                                         createdAt: now),
+            targetMessage: TicketMessage(ticketID: target.id, author: .system,
+                                         body: "Ticket #\(source.id) \"\(source.title)\" was merged into this one by \(agent.name).",
+                                         createdAt: now),
+            mail: mail)
+        guard merged else { throw TicketError.mergeRefused("One of the tickets changed meanwhile. Reload the page and try again.") }
     }
 
     // MARK: Tags and macros

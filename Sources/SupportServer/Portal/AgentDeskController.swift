@@ -18,6 +18,7 @@ struct AgentDeskController {
         routes.post(.ticketAction(.route, .priority), use: priority)
         routes.post(.ticketAction(.route, .resolve), use: resolve)
         routes.post(.ticketAction(.route, .tags), use: setTags)
+        routes.post(.ticketAction(.route, .merge), use: merge)
         routes.post(.ticketAction(.route, .orderAction), use: previewOrderAction)
         routes.post(.ticketAction(.route, .confirmOrderAction), use: runOrderAction)
         routes.get(.agentQueue, use: queue)
@@ -125,6 +126,19 @@ struct AgentDeskController {
         var macro: Macro?
         if let id = form.macro_id { macro = try await pages.macros.fetchMacro(MacroID(id)) }
         return try await pages.handle(request, ticket) { try await workflow.agentReply(ticket, by: agent, text: text, macro: macro) }
+    }
+
+    /// Merges this ticket (a duplicate) into the ticket number given; the page of the merged ticket follows.
+    func merge(_ request: Request) async throws -> Response {
+        let agent = try request.requireStaff()
+        let ticket = try await pages.ticket(request, user: agent)
+        struct Form: Content { var target: String? }
+        let raw = (try request.content.decode(Form.self).target ?? "").trimmingCharacters(in: .whitespaces)
+        guard let number = Int64(raw.hasPrefix("#") ? String(raw.dropFirst()) : raw), number > 0 else {
+            throw Abort(.unprocessableEntity, reason: "Give the number of the ticket to merge this one into.")
+        }
+        _ = try await pages.handle(request, ticket) { try await workflow.merge(ticket, into: TicketID(number), by: agent) }
+        return request.redirect(to: .ticket(TicketID(number)))
     }
 
     func setTags(_ request: Request) async throws -> Response {

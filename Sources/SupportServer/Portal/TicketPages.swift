@@ -186,6 +186,7 @@ struct TicketPages: Sendable {
         var isMine: Bool?
         var panel: PanelView?
         var survey: SurveyView?
+        var mergedInto: Int64?
         var tags: [String]?
         var tagsText: String?
         var macros: [Option]?
@@ -226,7 +227,8 @@ struct TicketPages: Sendable {
             canChoose: isOwner && (status == .open || status == .awaitingCustomer) && proposal == nil,
             canEscalate: isOwner && status.canMove(to: .escalated) && !status.isQueued,
             assignedTo: ticket.assigneeID.flatMap { names[$0] }, botSilent: !ticket.botAnswers,
-            proposal: isOwner ? proposal.map { ProposalView(label: $0.label, serial: ticket.proposalSerial) } : nil)
+            proposal: isOwner ? proposal.map { ProposalView(label: $0.label, serial: ticket.proposalSerial) } : nil,
+            mergedInto: ticket.mergedInto?.rawValue)
         if user.role.isStaff {
             context.trace = ticket.trace
             context.nextStatuses = TicketStatus.allCases.filter { status.canMove(to: $0) }
