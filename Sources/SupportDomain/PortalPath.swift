@@ -34,6 +34,7 @@ public enum PortalPath: Sendable, Hashable {
     case adminOutbox
     case survey
     case satisfactionReport
+    case agentEvents
     case adminMacros
     case adminNewMacro
     case adminEditMacro(Int64)
@@ -41,7 +42,7 @@ public enum PortalPath: Sendable, Hashable {
 
     /// What a form on a ticket page does.
     public enum TicketAction: String, Sendable, Hashable, CaseIterable {
-        case reply, confirm, decline, satisfied, escalate, assign, agentReply = "agent-reply", status, priority, resolve, survey, tags, merge
+        case reply, confirm, decline, satisfied, escalate, assign, agentReply = "agent-reply", status, priority, resolve, survey, tags, merge, presence
         /// An agent's order action: the preview, then its confirmation.
         case orderAction = "order-action", confirmOrderAction = "order-action-confirm"
     }
@@ -67,6 +68,7 @@ public enum PortalPath: Sendable, Hashable {
         case .resetPassword: [.literal("reset-password")]
         case .survey: [.literal("survey")]
         case .satisfactionReport: [.literal("agent"), .literal("reports"), .literal("satisfaction")]
+        case .agentEvents: [.literal("agent"), .literal("events")]
         case .adminMacros: [.literal("admin"), .literal("macros")]
         case .adminNewMacro: [.literal("admin"), .literal("macros"), .literal("new")]
         case let .adminEditMacro(id): [.literal("admin"), .literal("macros"), .id(id)]

@@ -22,6 +22,11 @@ public protocol TicketStore: Sendable {
     /// the e-mail telling the customer is queued. Fails with nothing written if either ticket changed since it was read.
     func mergeTicket(_ source: Ticket, into target: Ticket, sourceMessage: TicketMessage, targetMessage: TicketMessage,
                      mail: OutgoingMail?) async throws -> Bool
+    /// The people's queue in numbers, for the live badge: waiting tickets, unassigned, this agent's, breached.
+    func queueSnapshot(for agent: UserID) async throws -> QueueSnapshot
+    /// Records that a person has the ticket open (or is typing a reply), and who else did since `since`.
+    func recordPresence(_ state: PresenceState, ticket: TicketID, user: UserID, at date: Date) async throws
+    func fetchPresence(ticket: TicketID, since date: Date) async throws -> [TicketPresence]
     /// Replaces the ticket's tags.
     func setTags(_ tags: [String], of ticket: TicketID) async throws
     /// The tags of each ticket (tickets without tags are left out).
@@ -93,4 +98,40 @@ public struct TicketFilter: Sendable, Hashable {
 public protocol ScheduledWork: Sendable {
     /// Takes the lease on `job` until `until` when nobody holds an unexpired one; false when another owner does.
     func claim(_ job: String, owner: String, until: Date, now: Date) async throws -> Bool
+}
+
+/// The people's queue in numbers.
+public struct QueueSnapshot: Sendable, Hashable, Codable {
+    public var queued: Int
+    public var unassigned: Int
+    public var mine: Int
+    public var breached: Int
+    /// The newest ticket in the queue, so a page can tell that one arrived.
+    public var newest: Int64?
+
+    public init(queued: Int, unassigned: Int, mine: Int, breached: Int, newest: Int64?) {
+        self.queued = queued
+        self.unassigned = unassigned
+        self.mine = mine
+        self.breached = breached
+        self.newest = newest
+    }
+}
+
+/// Whether a person only has a ticket open or is writing a reply on it.
+public enum PresenceState: String, Sendable, Hashable, Codable {
+    case viewing, replying
+}
+
+/// Someone of the team on a ticket page, as last seen.
+public struct TicketPresence: Sendable, Hashable {
+    public var user: UserID
+    public var state: PresenceState
+    public var at: Date
+
+    public init(user: UserID, state: PresenceState, at: Date) {
+        self.user = user
+        self.state = state
+        self.at = at
+    }
 }

@@ -126,7 +126,8 @@ private func configurePortal(_ app: Application, services: Services) throws {
     let config = services.config, stores = services.stores, knowledge = services.knowledge
     guard let views = Bundle.module.url(forResource: "Views", withExtension: nil),
           let css = Bundle.module.url(forResource: "Public/css/portal.css", withExtension: nil),
-          let js = Bundle.module.url(forResource: "Public/js/portal.js", withExtension: nil) else {
+          let js = Bundle.module.url(forResource: "Public/js/portal.js", withExtension: nil),
+          let deskJS = Bundle.module.url(forResource: "Public/js/desk.js", withExtension: nil) else {
         throw Abort(.internalServerError, reason: "the portal's views are missing from the bundle")
     }
     ContentConfiguration.global.use(decoder: LineEndingNormalizingFormDecoder(), for: .urlEncodedForm)
@@ -142,7 +143,8 @@ private func configurePortal(_ app: Application, services: Services) throws {
                           sameSite: .lax)
     }
     let assets: [(String, URL, HTTPMediaType)] = [("css/portal.css", css, .css),
-                                                  ("js/portal.js", js, HTTPMediaType(type: "text", subType: "javascript"))]
+                                                  ("js/portal.js", js, HTTPMediaType(type: "text", subType: "javascript")),
+                                                  ("js/desk.js", deskJS, HTTPMediaType(type: "text", subType: "javascript"))]
     for (path, file, type) in assets {
         let content = try Data(contentsOf: file)
         app.get(path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }) { _ -> Response in
@@ -161,6 +163,7 @@ private func configurePortal(_ app: Application, services: Services) throws {
     CustomerTicketController(pages: pages, knowledge: knowledge).register(on: portal)
     AgentDeskController(pages: pages, agent: services.agent).register(on: portal)
     SurveyController(pages: pages).register(on: portal)
+    LiveDeskController(pages: pages).register(on: portal)
     MacroAdminController(macros: stores.macros, clock: services.agent.clock).register(on: portal)
     AdminController(knowledge: knowledge, articles: stores.articles, accounts: stores.accounts, outbox: stores.outbox,
                     clock: services.agent.clock, publicURL: config.publicURL).register(on: portal)

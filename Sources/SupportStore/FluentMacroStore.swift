@@ -61,7 +61,8 @@ public struct FluentMacroStore: MacroStore {
     }
 }
 
-/// Tags on tickets (one row per tag, indexed by tag for the list filter) and the team's macros.
+/// Tags on tickets (one row per tag, indexed by tag for the list filter), the team's macros, and who of the team has
+/// a ticket open (for "someone else is replying").
 struct CreateTagsAndMacros: AsyncMigration {
     var name: String { "SupportOps.CreateTagsAndMacros.v1" }
 
@@ -82,11 +83,20 @@ struct CreateTagsAndMacros: AsyncMigration {
             .field("add_tags", .string, .required)
             .field("updated_at", .datetime, .required)
             .create()
+        try await database.schema("ticket_presence")
+            .field("id", .int, .identifier(auto: true))
+            .field("ticket_id", .int, .required, .references("tickets", "id"))
+            .field("user_id", .int, .required, .references("users", "id"))
+            .field("state", .string, .required)
+            .field("seen_at", .datetime, .required)
+            .unique(on: "ticket_id", "user_id")
+            .create()
         guard let sql = database as? any SQLDatabase else { return }
         try await sql.create(index: "ticket_tags_tag").on("ticket_tags").column("tag").column("ticket_id").run()
     }
 
     func revert(on database: any Database) async throws {
+        try await database.schema("ticket_presence").delete()
         try await database.schema("macros").delete()
         try await database.schema("ticket_tags").delete()
     }

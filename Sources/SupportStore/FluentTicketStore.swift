@@ -144,6 +144,42 @@ public struct FluentTicketStore: TicketStore {
 
     private struct MergeConflict: Error {}
 
+    public func queueSnapshot(for agent: UserID) async throws -> QueueSnapshot {
+        guard let row = try await HotPath.sql(database).raw("""
+            SELECT COUNT(*) AS queued,
+                   CAST(COALESCE(SUM(CASE WHEN assigned_agent_id IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS unassigned,
+                   CAST(COALESCE(SUM(CASE WHEN assigned_agent_id = \(bind: agent.rawValue) THEN 1 ELSE 0 END), 0) AS BIGINT) AS mine,
+                   CAST(COALESCE(SUM(CASE WHEN first_response_breached_at IS NOT NULL OR resolution_breached_at IS NOT NULL
+                                          THEN 1 ELSE 0 END), 0) AS BIGINT) AS breached,
+                   MAX(id) AS newest
+            FROM tickets WHERE status IN ('escalated', 'in_progress')
+            """).first() else { return QueueSnapshot(queued: 0, unassigned: 0, mine: 0, breached: 0, newest: nil) }
+        return QueueSnapshot(queued: try row.decode(column: "queued", as: Int.self),
+                             unassigned: try row.decode(column: "unassigned", as: Int.self),
+                             mine: try row.decode(column: "mine", as: Int.self),
+                             breached: try row.decode(column: "breached", as: Int.self),
+                             newest: try row.decode(column: "newest", as: Int64?.self))
+    }
+
+    public func recordPresence(_ state: PresenceState, ticket: TicketID, user: UserID, at date: Date) async throws {
+        try await HotPath.sql(database).raw("""
+            INSERT INTO ticket_presence (ticket_id, user_id, state, seen_at)
+            VALUES (\(bind: ticket.rawValue), \(bind: user.rawValue), \(bind: state.rawValue), \(bind: date))
+            ON CONFLICT (ticket_id, user_id) DO UPDATE SET state = excluded.state, seen_at = excluded.seen_at
+            """).run()
+    }
+
+    public func fetchPresence(ticket: TicketID, since date: Date) async throws -> [TicketPresence] {
+        try await HotPath.sql(database).raw("""
+            SELECT user_id, state, seen_at FROM ticket_presence
+            WHERE ticket_id = \(bind: ticket.rawValue) AND seen_at >= \(bind: date) ORDER BY seen_at DESC
+            """).all().map { row in
+            TicketPresence(user: UserID(try row.decode(column: "user_id", as: Int64.self)),
+                           state: PresenceState(rawValue: try row.decode(column: "state", as: String.self)) ?? .viewing,
+                           at: try row.decode(column: "seen_at", as: Date.self))
+        }
+    }
+
     public func setTags(_ tags: [String], of ticket: TicketID) async throws {
         try await database.transaction { tx in
             let sql = try HotPath.sql(tx)

@@ -105,6 +105,27 @@ public actor InMemoryTicketStore: TicketStore, SurveyStore {
         return true
     }
 
+    // MARK: The queue and presence
+
+    private var presence: [TicketID: [UserID: (PresenceState, Date)]] = [:]
+
+    public func queueSnapshot(for agent: UserID) async throws -> QueueSnapshot {
+        let queued = tickets.values.filter { $0.status.isQueued }
+        return QueueSnapshot(queued: queued.count, unassigned: queued.filter { $0.assigneeID == nil }.count,
+                             mine: queued.filter { $0.assigneeID == agent }.count,
+                             breached: queued.filter { $0.sla?.firstResponseBreachedAt != nil || $0.sla?.resolutionBreachedAt != nil }.count,
+                             newest: queued.map(\.id.rawValue).max())
+    }
+
+    public func recordPresence(_ state: PresenceState, ticket: TicketID, user: UserID, at date: Date) async throws {
+        presence[ticket, default: [:]][user] = (state, date)
+    }
+
+    public func fetchPresence(ticket: TicketID, since date: Date) async throws -> [TicketPresence] {
+        (presence[ticket] ?? [:]).filter { $0.value.1 >= date }
+            .map { TicketPresence(user: $0.key, state: $0.value.0, at: $0.value.1) }.sorted { $0.at > $1.at }
+    }
+
     // MARK: Tags
 
     public private(set) var tags: [TicketID: [String]] = [:]

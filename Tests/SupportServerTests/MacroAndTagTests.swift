@@ -147,3 +147,54 @@ import VaporTesting
         }
     }
 }
+
+/// The live desk: the queue's numbers as server-sent events, and who else of the team is on a ticket.
+@Suite struct LiveDeskTests {
+    @Test func theQueueStreamCarriesItsNumbers() async throws {
+        try await TestHarness.with { h in
+            let alice = PortalClient(h)
+            try await alice.logIn("alice@example.com")
+            let id = try await alice.openTicket(title: "Need a person", description: "how long do refunds take?")
+            #expect(try await alice.post("/tickets/\(id)/escalate", [:]).status == .seeOther)
+            let agent = PortalClient(h)
+            try await agent.logIn("agent@example.com")
+            let events = try await agent.get("/agent/events?once=1")
+            #expect(events.status == .ok)
+            #expect(events.headers.first(name: .contentType)?.hasPrefix("text/event-stream") == true)
+            let body = events.body.string
+            #expect(body.hasPrefix("retry: 3000\n\n"))
+            #expect(body.contains("event: queue\ndata: {") && body.contains("\"queued\":1") && body.contains("\"unassigned\":1")
+                    && body.contains("\"newest\":\(id)"))
+            try await agent.get("/tickets/\(id)")
+            #expect(try await agent.post("/tickets/\(id)/assign", [:]).status == .seeOther)
+            let after = try await agent.get("/agent/events?once=1").body.string
+            #expect(after.contains("\"unassigned\":0") && after.contains("\"mine\":1"))
+            // Customers do not get the stream.
+            #expect(try await alice.get("/agent/events?once=1").status == .notFound)
+        }
+    }
+
+    @Test func theTeamSeesWhoElseIsReplying() async throws {
+        try await TestHarness.with { h in
+            let alice = PortalClient(h)
+            try await alice.logIn("alice@example.com")
+            let id = try await alice.openTicket(title: "Question", description: "how long do refunds take?")
+            let sam = PortalClient(h)
+            try await sam.logIn("agent@example.com")
+            let lead = PortalClient(h)
+            try await lead.logIn("lead@example.com")
+            let first = try await sam.get("/tickets/\(id)").body.string
+            #expect(first.contains("id=\"presence\"") && !first.contains("presence-person"))
+            // The lead opens it: Sam's heartbeat now names them.
+            try await lead.get("/tickets/\(id)")
+            let beat = try await sam.post("/tickets/\(id)/presence", ["state": "replying"])
+            #expect(beat.status == .ok && beat.body.string.contains("\"state\":\"viewing\""))
+            // The lead's page says Sam is writing a reply.
+            #expect(try await lead.get("/tickets/\(id)").body.string.contains("is writing a reply"))
+            // A heartbeat without its CSRF token is refused; a customer gets 404.
+            #expect(try await sam.post("/tickets/\(id)/presence", ["state": "viewing"], withToken: false).status == .forbidden)
+            try await alice.get("/tickets/\(id)")
+            #expect(try await alice.post("/tickets/\(id)/presence", ["state": "viewing"]).status == .notFound)
+        }
+    }
+}

@@ -187,6 +187,8 @@ struct TicketPages: Sendable {
         var panel: PanelView?
         var survey: SurveyView?
         var mergedInto: Int64?
+        /// Who else of the team has this ticket open, replying first.
+        var presence: [LiveDeskController.PresenceAnswer.Person]?
         var tags: [String]?
         var tagsText: String?
         var macros: [Option]?
@@ -238,6 +240,9 @@ struct TicketPages: Sendable {
             context.canResolve = status.canMove(to: .resolved)
             context.isMine = ticket.assigneeID == user.id
             context.orderAction = orderAction
+            let now = clock.now()
+            try await tickets.recordPresence(.viewing, ticket: ticket.id, user: user.id, at: now)
+            context.presence = try await LiveDeskController.others(on: ticket, than: user, pages: self, now: now)
             let tags = try await tickets.fetchTags(of: [ticket.id])[ticket.id] ?? []
             context.tags = tags
             context.tagsText = tags.joined(separator: ", ")

@@ -1,0 +1,112 @@
+import Foundation
+import NIOCore
+import SupportAgent
+import SupportDomain
+import Vapor
+
+/// What changes while an agent looks at the desk: the queue (a server-sent event stream the navigation's badge and the
+/// queue page listen to) and who else of the team has a ticket open or is writing a reply on it. Both read the database,
+/// so they are right whichever instance serves the page.
+struct LiveDeskController {
+    let pages: TicketPages
+
+    /// How often a stream looks at the queue, how often it proves it is alive, and how long it lasts before the browser
+    /// reconnects (EventSource does so by itself).
+    static let pollInterval: Duration = .seconds(3)
+    static let keepAliveEvery = 5
+    static let streamLifetime: Duration = .seconds(300)
+    /// A presence older than this is gone.
+    static let presenceWindow: TimeInterval = 45
+
+    func register(on routes: any RoutesBuilder) {
+        routes.get(.agentEvents, use: events)
+        routes.post(.ticketAction(.route, .presence), use: presence)
+    }
+
+    struct QueueEvent: Encodable {
+        var queued: Int
+        var unassigned: Int
+        var mine: Int
+        var breached: Int
+        var newest: Int64?
+    }
+
+    /// `text/event-stream`: an `event: queue` with the queue's numbers now and whenever they change, a comment line to
+    /// keep the connection alive in between. `?once=1` sends the numbers once and ends (for clients without EventSource).
+    func events(_ request: Request) async throws -> Response {
+        let agent = try request.requireStaff()
+        let tickets = pages.tickets
+        let once = request.query[String.self, at: "once"] == "1"
+        let logger = request.logger
+        let response = Response(status: .ok, body: .init(asyncStream: { writer in
+            var last: QueueSnapshot?
+            var quietRounds = 0
+            let deadline = ContinuousClock.now.advanced(by: Self.streamLifetime)
+            do {
+                // The browser retries three seconds after the stream ends.
+                try await writer.writeBuffer(ByteBuffer(string: "retry: 3000\n\n"))
+                while !Task.isCancelled, ContinuousClock.now < deadline {
+                    let snapshot = try await tickets.queueSnapshot(for: agent.id)
+                    if snapshot != last {
+                        let data = try JSONEncoder().encode(QueueEvent(queued: snapshot.queued, unassigned: snapshot.unassigned,
+                                                                       mine: snapshot.mine, breached: snapshot.breached,
+                                                                       newest: snapshot.newest))
+                        try await writer.writeBuffer(ByteBuffer(string: "event: queue\ndata: " + String(decoding: data, as: UTF8.self) + "\n\n"))
+                        last = snapshot
+                        quietRounds = 0
+                    } else {
+                        quietRounds += 1
+                        if quietRounds >= Self.keepAliveEvery {
+                            try await writer.writeBuffer(ByteBuffer(string: ": alive\n\n"))
+                            quietRounds = 0
+                        }
+                    }
+                    if once { break }
+                    try await Task.sleep(for: Self.pollInterval)
+                }
+            } catch is CancellationError {
+            } catch {
+                // The browser went away (the write failed) or the database did: end this stream; the browser reconnects.
+                logger.debug("desk event stream ended", metadata: ["error": .string(String(describing: type(of: error)))])
+            }
+            try? await writer.write(.end)
+        }))
+        response.headers.replaceOrAdd(name: .contentType, value: "text/event-stream; charset=utf-8")
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        // Proxies such as nginx must pass the events on as they come.
+        response.headers.replaceOrAdd(name: "X-Accel-Buffering", value: "no")
+        return response
+    }
+
+    struct PresenceAnswer: Content {
+        struct Person: Content { var name: String; var state: String; var seconds: Int }
+        var others: [Person]
+    }
+
+    /// A heartbeat from an open ticket page (`state` viewing or replying); answers with who else is on the ticket.
+    func presence(_ request: Request) async throws -> Response {
+        let user = try request.requireStaff()
+        let ticket = try await pages.ticket(request, user: user)
+        struct Form: Content { var state: String? }
+        let state = (try? request.content.decode(Form.self).state).flatMap { $0.flatMap(PresenceState.init(rawValue:)) } ?? .viewing
+        let now = pages.clock.now()
+        try await pages.tickets.recordPresence(state, ticket: ticket.id, user: user.id, at: now)
+        let response = try await PresenceAnswer(others: try await Self.others(on: ticket, than: user, pages: pages, now: now))
+            .encodeResponse(for: request)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+
+    /// The rest of the team on this ticket within the presence window, replying first.
+    static func others(on ticket: Ticket, than user: PortalAccount, pages: TicketPages,
+                       now: Date) async throws -> [PresenceAnswer.Person] {
+        let present = try await pages.tickets.fetchPresence(ticket: ticket.id, since: now.addingTimeInterval(-presenceWindow))
+            .filter { $0.user != user.id }
+        guard !present.isEmpty else { return [] }
+        let names = Dictionary(try await pages.accounts.fetchAccounts(present.map(\.user)).map { ($0.id, $0.name) }) { a, _ in a }
+        return present.sorted { ($0.state == .replying ? 0 : 1, $1.at) < ($1.state == .replying ? 0 : 1, $0.at) }.map {
+            PresenceAnswer.Person(name: names[$0.user] ?? "Someone", state: $0.state.rawValue,
+                                  seconds: max(0, Int(now.timeIntervalSince($0.at))))
+        }
+    }
+}
