@@ -163,7 +163,9 @@ private func configurePortal(_ app: Application, services: Services) throws {
     CustomerTicketController(pages: pages, knowledge: knowledge).register(on: portal)
     AgentDeskController(pages: pages, agent: services.agent).register(on: portal)
     SurveyController(pages: pages).register(on: portal)
-    LiveDeskController(pages: pages).register(on: portal)
+    let closing = StreamsClosing()
+    app.lifecycle.use(closing)
+    LiveDeskController(pages: pages, closing: closing).register(on: portal)
     MacroAdminController(macros: stores.macros, clock: services.agent.clock).register(on: portal)
     AdminController(knowledge: knowledge, articles: stores.articles, accounts: stores.accounts, outbox: stores.outbox,
                     clock: services.agent.clock, publicURL: config.publicURL).register(on: portal)

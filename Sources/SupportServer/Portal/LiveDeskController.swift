@@ -9,10 +9,10 @@ import Vapor
 /// so they are right whichever instance serves the page.
 struct LiveDeskController {
     let pages: TicketPages
+    let closing: StreamsClosing
 
-    /// How often a stream looks at the queue, how often it proves it is alive, and how long it lasts before the browser
-    /// reconnects (EventSource does so by itself).
-    static let pollInterval: Duration = .seconds(3)
+    /// How often a stream proves it is alive (in rounds of three seconds, the polling interval), and how long it lasts
+    /// before the browser reconnects (EventSource does so by itself).
     static let keepAliveEvery = 5
     static let streamLifetime: Duration = .seconds(300)
     /// A presence older than this is gone.
@@ -38,6 +38,7 @@ struct LiveDeskController {
         let tickets = pages.tickets
         let once = request.query[String.self, at: "once"] == "1"
         let logger = request.logger
+        let closing = closing
         let response = Response(status: .ok, body: .init(asyncStream: { writer in
             var last: QueueSnapshot?
             var quietRounds = 0
@@ -45,7 +46,7 @@ struct LiveDeskController {
             do {
                 // The browser retries three seconds after the stream ends.
                 try await writer.writeBuffer(ByteBuffer(string: "retry: 3000\n\n"))
-                while !Task.isCancelled, ContinuousClock.now < deadline {
+                while !Task.isCancelled, !closing.isSet, ContinuousClock.now < deadline {
                     let snapshot = try await tickets.queueSnapshot(for: agent.id)
                     if snapshot != last {
                         let data = try JSONEncoder().encode(QueueEvent(queued: snapshot.queued, unassigned: snapshot.unassigned,
@@ -62,7 +63,8 @@ struct LiveDeskController {
                         }
                     }
                     if once { break }
-                    try await Task.sleep(for: Self.pollInterval)
+                    // In steps of a second, so a stopping server is not held up by an open stream.
+                    for _ in 0..<3 where !closing.isSet { try await Task.sleep(for: .seconds(1)) }
                 }
             } catch is CancellationError {
             } catch {
@@ -107,6 +109,36 @@ struct LiveDeskController {
         return present.sorted { ($0.state == .replying ? 0 : 1, $1.at) < ($1.state == .replying ? 0 : 1, $0.at) }.map {
             PresenceAnswer.Person(name: names[$0.user] ?? "Someone", state: $0.state.rawValue,
                                   seconds: max(0, Int(now.timeIntervalSince($0.at))))
+        }
+    }
+}
+
+/// Set when the server begins to stop (SIGTERM or SIGINT, or the application's shutdown): open event streams end within a
+/// second, because a server stopping gracefully waits for every response in flight, and a stream is one.
+final class StreamsClosing: LifecycleHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = false
+    private var sources: [any DispatchSourceSignal] = []
+
+    var isSet: Bool { lock.withLock { set } }
+
+    func close() { lock.withLock { set = true } }
+
+    func didBoot(_ application: Application) throws {
+        // Beside the serve command's own handlers: every signal source of a signal is told.
+        for code in [SIGTERM, SIGINT] {
+            let source = DispatchSource.makeSignalSource(signal: code, queue: .global())
+            source.setEventHandler { [weak self] in self?.close() }
+            source.resume()
+            lock.withLock { sources.append(source) }
+        }
+    }
+
+    func willShutdown(_ application: Application) {
+        close()
+        lock.withLock {
+            sources.forEach { $0.cancel() }
+            sources.removeAll()
         }
     }
 }
