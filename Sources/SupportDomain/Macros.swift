@@ -123,3 +123,25 @@ public protocol MacroStore: Sendable {
     func deleteMacro(_ id: MacroID) async throws
 }
 
+
+/// A staff member's named filter of the all-tickets list ("Breached, mine"), kept as the list's query string.
+public struct SavedView: Sendable, Hashable {
+    public var id: Int64
+    public var name: String
+    /// The list's query string without the page ("status=escalated&sla=breached").
+    public var query: String
+
+    public init(id: Int64, name: String, query: String) {
+        self.id = id
+        self.name = name
+        self.query = query
+    }
+}
+
+/// Where saved views live; each belongs to one person.
+public protocol SavedViewStore: Sendable {
+    func fetchViews(of user: UserID) async throws -> [SavedView]
+    /// Saves under `name`, replacing the person's view of that name.
+    func saveView(name: String, query: String, of user: UserID, at date: Date) async throws
+    func deleteView(_ id: Int64, of user: UserID) async throws
+}

@@ -35,6 +35,8 @@ public enum PortalPath: Sendable, Hashable {
     case survey
     case satisfactionReport
     case agentEvents
+    case savedViews
+    case deleteSavedView(Int64)
     case adminMacros
     case adminNewMacro
     case adminEditMacro(Int64)
@@ -69,6 +71,8 @@ public enum PortalPath: Sendable, Hashable {
         case .survey: [.literal("survey")]
         case .satisfactionReport: [.literal("agent"), .literal("reports"), .literal("satisfaction")]
         case .agentEvents: [.literal("agent"), .literal("events")]
+        case .savedViews: [.literal("agent"), .literal("views")]
+        case let .deleteSavedView(id): [.literal("agent"), .literal("views"), .id(id), .literal("delete")]
         case .adminMacros: [.literal("admin"), .literal("macros")]
         case .adminNewMacro: [.literal("admin"), .literal("macros"), .literal("new")]
         case let .adminEditMacro(id): [.literal("admin"), .literal("macros"), .id(id)]

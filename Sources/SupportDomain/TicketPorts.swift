@@ -74,8 +74,12 @@ public struct TicketFilter: Sendable, Hashable {
     public var assignee: UserID?
     public var unassigned: Bool
     public var intent: Intent?
-    /// Words the title must contain (case-insensitive).
+    /// Words the title contains (case-insensitive), or that every word of which occurs in one of the ticket's messages
+    /// (full-text search over the redacted text, internal notes included).
     public var text: String?
+    /// Tickets opened on or after / before these instants.
+    public var createdFrom: Date?
+    public var createdBefore: Date?
     /// Tickets whose service level was breached (`true`), or whose running clock is not (`false`).
     public var breached: Bool?
     /// Tickets carrying this tag.

@@ -161,7 +161,7 @@ private func configurePortal(_ app: Application, services: Services) throws {
     let pages = TicketPages(tickets: stores.tickets, accounts: stores.accounts, workflow: services.tickets,
                             clock: services.tickets.clock, macros: stores.macros)
     CustomerTicketController(pages: pages, knowledge: knowledge).register(on: portal)
-    AgentDeskController(pages: pages, agent: services.agent).register(on: portal)
+    AgentDeskController(pages: pages, agent: services.agent, savedViews: stores.savedViews).register(on: portal)
     SurveyController(pages: pages).register(on: portal)
     let closing = StreamsClosing()
     app.lifecycle.use(closing)

@@ -16,6 +16,7 @@ public struct FluentStores: Sendable {
     public let scheduledWork: FluentScheduledWork
     public let surveys: FluentSurveyStore
     public let macros: FluentMacroStore
+    public let savedViews: FluentSavedViewStore
 
     public init(database: any Database, policy: SupportPolicy, clock: any WallClock, actionLog: ActionLog?, logger: Logger) {
         toolbox = FluentToolbox(database: database, policy: policy, clock: clock, actionLog: actionLog, logger: logger)
@@ -28,6 +29,7 @@ public struct FluentStores: Sendable {
         scheduledWork = FluentScheduledWork(database: database)
         surveys = FluentSurveyStore(database: database)
         macros = FluentMacroStore(database: database)
+        savedViews = FluentSavedViewStore(database: database)
     }
 }
 

@@ -245,8 +245,19 @@ public struct FluentTicketStore: TicketStore {
             // Case-insensitive on both databases: SQLite's LIKE already is (for ASCII), PostgreSQL's needs ILIKE.
             let pattern = "%" + text.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
             let postgres = (database as? any SQLDatabase)?.dialect.name == "postgresql"
-            query = query.filter(\.$title, .custom(postgres ? "ILIKE" : "LIKE"), pattern)
+            let messages: SQLQueryString
+            if postgres {
+                messages = "SELECT ticket_id FROM ticket_messages WHERE to_tsvector('simple', body) @@ plainto_tsquery('simple', \(bind: text))"
+            } else {
+                messages = "SELECT ticket_id FROM message_search WHERE message_search MATCH \(bind: FullTextSearch.sqliteQuery(text))"
+            }
+            query = query.group(.or) { either in
+                either.filter(\.$title, .custom(postgres ? "ILIKE" : "LIKE"), pattern)
+                    .filter(.sql(embed: "\(ident: "tickets").\(ident: "id") IN (\(messages))"))
+            }
         }
+        if let from = filter.createdFrom { query = query.filter(\.$createdAt >= from) }
+        if let before = filter.createdBefore { query = query.filter(\.$createdAt < before) }
         let total = try await query.count()
         let rows = try await query.sort(\.$updatedAt, .descending).sort(\.$id, .descending).range(offset..<(offset + limit)).all()
         return (try rows.map(Self.ticket), total)

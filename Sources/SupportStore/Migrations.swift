@@ -111,5 +111,6 @@ public enum SupportMigrations {
     public static var all: [any Migration] { [CreateSchema(), CreateKnowledgeBase(), CreatePortal(), CreateTicketing(),
                                          StoreTicketProposalWhole(), CreatePasswordResets(),
                                          AddAccountDeactivation(), AddServiceLevels(),
-                                         CreateSurveys(), CreateTagsAndMacros(), AddTicketMerge()] }
+                                         CreateSurveys(), CreateTagsAndMacros(), AddTicketMerge(),
+                                         AddFullTextSearch(), CreateSavedViews()] }
 }

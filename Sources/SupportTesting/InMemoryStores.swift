@@ -82,7 +82,15 @@ public actor InMemoryTicketStore: TicketStore, SurveyStore {
             (filter.status.map { ticket.status == $0 } ?? true) && (filter.priority.map { ticket.priority == $0 } ?? true)
                 && (filter.assignee.map { ticket.assigneeID == $0 } ?? true) && (!filter.unassigned || ticket.assigneeID == nil)
                 && (filter.intent.map { ticket.intent == $0 } ?? true)
-                && (filter.text.map { $0.isEmpty || ticket.title.lowercased().contains($0.lowercased()) } ?? true)
+                && (filter.text.map { text in
+                    let words = text.lowercased().split { !($0.isLetter || $0.isNumber) }.map(String.init)
+                    return text.isEmpty || ticket.title.lowercased().contains(text.lowercased())
+                        || messages.contains { message in
+                            message.ticketID == ticket.id && words.allSatisfy { message.body.lowercased().contains($0) }
+                        }
+                } ?? true)
+                && (filter.createdFrom.map { ticket.createdAt >= $0 } ?? true)
+                && (filter.createdBefore.map { ticket.createdAt < $0 } ?? true)
                 && (filter.tag.map { tags[ticket.id]?.contains($0) == true } ?? true)
                 && (filter.breached.map { breached in
                     let wasBreached = ticket.sla.map { $0.firstResponseBreachedAt != nil || $0.resolutionBreachedAt != nil } ?? false

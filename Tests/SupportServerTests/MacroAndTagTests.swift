@@ -198,3 +198,56 @@ import VaporTesting
         }
     }
 }
+
+/// Finding any ticket: words in its messages (full text, notes included), the date it was opened, saved views.
+@Suite struct TicketSearchTests {
+    @Test func wordsInMessagesDatesAndSavedViews() async throws {
+        try await TestHarness.with { h in
+            let alice = PortalClient(h)
+            try await alice.logIn("alice@example.com")
+            let kettle = try await alice.openTicket(title: "A question", description: "my kettle whistles strangely, how long do refunds take?")
+            let other = try await alice.openTicket(title: "Another question", description: "how long does delivery take?")
+            let agent = PortalClient(h)
+            try await agent.logIn("agent@example.com")
+            try await agent.get("/tickets/\(other)")
+            #expect(try await agent.post("/tickets/\(other)/agent-reply", ["body": "checked the warehouse ledger", "internal": "on"])
+                .status == .seeOther)
+
+            // Every word must occur in one message; case and accents do not matter; the title still matches as before.
+            let found = try await agent.get("/agent/tickets?q=Kettle+WHISTLES").body.string
+            #expect(found.contains("href=\"/tickets/\(kettle)\"") && !found.contains("href=\"/tickets/\(other)\""))
+            #expect(try await agent.get("/agent/tickets?q=kettle+ledger").body.string.contains("0 tickets"))
+            let note = try await agent.get("/agent/tickets?q=ledger").body.string
+            #expect(note.contains("href=\"/tickets/\(other)\"") && !note.contains("href=\"/tickets/\(kettle)\""))
+            #expect(try await agent.get("/agent/tickets?q=another").body.string.contains("href=\"/tickets/\(other)\""))
+            // Search syntax is text: quotes, stars and operators find nothing instead of failing.
+            for nonsense in ["%22kettle", "kettle*+OR+NEAR(", "-", "%27%3B+DROP+TABLE+tickets"] {
+                #expect(try await agent.get("/agent/tickets?q=\(nonsense)").status == .ok, "\(nonsense)")
+            }
+
+            // Opened on the test's day (2026-11-18): the day matches, the next does not, nonsense is ignored.
+            #expect(try await agent.get("/agent/tickets?from=2026-11-18&to=2026-11-18").body.string.contains("2 tickets"))
+            #expect(try await agent.get("/agent/tickets?from=2026-11-19").body.string.contains("0 tickets"))
+            #expect(try await agent.get("/agent/tickets?from=yesterday").body.string.contains("2 tickets"))
+
+            // A saved view keeps the filters; the same name replaces it; only its owner sees and deletes it.
+            let list = try await agent.get("/agent/tickets?q=kettle&from=2026-11-18").body.string
+            #expect(list.contains("name=\"query\" value=\"q=kettle&amp;from=2026-11-18\""))
+            let saved = try await agent.post("/agent/views", ["name": "Kettles", "query": "q=kettle&from=2026-11-18"])
+            #expect(saved.status == .seeOther && saved.headers.first(name: .location) == "/agent/tickets?q=kettle&from=2026-11-18")
+            let withView = try await agent.get("/agent/tickets?q=kettle&from=2026-11-18").body.string
+            #expect(withView.contains("href=\"/agent/tickets?q=kettle&amp;from=2026-11-18\" aria-current=\"page\">Kettles</a>"))
+            #expect(try await agent.post("/agent/views", ["name": "", "query": "q=x"]).status == .unprocessableEntity)
+            let lead = PortalClient(h)
+            try await lead.logIn("lead@example.com")
+            #expect(!(try await lead.get("/agent/tickets").body.string.contains("Kettles")))
+            let views = try await h.services.stores.savedViews.fetchViews(of: UserID(try #require(Int64(
+                try await h.services.stores.accounts.fetchCredentials(email: "agent@example.com")?.account.id.rawValue ?? 0))))
+            let view = try #require(views.first)
+            #expect(try await lead.post("/agent/views/\(view.id)/delete", [:]).status == .seeOther)
+            #expect(try await agent.get("/agent/tickets").body.string.contains("Kettles"))
+            #expect(try await agent.post("/agent/views/\(view.id)/delete", [:]).status == .seeOther)
+            #expect(!(try await agent.get("/agent/tickets").body.string.contains("Kettles")))
+        }
+    }
+}

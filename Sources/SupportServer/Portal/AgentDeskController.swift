@@ -8,6 +8,7 @@ import Vapor
 struct AgentDeskController {
     let pages: TicketPages
     let agent: SupportPipeline
+    let savedViews: any SavedViewStore
 
     var workflow: TicketWorkflow { pages.workflow }
 
@@ -23,6 +24,8 @@ struct AgentDeskController {
         routes.post(.ticketAction(.route, .confirmOrderAction), use: runOrderAction)
         routes.get(.agentQueue, use: queue)
         routes.get(.allTickets, use: allTickets)
+        routes.post(.savedViews, use: saveView)
+        routes.post(.deleteSavedView(0), use: deleteView)
         routes.get(.playground, use: playground)
         routes.post(.playground, use: playground)
     }
@@ -50,6 +53,12 @@ struct AgentDeskController {
         var intents: [TicketPages.Option]
         var slaStates: [TicketPages.Option]
         var tag: String
+        var from: String
+        var to: String
+        struct View: Encodable { var id: Int64; var name: String; var url: String; var current: Bool }
+        var views: [View]
+        /// The current filters as a query string, for "Save this view".
+        var currentQuery: String
         var q: String
         var mine: Bool
         var unassigned: Bool
@@ -71,15 +80,20 @@ struct AgentDeskController {
         let unassigned = request.query[String.self, at: "unassigned"] == "1"
         let sla = request.query[String.self, at: "sla"].flatMap { ["breached", "running"].contains($0) ? $0 : nil }
         let tag = request.query[String.self, at: "tag"].flatMap(TagNames.normalize)
+        // Dates as the browser's date inputs send them; "to" includes its whole day. Nonsense is ignored.
+        let from = request.query[String.self, at: "from"].flatMap(Self.day)
+        let to = request.query[String.self, at: "to"].flatMap(Self.day)
         let page = max(1, min(100_000, request.query[Int.self, at: "page"] ?? 1))
         let perPage = 50
-        let filter = TicketFilter(status: status, priority: priority, assignee: mine ? agent.id : nil, unassigned: unassigned,
+        var filter = TicketFilter(status: status, priority: priority, assignee: mine ? agent.id : nil, unassigned: unassigned,
                                   intent: intent, text: q.isEmpty ? nil : q, breached: sla.map { $0 == "breached" }, tag: tag)
+        filter.createdFrom = from?.date
+        filter.createdBefore = to?.date.addingTimeInterval(86_400)
         let found = try await pages.tickets.searchTickets(filter, offset: (page - 1) * perPage, limit: perPage)
         let names = Dictionary(try await pages.accounts.fetchAccounts(Array(Set(found.tickets.compactMap(\.assigneeID))))
             .map { ($0.id, $0.name) }) { first, _ in first }
         let tags = try await pages.tickets.fetchTags(of: found.tickets.map(\.id))
-        func link(_ page: Int) -> String {
+        func items() -> [(String, String)] {
             var items: [(String, String)] = []
             if let status { items.append(("status", status.rawValue)) }
             if let priority { items.append(("priority", priority.rawValue)) }
@@ -89,9 +103,13 @@ struct AgentDeskController {
             if unassigned { items.append(("unassigned", "1")) }
             if let sla { items.append(("sla", sla)) }
             if let tag { items.append(("tag", tag)) }
-            items.append(("page", String(page)))
-            return PortalPath.allTickets.with(query: items)
+            if let from { items.append(("from", from.text)) }
+            if let to { items.append(("to", to.text)) }
+            return items
         }
+        func link(_ page: Int) -> String { PortalPath.allTickets.with(query: items() + [("page", String(page))]) }
+        let current = String(PortalPath.allTickets.with(query: items()).drop { $0 != "?" }.dropFirst())
+        let views = try await savedViews.fetchViews(of: agent.id)
         return try await PortalPage.render(request, "agent-tickets", title: "All tickets", context: AllTicketsContext(
             tickets: found.tickets.map {
                 var row = TicketPages.Row($0, assignee: $0.assigneeID.flatMap { names[$0] }, now: pages.clock.now())
@@ -103,8 +121,40 @@ struct AgentDeskController {
             intents: Intent.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == intent) },
             slaStates: [("breached", "Breached"), ("running", "Running, not breached")]
                 .map { .init(value: $0.0, label: $0.1, selected: $0.0 == sla) },
-            tag: tag ?? "", q: q, mine: mine, unassigned: unassigned, total: found.total, page: page,
+            tag: tag ?? "", from: from?.text ?? "", to: to?.text ?? "",
+            views: views.map { .init(id: $0.id, name: $0.name, url: PortalPath.allTickets.path + ($0.query.isEmpty ? "" : "?" + $0.query),
+                                     current: $0.query == current) },
+            currentQuery: current, q: q, mine: mine, unassigned: unassigned, total: found.total, page: page,
             previousUrl: page > 1 ? link(page - 1) : nil, nextUrl: page * perPage < found.total ? link(page + 1) : nil))
+    }
+
+    /// "2026-11-29" as the start of that day in UTC, with its text; nil for anything else.
+    static func day(_ text: String) -> (date: Date, text: String)? {
+        guard text.count == 10 else { return nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.date(from: text).map { ($0, text) }
+    }
+
+    /// Saves the list's current filters under a name (the same name replaces the view).
+    func saveView(_ request: Request) async throws -> Response {
+        let agent = try request.requireStaff()
+        struct Form: Content { var name: String?; var query: String? }
+        let form = try request.content.decode(Form.self)
+        let name = (form.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...60).contains(name.count) else { throw Abort(.unprocessableEntity, reason: "Name the view (at most 60 characters).") }
+        let query = String((form.query ?? "").prefix(1000))
+        try await savedViews.saveView(name: name, query: query, of: agent.id, at: pages.clock.now())
+        return request.redirect(to: PortalPath.allTickets.path + (query.isEmpty ? "" : "?" + query))
+    }
+
+    func deleteView(_ request: Request) async throws -> Response {
+        let agent = try request.requireStaff()
+        guard let id = request.parameters.get("id", as: Int64.self) else { throw Abort(.notFound) }
+        try await savedViews.deleteView(id, of: agent.id)
+        return request.redirect(to: .allTickets)
     }
 
     func assign(_ request: Request) async throws -> Response {
