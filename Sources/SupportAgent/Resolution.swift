@@ -53,6 +53,8 @@ public struct Resolution: Sendable {
     public var trace: [TraceStep]
     /// In `propose` mode: the write the rules allow, waiting for the customer's confirmation.
     public var proposal: Proposal? = nil
+    /// The language the customer wrote in, and the reply is in ("en", "es", …).
+    public var language: String = "en"
 }
 
 /// Why the agent could not handle a request at all (as opposed to a refused action).

@@ -230,7 +230,7 @@ public struct SupportPipeline: Sendable {
             understoodBy: understood.understoodBy, writtenBy: writtenBy, redactedInput: redacted.text, trace: trace,
             proposal: turn.proposal.flatMap { invocation in
                 result.map { Proposal(invocation: invocation, label: turn.composer.proposalLabel($0)) }
-            })
+            }, language: reading.language)
     }
 
     /// The first number of three or more digits in the text that is one of the customer's orders (a number that is

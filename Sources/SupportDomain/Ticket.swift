@@ -150,6 +150,8 @@ public struct Ticket: Sendable, Hashable {
     public var revision: Int
     /// The ticket this one was merged into (its messages live there now).
     public var mergedInto: TicketID?
+    /// The customer's language, as the assistant read their last message ("en", "es", …).
+    public var language: String?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -157,8 +159,9 @@ public struct Ticket: Sendable, Hashable {
                 priority: TicketPriority = .normal, conversationID: String, intent: Intent? = nil,
                 confidence: Double? = nil, trace: [TraceStep] = [], proposal: Proposal? = nil, proposalSerial: Int = 0,
                 assigneeID: UserID? = nil, sla: TicketSLA? = nil, reminderSentAt: Date? = nil, revision: Int = 0,
-                mergedInto: TicketID? = nil, createdAt: Date, updatedAt: Date) {
+                mergedInto: TicketID? = nil, language: String? = nil, createdAt: Date, updatedAt: Date) {
         self.mergedInto = mergedInto
+        self.language = language
         self.sla = sla
         self.reminderSentAt = reminderSentAt
         self.revision = revision

@@ -77,6 +77,8 @@ public struct TicketFilter: Sendable, Hashable {
     /// Words the title contains (case-insensitive), or that every word of which occurs in one of the ticket's messages
     /// (full-text search over the redacted text, internal notes included).
     public var text: String?
+    /// Tickets in this language ("es").
+    public var language: String?
     /// Tickets opened on or after / before these instants.
     public var createdFrom: Date?
     public var createdBefore: Date?

@@ -77,7 +77,7 @@ public struct FluentTicketStore: TicketStore {
                 first_response_breached_at = \(bind: sla?.firstResponseBreachedAt),
                 resolution_breached_at = \(bind: sla?.resolutionBreachedAt), sla_completed_at = \(bind: sla?.completedAt),
                 reminder_sent_at = \(bind: ticket.reminderSentAt), revision = revision + 1,
-                merged_into = \(bind: ticket.mergedInto?.rawValue),
+                merged_into = \(bind: ticket.mergedInto?.rawValue), language = \(bind: ticket.language),
                 updated_at = \(bind: ticket.updatedAt)
             WHERE id = \(bind: ticket.id.rawValue)\(condition)
             RETURNING id
@@ -256,6 +256,7 @@ public struct FluentTicketStore: TicketStore {
                     .filter(.sql(embed: "\(ident: "tickets").\(ident: "id") IN (\(messages))"))
             }
         }
+        if let language = filter.language { query = query.filter(\.$language == language) }
         if let from = filter.createdFrom { query = query.filter(\.$createdAt >= from) }
         if let before = filter.createdBefore { query = query.filter(\.$createdAt < before) }
         let total = try await query.count()
@@ -281,6 +282,7 @@ public struct FluentTicketStore: TicketStore {
                           firstResponseBreachedAt: row.firstResponseBreachedAt, resolutionBreachedAt: row.resolutionBreachedAt,
                           completedAt: row.slaCompletedAt)
             }, reminderSentAt: row.reminderSentAt, revision: row.revision, mergedInto: row.mergedInto.map { TicketID(Int64($0)) },
+            language: row.language,
             createdAt: row.createdAt, updatedAt: row.updatedAt)
     }
 

@@ -34,6 +34,7 @@ public final class TicketModel: Model, @unchecked Sendable {
     @OptionalField(key: "reminder_sent_at") public var reminderSentAt: Date?
     @Field(key: "revision") public var revision: Int
     @OptionalField(key: "merged_into") public var mergedInto: Int?
+    @OptionalField(key: "language") public var language: String?
     @Field(key: "created_at") public var createdAt: Date
     @Field(key: "updated_at") public var updatedAt: Date
 
@@ -246,15 +247,23 @@ struct AddServiceLevels: AsyncMigration {
     }
 }
 
-/// A merged ticket points at the ticket that holds its messages now.
+/// A merged ticket points at the ticket that holds its messages now; a ticket knows its customer's language; the list's
+/// order and date filter have their indexes.
 struct AddTicketMerge: AsyncMigration {
     var name: String { "SupportOps.AddTicketMerge.v1" }
 
     func prepare(on database: any Database) async throws {
         try await database.schema("tickets").field("merged_into", .int).update()
+        try await database.schema("tickets").field("language", .string).update()
+        guard let sql = database as? any SQLDatabase else { return }
+        // The list's default order (most recently updated first) and its filters stay on an index at a million tickets.
+        try await sql.create(index: "tickets_updated").on("tickets").column("updated_at").column("id").run()
+        try await sql.create(index: "tickets_language").on("tickets").column("language").run()
+        try await sql.create(index: "tickets_created").on("tickets").column("created_at").run()
     }
 
     func revert(on database: any Database) async throws {
         try await database.schema("tickets").deleteField("merged_into").update()
+        try await database.schema("tickets").deleteField("language").update()
     }
 }

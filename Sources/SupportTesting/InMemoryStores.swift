@@ -89,6 +89,7 @@ public actor InMemoryTicketStore: TicketStore, SurveyStore {
                             message.ticketID == ticket.id && words.allSatisfy { message.body.lowercased().contains($0) }
                         }
                 } ?? true)
+                && (filter.language.map { ticket.language == $0 } ?? true)
                 && (filter.createdFrom.map { ticket.createdAt >= $0 } ?? true)
                 && (filter.createdBefore.map { ticket.createdAt < $0 } ?? true)
                 && (filter.tag.map { tags[ticket.id]?.contains($0) == true } ?? true)

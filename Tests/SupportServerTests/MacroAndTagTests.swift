@@ -53,6 +53,9 @@ import VaporTesting
             let page = try await agent.get("/tickets/\(english)?macro=\(id)").body.string
             #expect(page.contains("Hello Alice, the refund for order #1001 is on its way. Sam"))
             #expect(page.contains("name=\"macro_id\" value=\"\(id)\""))
+            // The list filters by the customer's language.
+            let inSpanish = try await agent.get("/agent/tickets?language=es").body.string
+            #expect(inSpanish.contains("href=\"/tickets/\(spanish)\"") && !inSpanish.contains("href=\"/tickets/\(english)\""))
             let spanishPage = try await agent.get("/tickets/\(spanish)?macro=\(id)").body.string
             #expect(spanishPage.contains("Hola Alice, el reembolso del pedido #1001 está en camino. Sam"))
             // An unknown macro id leaves the reply empty.

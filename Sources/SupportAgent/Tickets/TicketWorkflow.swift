@@ -110,6 +110,7 @@ public struct TicketWorkflow: Sendable {
             userInput: text, customerID: customer, conversationID: ticket.conversationID, requestID: requestID, mode: .propose))
         ticket.intent = resolution.intent
         ticket.confidence = resolution.confidence
+        ticket.language = resolution.language
         ticket.trace = resolution.trace
         if let proposal = resolution.proposal {
             ticket.proposal = proposal

@@ -53,6 +53,7 @@ struct AgentDeskController {
         var intents: [TicketPages.Option]
         var slaStates: [TicketPages.Option]
         var tag: String
+        var languages: [TicketPages.Option]
         var from: String
         var to: String
         struct View: Encodable { var id: Int64; var name: String; var url: String; var current: Bool }
@@ -80,6 +81,7 @@ struct AgentDeskController {
         let unassigned = request.query[String.self, at: "unassigned"] == "1"
         let sla = request.query[String.self, at: "sla"].flatMap { ["breached", "running"].contains($0) ? $0 : nil }
         let tag = request.query[String.self, at: "tag"].flatMap(TagNames.normalize)
+        let language = request.query[String.self, at: "language"].flatMap { code in Self.languages.contains { $0.code == code } ? code : nil }
         // Dates as the browser's date inputs send them; "to" includes its whole day. Nonsense is ignored.
         let from = request.query[String.self, at: "from"].flatMap(Self.day)
         let to = request.query[String.self, at: "to"].flatMap(Self.day)
@@ -87,6 +89,7 @@ struct AgentDeskController {
         let perPage = 50
         var filter = TicketFilter(status: status, priority: priority, assignee: mine ? agent.id : nil, unassigned: unassigned,
                                   intent: intent, text: q.isEmpty ? nil : q, breached: sla.map { $0 == "breached" }, tag: tag)
+        filter.language = language
         filter.createdFrom = from?.date
         filter.createdBefore = to?.date.addingTimeInterval(86_400)
         let found = try await pages.tickets.searchTickets(filter, offset: (page - 1) * perPage, limit: perPage)
@@ -103,6 +106,7 @@ struct AgentDeskController {
             if unassigned { items.append(("unassigned", "1")) }
             if let sla { items.append(("sla", sla)) }
             if let tag { items.append(("tag", tag)) }
+            if let language { items.append(("language", language)) }
             if let from { items.append(("from", from.text)) }
             if let to { items.append(("to", to.text)) }
             return items
@@ -121,12 +125,17 @@ struct AgentDeskController {
             intents: Intent.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == intent) },
             slaStates: [("breached", "Breached"), ("running", "Running, not breached")]
                 .map { .init(value: $0.0, label: $0.1, selected: $0.0 == sla) },
-            tag: tag ?? "", from: from?.text ?? "", to: to?.text ?? "",
+            tag: tag ?? "", languages: Self.languages.map { .init(value: $0.code, label: $0.name, selected: $0.code == language) },
+            from: from?.text ?? "", to: to?.text ?? "",
             views: views.map { .init(id: $0.id, name: $0.name, url: PortalPath.allTickets.path + ($0.query.isEmpty ? "" : "?" + $0.query),
                                      current: $0.query == current) },
             currentQuery: current, q: q, mine: mine, unassigned: unassigned, total: found.total, page: page,
             previousUrl: page > 1 ? link(page - 1) : nil, nextUrl: page * perPage < found.total ? link(page + 1) : nil))
     }
+
+    /// The languages the assistant reads, for the list's filter.
+    static let languages: [(code: String, name: String)] = [("en", "English"), ("es", "Spanish"), ("fr", "French"), ("de", "German"),
+                            ("it", "Italian"), ("pt", "Portuguese")]
 
     /// "2026-11-29" as the start of that day in UTC, with its text; nil for anything else.
     static func day(_ text: String) -> (date: Date, text: String)? {

@@ -10,7 +10,7 @@ struct MacroAdminController {
     let clock: any WallClock
 
     /// The languages a macro may have a variant in (those the assistant speaks besides English).
-    static let languages = [("es", "Spanish"), ("fr", "French"), ("de", "German"), ("it", "Italian"), ("pt", "Portuguese")]
+    static var languages: [(code: String, name: String)] { AgentDeskController.languages.filter { $0.code != "en" } }
 
     func register(on routes: any RoutesBuilder) {
         routes.get(.adminMacros, use: list)
