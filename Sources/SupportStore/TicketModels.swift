@@ -260,6 +260,18 @@ struct AddTicketMerge: AsyncMigration {
         try await sql.create(index: "tickets_updated").on("tickets").column("updated_at").column("id").run()
         try await sql.create(index: "tickets_language").on("tickets").column("language").run()
         try await sql.create(index: "tickets_created").on("tickets").column("created_at").run()
+        // Breaches are rare: partial indexes hold only the breached tickets (the list's "breached" filter reads them).
+        try await sql.raw("""
+            CREATE INDEX tickets_first_response_breached ON tickets (first_response_breached_at)
+            WHERE first_response_breached_at IS NOT NULL
+            """).run()
+        try await sql.raw("""
+            CREATE INDEX tickets_resolution_breached ON tickets (resolution_breached_at) WHERE resolution_breached_at IS NOT NULL
+            """).run()
+        // Running clocks are the few tickets people handle now (the list's "running" filter, the breach pass).
+        try await sql.raw("""
+            CREATE INDEX tickets_sla_running ON tickets (sla_started_at) WHERE sla_started_at IS NOT NULL AND sla_completed_at IS NULL
+            """).run()
     }
 
     func revert(on database: any Database) async throws {
