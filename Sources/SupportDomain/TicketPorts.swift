@@ -82,7 +82,7 @@ public struct TicketFilter: Sendable, Hashable {
     /// Tickets opened on or after / before these instants.
     public var createdFrom: Date?
     public var createdBefore: Date?
-    /// Tickets whose service level was breached (`true`), or whose running clock is not (`false`).
+    /// Tickets with a running service-level clock that was breached (`true`), or was not (`false`).
     public var breached: Bool?
     /// Tickets carrying this tag.
     public var tag: String?

@@ -233,20 +233,16 @@ public struct FluentTicketStore: TicketStore {
         if let tag = filter.tag {
             query = query.filter(.sql(embed: "\(ident: "tickets").\(ident: "id") IN (SELECT ticket_id FROM ticket_tags WHERE tag = \(bind: tag))"))
         }
-        // Each as a subquery on its partial index: written as an OR over the row, SQLite walked the whole list's order
-        // index (2.1 s at a million tickets; 0.2 ms this way).
-        switch filter.breached {
-        case true?:
-            query = query.filter(.sql(embed: """
-                \(ident: "tickets").\(ident: "id") IN (SELECT id FROM tickets WHERE first_response_breached_at IS NOT NULL
-                UNION SELECT id FROM tickets WHERE resolution_breached_at IS NOT NULL)
-                """))
-        case false?:
+        // Both read the partial index of running clocks through a subquery. Written as an OR over the whole table,
+        // SQLite walked the list's order index instead: 2.1 s at a million tickets.
+        if let breached = filter.breached {
+            let condition: SQLQueryString = breached
+                ? "(first_response_breached_at IS NOT NULL OR resolution_breached_at IS NOT NULL)"
+                : "first_response_breached_at IS NULL AND resolution_breached_at IS NULL"
             query = query.filter(.sql(embed: """
                 \(ident: "tickets").\(ident: "id") IN (SELECT id FROM tickets WHERE sla_started_at IS NOT NULL
-                AND sla_completed_at IS NULL AND first_response_breached_at IS NULL AND resolution_breached_at IS NULL)
+                AND sla_completed_at IS NULL AND \(condition))
                 """))
-        case nil: break
         }
         if let text = filter.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             // Case-insensitive on both databases: SQLite's LIKE already is (for ASCII), PostgreSQL's needs ILIKE.

@@ -95,7 +95,7 @@ public actor InMemoryTicketStore: TicketStore, SurveyStore {
                 && (filter.tag.map { tags[ticket.id]?.contains($0) == true } ?? true)
                 && (filter.breached.map { breached in
                     let wasBreached = ticket.sla.map { $0.firstResponseBreachedAt != nil || $0.resolutionBreachedAt != nil } ?? false
-                    return breached ? wasBreached : (!wasBreached && ticket.sla?.isRunning == true)
+                    return ticket.sla?.isRunning == true && wasBreached == breached
                 } ?? true)
         }.sorted { ($0.updatedAt, $0.id) > ($1.updatedAt, $1.id) }
         return (Array(matching.dropFirst(offset).prefix(limit)), matching.count)

@@ -123,7 +123,7 @@ struct AgentDeskController {
             statuses: TicketStatus.allCases.map { .init(value: $0.rawValue, label: $0.label, selected: $0 == status) },
             priorities: TicketPriority.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == priority) },
             intents: Intent.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == intent) },
-            slaStates: [("breached", "Breached"), ("running", "Running, not breached")]
+            slaStates: [("breached", "Breached, still open"), ("running", "Running, not breached")]
                 .map { .init(value: $0.0, label: $0.1, selected: $0.0 == sla) },
             tag: tag ?? "", languages: Self.languages.map { .init(value: $0.code, label: $0.name, selected: $0.code == language) },
             from: from?.text ?? "", to: to?.text ?? "",
