@@ -20,6 +20,7 @@ extension SupportPipeline {
     /// The context's idempotency key makes a second submit a `duplicate_request` that does nothing.
     public func confirm(_ proposal: Proposal, conversationID: String, context: ToolContext) async throws -> Confirmation {
         let result = try await toolbox.run(proposal.invocation, context: context)
+        AgentMetrics.toolCall(result)
         let state = try await conversations.fetchState(conversationID: conversationID, customer: context.customerID)
         let speaker = composer.speaking(LanguageCatalog.shared.pack(state?.language ?? "en"))
         logger.info("confirmed", metadata: [
@@ -47,7 +48,9 @@ extension SupportPipeline {
 
     /// Hands a case to a person through the guarded tool (audited), at the customer's request.
     public func escalate(orderID: OrderID?, summary: String, context: ToolContext) async throws -> ToolResult {
-        try await toolbox.run(.escalateCase(orderID, summary: summary), context: context)
+        let result = try await toolbox.run(.escalateCase(orderID, summary: summary), context: context)
+        AgentMetrics.toolCall(result)
+        return result
     }
 
     /// Help articles for a message the agent cannot act on (no orders to look at).

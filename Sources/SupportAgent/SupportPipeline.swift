@@ -222,6 +222,12 @@ public struct SupportPipeline: Sendable {
             "request_id": .string(input.requestID), "intent": .string(intent.rawValue), "language": .string(reading.language),
             "action": .string(result?.action.rawValue ?? "none"), "success": .string(result.map { String($0.success) } ?? "-"),
         ])
+        AgentMetrics.resolution(intent: intent, asked: turn.asked, proposed: turn.proposal != nil, escalated: escalated,
+                                result: result, mode: input.mode)
+        // Counted where a tool ran: the API's calls and the portal's reads (a proposal runs when it is confirmed).
+        if let result, input.mode == .execute || (input.mode == .propose && turn.proposal == nil && !result.action.isWrite) {
+            AgentMetrics.toolCall(result)
+        }
         return Resolution(
             requestID: input.requestID, conversationID: conversationID, intent: intent,
             confidence: turn.understood.confidence, orderID: turn.understood.orderID ?? result?.orderID, actionResult: result,

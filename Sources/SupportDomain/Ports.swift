@@ -96,6 +96,8 @@ public protocol ConversationStore: Sendable {
 /// Whether the database answers (for `/health`).
 public protocol StoreHealth: Sendable {
     func ping() async throws
+    /// The names of the migrations applied to the database.
+    func appliedMigrations() async throws -> Set<String>
 }
 
 /// What was already done for a customer: refunds (paid, held for review or rejected) and replacements.

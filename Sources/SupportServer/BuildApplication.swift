@@ -84,8 +84,11 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
         .grouped(JSONBodyCheck(path: "/support/resolve", fields: [("user_input", .string, true), ("user_id", .integer, true),
                                                                   ("conversation_id", .string, false)]))
         .grouped(ExplicitNullsMiddleware(paths: ["/support/resolve"], keys: ExplicitNullsMiddleware.resolveResponseKeys))
+    MetricsBackend.start()
     let handler = SupportAPI(pipeline: agent, knowledge: knowledge, articles: stores.articles, health: stores.health,
-                             databaseKind: config.database.kind, currency: config.currency)
+                             databaseKind: config.database.kind, currency: config.currency,
+                             expectedMigrations: Set((SupportMigrations.all + [SessionRecord.migration]).map(\.name)),
+                             outbox: stores.outbox)
     // Compact JSON (the runtime pretty-prints by default): a smaller body to write and to scan for the explicit nulls.
     try handler.registerHandlers(on: VaporTransport(routesBuilder: protected), serverURL: URL(string: "/")!,
                                  configuration: Configuration(jsonEncodingOptions: [.sortedKeys]))

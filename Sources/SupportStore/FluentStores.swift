@@ -43,4 +43,9 @@ public struct FluentHealth: StoreHealth {
         guard let sql = database as? any SQLDatabase else { throw StoreError.notSQL }
         try await sql.raw("SELECT 1").run()
     }
+
+    public func appliedMigrations() async throws -> Set<String> {
+        guard let sql = database as? any SQLDatabase else { throw StoreError.notSQL }
+        return Set(try await sql.raw("SELECT name FROM _fluent_migrations").all().map { try $0.decode(column: "name", as: String.self) })
+    }
 }

@@ -240,6 +240,7 @@ struct AddServiceLevels: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
+        try await dropIndexes(["tickets_first_response_due", "tickets_resolution_due", "tickets_status_updated"], on: database)
         try await database.schema("scheduled_jobs").delete()
         for column in Self.ticketDates + ["revision"] {
             try await database.schema("tickets").deleteField(.key(FieldKey(stringLiteral: column))).update()
@@ -275,7 +276,15 @@ struct AddTicketMerge: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
+        try await dropIndexes(["tickets_updated", "tickets_language", "tickets_created", "tickets_first_response_breached",
+                               "tickets_resolution_breached", "tickets_sla_running"], on: database)
         try await database.schema("tickets").deleteField("merged_into").update()
         try await database.schema("tickets").deleteField("language").update()
     }
+}
+
+/// Drops indexes before a revert drops their columns (SQLite refuses to drop an indexed column).
+func dropIndexes(_ names: [String], on database: any Database) async throws {
+    guard let sql = database as? any SQLDatabase else { return }
+    for name in names { try await sql.raw("DROP INDEX IF EXISTS \(ident: name)").run() }
 }

@@ -38,12 +38,17 @@ public struct ResilientProvider: LanguageModelProvider {
     /// `deadline` is capped by the policy's budget.
     public func complete(_ request: ChatRequest, deadline: ContinuousClock.Instant) async throws -> String {
         let deadline = min(deadline, ContinuousClock.now + policy.budget)
-        guard await breaker.allowsCall() else { throw LanguageModelError.circuitOpen }
+        let start = ContinuousClock.now
+        guard await breaker.allowsCall() else {
+            AgentMetrics.languageModelCall(provider: name, outcome: "circuit_open", since: start)
+            throw LanguageModelError.circuitOpen
+        }
         var attempt = 0
         while true {
             do {
                 let answer = try await inner.complete(request, deadline: deadline)
                 await breaker.recordSuccess()
+                AgentMetrics.languageModelCall(provider: name, outcome: "ok", since: start)
                 return answer
             } catch let error as LanguageModelError {
                 let delay = policy.backoff * (1 << attempt)
@@ -55,6 +60,7 @@ public struct ResilientProvider: LanguageModelProvider {
                     continue
                 }
                 await breaker.recordFailure()
+                AgentMetrics.languageModelCall(provider: name, outcome: error.isRetryable ? "failed" : "rejected", since: start)
                 throw error
             }
         }

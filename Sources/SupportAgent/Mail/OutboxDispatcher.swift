@@ -25,12 +25,14 @@ public struct OutboxDispatcher: Sendable {
             do {
                 try await sender.send(queued.mail, now: clock.now())
                 try await outbox.markSent(queued, at: clock.now())
+                AgentMetrics.mailSent()
                 sent += 1
             } catch {
                 failed += 1
                 let reason = (error as? MailDeliveryFailure)?.description ?? String(describing: type(of: error))
                 logger.warning("e-mail not sent", metadata: ["outbox_id": .string(String(queued.id)), "reason": .string(reason)])
                 try await outbox.markFailed(queued, error: reason, at: clock.now(), maxAttempts: 6)
+                AgentMetrics.mailFailure()
             }
         }
         return (sent, failed)

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import OpenAPIRuntime
 import SupportAgent
@@ -12,6 +13,9 @@ struct SupportAPI: APIProtocol {
     let health: any StoreHealth
     let databaseKind: String
     let currency: String
+    /// Every migration this version needs (readiness), and the outbox (its depth on the metrics page).
+    let expectedMigrations: Set<String>
+    let outbox: any MailOutbox
 
     static let maxInputLength = MessageLimits.maxCharacters
 
@@ -23,6 +27,27 @@ struct SupportAPI: APIProtocol {
             return .serviceUnavailable(.init(body: .json(.init(status: .degraded, database: databaseKind,
                                                                  version: SupportOpsVersion.current))))
         }
+    }
+
+    func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
+        let database = (try? await health.ping()) != nil
+        let migrations = database ? ((try? await health.appliedMigrations()).map { expectedMigrations.isSubset(of: $0) } ?? false)
+            : false
+        let knowledge = (try? await self.knowledge.currentIndex()) != nil
+        let body = Components.Schemas.Readiness(status: database && migrations && knowledge ? .ready : .notReady,
+                                                database: database, migrations: migrations, knowledge: knowledge)
+        guard body.status == .ready else { return .serviceUnavailable(.init(headers: .init(retryAfter: 5), body: .json(body))) }
+        return .ok(.init(body: .json(body)))
+    }
+
+    func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {
+        // The outbox's depth is read when asked, so every instance reports the same shared numbers.
+        if let counts = try? await outbox.countByStatus() {
+            for status in OutboxStatus.allCases {
+                Gauge(label: "supportops_outbox_messages", dimensions: [("status", status.rawValue)]).record(counts[status] ?? 0)
+            }
+        }
+        return .ok(.init(body: .plainText(HTTPBody(MetricsBackend.exposition()))))
     }
 
     func resolveSupportRequest(_ input: Operations.ResolveSupportRequest.Input) async throws

@@ -1,0 +1,52 @@
+import Fluent
+import Foundation
+import SupportServer
+import Testing
+import VaporTesting
+
+/// What operators read: readiness for the load balancer and metrics for Prometheus.
+@Suite struct OperationsEndpointTests {
+    @Test func readyOnlyWhenMigratedAndIndexed() async throws {
+        try await TestHarness.with { h in
+            let ready = try await h.app.testing().sendRequest(.GET, "/ready")
+            #expect(ready.status == .ok)
+            let body = try h.json(ready)
+            #expect(body["status"] as? String == "ready")
+            #expect(body["database"] as? Bool == true && body["migrations"] as? Bool == true && body["knowledge"] as? Bool == true)
+            // With the migrations reverted the instance is not ready, and says when to ask again.
+            try await h.app.autoRevert()
+            let notReady = try await h.app.testing().sendRequest(.GET, "/ready")
+            #expect(notReady.status == .serviceUnavailable)
+            #expect(notReady.headers.first(name: "Retry-After") == "5")
+            let reverted = try h.json(notReady)
+            #expect(reverted["status"] as? String == "not_ready" && reverted["migrations"] as? Bool == false)
+            #expect(reverted["database"] as? Bool == true)
+            try await h.app.autoMigrate()
+        }
+    }
+
+    @Test func metricsCountRequestsResolutionsAndToolCalls() async throws {
+        try await TestHarness.with { h in
+            func value(_ text: String, _ prefix: String) -> Double {
+                text.split(separator: "\n").filter { $0.hasPrefix(prefix) }
+                    .compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
+            }
+            let before = try await h.app.testing().sendRequest(.GET, "/metrics").body.string
+            _ = try await h.resolve("please cancel order 1002", user: 1)
+            _ = try await h.resolve("I want a refund", user: 1) // which order? a clarification
+            let response = try await h.app.testing().sendRequest(.GET, "/metrics")
+            #expect(response.status == .ok)
+            #expect(response.headers.first(name: .contentType)?.hasPrefix("text/plain") == true)
+            let text = response.body.string
+            // Counters only go up; other tests in this process count too, so the test looks at the difference.
+            #expect(value(text, #"supportops_tool_calls_total{action="cancel_order",result="ok"}"#)
+                    - value(before, #"supportops_tool_calls_total{action="cancel_order",result="ok"}"#) >= 1)
+            #expect(value(text, "supportops_clarifications_total") - value(before, "supportops_clarifications_total") >= 1)
+            #expect(text.contains("supportops_resolutions_total{"))
+            #expect(text.contains("http_requests_total{") && text.contains("http_request_duration_seconds_bucket{"))
+            #expect(text.contains(#"supportops_outbox_messages{status="queued"}"#))
+            // Nothing personal: no message text, no e-mail address.
+            #expect(!text.contains("cancel order 1002") && !text.contains("@example.com"))
+        }
+    }
+}
