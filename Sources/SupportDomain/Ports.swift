@@ -138,3 +138,26 @@ public struct CustomerHistory: Sendable, Hashable {
         self.replacements = replacements
     }
 }
+
+/// What a request carrying an `Idempotency-Key` should do.
+public enum IdempotencyStart: Sendable, Equatable {
+    /// The key is new (or expired): carry the request out, then `complete` it.
+    case proceed
+    /// The same request was answered before: send this answer again, act on nothing.
+    case replay(status: Int, body: String, contentType: String)
+    /// The key was used with another request.
+    case mismatch
+    /// The same request is being carried out right now.
+    case inProgress
+}
+
+/// Idempotency keys of API requests, shared by every instance: the first request with a key claims it (a unique row),
+/// and its answer is kept for the key's lifetime.
+public protocol IdempotencyStore: Sendable {
+    func begin(key: String, scope: String, requestHash: String, now: Date, lifetime: TimeInterval) async throws -> IdempotencyStart
+    func complete(key: String, scope: String, status: Int, body: String, contentType: String) async throws
+    /// Forgets a claim whose request failed (a 5xx): a retry with the key may run.
+    func abandon(key: String, scope: String) async throws
+    /// Deletes keys created before `date`.
+    func purge(before date: Date) async throws
+}

@@ -81,6 +81,7 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
 
     let api = app.grouped(APIErrorMiddleware()).grouped(RequestContextMiddleware())
     let protected = api.grouped(APIKeyMiddleware(keys: config.apiKeys, protectedPrefixes: ["/support/"]))
+        .grouped(IdempotencyMiddleware(store: stores.idempotency, clock: clock, paths: ["/support/resolve"]))
         .grouped(JSONBodyCheck(path: "/support/resolve", fields: [("user_input", .string, true), ("user_id", .integer, true),
                                                                   ("conversation_id", .string, false)]))
         .grouped(ExplicitNullsMiddleware(paths: ["/support/resolve"], keys: ExplicitNullsMiddleware.resolveResponseKeys))
@@ -102,7 +103,8 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
             interval: .milliseconds(config.outboxIntervalMs)))
     }
     if config.automationIntervalSeconds > 0, app.environment != .testing {
-        app.lifecycle.use(AutomationLifecycle(automation: services.automation, logger: app.logger,
+        app.lifecycle.use(AutomationLifecycle(automation: services.automation, idempotency: stores.idempotency, clock: clock,
+                                              logger: app.logger,
                                               interval: .seconds(config.automationIntervalSeconds)))
     }
     return services

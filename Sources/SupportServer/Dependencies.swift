@@ -55,14 +55,16 @@ public struct Stores: Sendable {
     public var surveys: any SurveyStore
     public var macros: any MacroStore
     public var savedViews: any SavedViewStore
+    public var idempotency: any IdempotencyStore
     /// The action log the toolbox appends to, flushed when the server stops.
     public var actionLog: ActionLog?
 
     public init(toolbox: any SupportToolbox, conversations: any ConversationStore, tickets: any TicketStore,
                 accounts: any AccountStore, articles: any ArticleStore, outbox: any MailOutbox, health: any StoreHealth,
                 scheduledWork: any ScheduledWork, surveys: any SurveyStore, macros: any MacroStore,
-                savedViews: any SavedViewStore, actionLog: ActionLog? = nil) {
+                savedViews: any SavedViewStore, idempotency: any IdempotencyStore, actionLog: ActionLog? = nil) {
         self.savedViews = savedViews
+        self.idempotency = idempotency
         self.surveys = surveys
         self.macros = macros
         self.actionLog = actionLog
@@ -83,7 +85,7 @@ public struct Stores: Sendable {
         return Stores(toolbox: fluent.toolbox, conversations: fluent.conversations, tickets: fluent.tickets,
                       accounts: fluent.accounts, articles: fluent.articles, outbox: fluent.outbox, health: fluent.health,
                       scheduledWork: fluent.scheduledWork, surveys: fluent.surveys, macros: fluent.macros,
-                      savedViews: fluent.savedViews, actionLog: actionLog)
+                      savedViews: fluent.savedViews, idempotency: fluent.idempotency, actionLog: actionLog)
     }
 }
 

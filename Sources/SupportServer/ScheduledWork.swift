@@ -1,5 +1,6 @@
 import Foundation
 import SupportAgent
+import SupportDomain
 import Vapor
 
 /// Runs the outbox dispatcher every interval while the server runs.
@@ -34,21 +35,27 @@ final class OutboxLifecycle: LifecycleHandler, @unchecked Sendable {
 /// Runs the scheduled ticket work (breaches, reminders, closing) every interval while the server runs.
 final class AutomationLifecycle: LifecycleHandler, @unchecked Sendable {
     let automation: TicketAutomation
+    /// Idempotency keys past their 24 hours are deleted on the same schedule.
+    let idempotency: any IdempotencyStore
+    let clock: any WallClock
     let logger: Logger
     let interval: Duration
     private var task: Task<Void, Never>?
 
-    init(automation: TicketAutomation, logger: Logger, interval: Duration) {
+    init(automation: TicketAutomation, idempotency: any IdempotencyStore, clock: any WallClock, logger: Logger, interval: Duration) {
+        self.idempotency = idempotency
+        self.clock = clock
         self.automation = automation
         self.logger = logger
         self.interval = interval
     }
 
     func didBootAsync(_ application: Application) async throws {
-        let automation = automation, interval = interval, logger = logger
+        let automation = automation, interval = interval, logger = logger, idempotency = idempotency, clock = clock
         task = Task {
             while !Task.isCancelled {
                 do {
+                    try await idempotency.purge(before: clock.now().addingTimeInterval(-IdempotencyMiddleware.lifetime))
                     if let report = try await automation.runOnce(), report != TicketAutomation.Report() {
                         logger.info("ticket automation", metadata: [
                             "breaches": "\(report.breaches)", "reminders": "\(report.reminders)", "closed": "\(report.closed)",

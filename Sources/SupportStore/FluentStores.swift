@@ -17,6 +17,7 @@ public struct FluentStores: Sendable {
     public let surveys: FluentSurveyStore
     public let macros: FluentMacroStore
     public let savedViews: FluentSavedViewStore
+    public let idempotency: FluentIdempotencyStore
 
     public init(database: any Database, policy: SupportPolicy, clock: any WallClock, actionLog: ActionLog?, logger: Logger) {
         toolbox = FluentToolbox(database: database, policy: policy, clock: clock, actionLog: actionLog, logger: logger)
@@ -30,6 +31,7 @@ public struct FluentStores: Sendable {
         surveys = FluentSurveyStore(database: database)
         macros = FluentMacroStore(database: database)
         savedViews = FluentSavedViewStore(database: database)
+        idempotency = FluentIdempotencyStore(database: database)
     }
 }
 

@@ -112,5 +112,6 @@ public enum SupportMigrations {
                                          StoreTicketProposalWhole(), CreatePasswordResets(),
                                          AddAccountDeactivation(), AddServiceLevels(),
                                          CreateSurveys(), CreateTagsAndMacros(), AddTicketMerge(),
-                                         AddFullTextSearch(), CreateSavedViews()] }
+                                         AddFullTextSearch(), CreateSavedViews(),
+                                         CreateIdempotencyKeys()] }
 }
