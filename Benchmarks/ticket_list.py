@@ -99,7 +99,8 @@ def main():
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "list.sqlite"
     env = {**os.environ, "DATABASE_URL": f"sqlite://{db}", "SUPPORTOPS_ACTION_LOG": str(folder / "actions.jsonl"),
-           "SUPPORTOPS_AUTOMATION_INTERVAL_SECONDS": "0", "SUPPORTOPS_LOG_LEVEL": "warning"}
+           "SUPPORTOPS_AUTOMATION_INTERVAL_SECONDS": "0",
+           "SUPPORTOPS_RATE_LIMIT_PER_ADDRESS": "0", "SUPPORTOPS_RATE_LIMIT_PER_KEY": "0", "SUPPORTOPS_LOG_LEVEL": "warning"}
     if not db.exists():
         subprocess.run([binary, "migrate"], env=env, check=True, capture_output=True)
         subprocess.run([binary, "seed"], env=env, check=True, capture_output=True)

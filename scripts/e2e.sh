@@ -101,6 +101,7 @@ env -u DATABASE_URL -u SUPPORTOPS_LLM_PROVIDER -u SUPPORTOPS_LLM_BASE_URL -u SUP
   SUPPORTOPS_ACTION_LOG="$tmp/actions.jsonl" \
   MAIL_SERVER=127.0.0.1 MAIL_PORT="$smtp_port" MAIL_USE_TLS=false MAIL_FROM=support@supportops.local \
   SUPPORTOPS_OUTBOX_INTERVAL_MS=300 \
+  SUPPORTOPS_RATE_LIMIT_PER_ADDRESS=0 SUPPORTOPS_RATE_LIMIT_PER_KEY=0 \
   SUPPORTOPS_PUBLIC_URL="$base_url" \
   SUPPORTOPS_READ_TIMEOUT_SECONDS="$read_timeout" \
   "$binary" serve --hostname 127.0.0.1 --port "$port" >"$server_log" 2>&1 &

@@ -161,3 +161,31 @@ public protocol IdempotencyStore: Sendable {
     /// Deletes keys created before `date`.
     func purge(before date: Date) async throws
 }
+
+/// Whether a request may go on under its rate limit, and if not, how many seconds until it may.
+public struct RateDecision: Sendable, Equatable {
+    public var allowed: Bool
+    public var retryAfterSeconds: Int
+
+    public init(allowed: Bool, retryAfterSeconds: Int) {
+        self.allowed = allowed
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+}
+
+/// Counts requests per bucket (an API key, a client address) in fixed windows.
+public protocol RateLimiter: Sendable {
+    /// Counts one request in `bucket`'s current window and says whether it is within `limit`.
+    func hit(_ bucket: String, limit: Int, window: Int, now: Date) async throws -> RateDecision
+    /// Forgets windows that started before `date` (pass a moment at least one window ago).
+    func purge(before date: Date) async throws
+}
+
+extension RateLimiter {
+    /// The window a moment falls in (whole seconds since 1970, a multiple of `window`), and the seconds left in it.
+    public static func window(of now: Date, length: Int) -> (start: Int64, remaining: Int) {
+        let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
+        let start = seconds - seconds % Int64(length)
+        return (start, Int(start + Int64(length) - seconds))
+    }
+}

@@ -39,6 +39,8 @@ public struct AppConfig: Sendable {
         case autoCloseDays = "SUPPORTOPS_AUTO_CLOSE_DAYS"
         case reminderDays = "SUPPORTOPS_REMINDER_DAYS"
         case automationIntervalSeconds = "SUPPORTOPS_AUTOMATION_INTERVAL_SECONDS"
+        case rateLimitPerKey = "SUPPORTOPS_RATE_LIMIT_PER_KEY"
+        case rateLimitPerAddress = "SUPPORTOPS_RATE_LIMIT_PER_ADDRESS"
         case mailServer = "MAIL_SERVER"
         case mailPort = "MAIL_PORT"
         case mailUsername = "MAIL_USERNAME"
@@ -101,6 +103,9 @@ public struct AppConfig: Sendable {
     /// A connection on which nothing arrives nor leaves for this long is closed: a client that stops sending half way
     /// through a body cannot hold a connection (and the handler waiting for its body) forever.
     public var readTimeoutSeconds = 30
+    /// API requests a minute per API key and per client address; 0 turns a limit off.
+    public var rateLimitPerKey = 1200
+    public var rateLimitPerAddress = 1200
     /// The promises for tickets people handle, in business hours.
     public var serviceLevels: ServiceLevelPolicy = .standard
     /// When quiet tickets get a reminder and close.
@@ -219,6 +224,13 @@ public struct AppConfig: Sendable {
         config.serviceLevels = ServiceLevelPolicy(hours: hours, targets: targets)
         config.automation = AutomationSettings(closeResolvedAfterDays: try days(.autoCloseDays, default: 7),
                                                remindAfterDays: try days(.reminderDays, default: 3))
+        for variable in [Variable.rateLimitPerKey, .rateLimitPerAddress] {
+            guard let raw = value(variable) else { continue }
+            guard let number = Int(raw), (0...1_000_000).contains(number) else {
+                throw Invalid(variable: variable, problem: "must be a whole number of requests a minute, 0 (off) to 1000000")
+            }
+            if variable == .rateLimitPerKey { config.rateLimitPerKey = number } else { config.rateLimitPerAddress = number }
+        }
         if let raw = value(.automationIntervalSeconds) {
             guard let number = Int(raw), (0...86_400).contains(number) else {
                 throw Invalid(variable: .automationIntervalSeconds, problem: "must be a whole number of seconds between 0 (off) and 86400")

@@ -80,7 +80,9 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     app.http.server.configuration.idleTimeout = .seconds(Int64(config.readTimeoutSeconds))
 
     let api = app.grouped(APIErrorMiddleware()).grouped(RequestContextMiddleware())
-    let protected = api.grouped(APIKeyMiddleware(keys: config.apiKeys, protectedPrefixes: ["/support/"]))
+    let protected = api.grouped(RateLimitMiddleware(limiter: stores.rateLimiter, clock: clock, perAddress: config.rateLimitPerAddress,
+                                                    perKey: config.rateLimitPerKey, prefixes: ["/support/"]))
+        .grouped(APIKeyMiddleware(keys: config.apiKeys, protectedPrefixes: ["/support/"]))
         .grouped(IdempotencyMiddleware(store: stores.idempotency, clock: clock, paths: ["/support/resolve"]))
         .grouped(JSONBodyCheck(path: "/support/resolve", fields: [("user_input", .string, true), ("user_id", .integer, true),
                                                                   ("conversation_id", .string, false)]))
@@ -103,7 +105,8 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
             interval: .milliseconds(config.outboxIntervalMs)))
     }
     if config.automationIntervalSeconds > 0, app.environment != .testing {
-        app.lifecycle.use(AutomationLifecycle(automation: services.automation, idempotency: stores.idempotency, clock: clock,
+        app.lifecycle.use(AutomationLifecycle(automation: services.automation, idempotency: stores.idempotency,
+                                              rateLimiter: stores.rateLimiter, clock: clock,
                                               logger: app.logger,
                                               interval: .seconds(config.automationIntervalSeconds)))
     }

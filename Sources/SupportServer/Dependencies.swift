@@ -56,13 +56,16 @@ public struct Stores: Sendable {
     public var macros: any MacroStore
     public var savedViews: any SavedViewStore
     public var idempotency: any IdempotencyStore
+    public var rateLimiter: any RateLimiter
     /// The action log the toolbox appends to, flushed when the server stops.
     public var actionLog: ActionLog?
 
     public init(toolbox: any SupportToolbox, conversations: any ConversationStore, tickets: any TicketStore,
                 accounts: any AccountStore, articles: any ArticleStore, outbox: any MailOutbox, health: any StoreHealth,
                 scheduledWork: any ScheduledWork, surveys: any SurveyStore, macros: any MacroStore,
-                savedViews: any SavedViewStore, idempotency: any IdempotencyStore, actionLog: ActionLog? = nil) {
+                savedViews: any SavedViewStore, idempotency: any IdempotencyStore, rateLimiter: any RateLimiter,
+                actionLog: ActionLog? = nil) {
+        self.rateLimiter = rateLimiter
         self.savedViews = savedViews
         self.idempotency = idempotency
         self.surveys = surveys
@@ -85,7 +88,10 @@ public struct Stores: Sendable {
         return Stores(toolbox: fluent.toolbox, conversations: fluent.conversations, tickets: fluent.tickets,
                       accounts: fluent.accounts, articles: fluent.articles, outbox: fluent.outbox, health: fluent.health,
                       scheduledWork: fluent.scheduledWork, surveys: fluent.surveys, macros: fluent.macros,
-                      savedViews: fluent.savedViews, idempotency: fluent.idempotency, actionLog: actionLog)
+                      savedViews: fluent.savedViews, idempotency: fluent.idempotency,
+                      // Several instances share PostgreSQL and its counters; SQLite has one instance, which counts in memory.
+                      rateLimiter: config.database.kind == "postgres" ? fluent.rateLimiter : LocalRateLimiter(),
+                      actionLog: actionLog)
     }
 }
 

@@ -37,12 +37,15 @@ final class AutomationLifecycle: LifecycleHandler, @unchecked Sendable {
     let automation: TicketAutomation
     /// Idempotency keys past their 24 hours are deleted on the same schedule.
     let idempotency: any IdempotencyStore
+    let rateLimiter: any RateLimiter
     let clock: any WallClock
     let logger: Logger
     let interval: Duration
     private var task: Task<Void, Never>?
 
-    init(automation: TicketAutomation, idempotency: any IdempotencyStore, clock: any WallClock, logger: Logger, interval: Duration) {
+    init(automation: TicketAutomation, idempotency: any IdempotencyStore, rateLimiter: any RateLimiter, clock: any WallClock,
+         logger: Logger, interval: Duration) {
+        self.rateLimiter = rateLimiter
         self.idempotency = idempotency
         self.clock = clock
         self.automation = automation
@@ -52,10 +55,12 @@ final class AutomationLifecycle: LifecycleHandler, @unchecked Sendable {
 
     func didBootAsync(_ application: Application) async throws {
         let automation = automation, interval = interval, logger = logger, idempotency = idempotency, clock = clock
+        let rateLimiter = rateLimiter
         task = Task {
             while !Task.isCancelled {
                 do {
                     try await idempotency.purge(before: clock.now().addingTimeInterval(-IdempotencyMiddleware.lifetime))
+                    try await rateLimiter.purge(before: clock.now().addingTimeInterval(-Double(RateLimitMiddleware.window)))
                     if let report = try await automation.runOnce(), report != TicketAutomation.Report() {
                         logger.info("ticket automation", metadata: [
                             "breaches": "\(report.breaches)", "reminders": "\(report.reminders)", "closed": "\(report.closed)",

@@ -18,6 +18,7 @@ public struct FluentStores: Sendable {
     public let macros: FluentMacroStore
     public let savedViews: FluentSavedViewStore
     public let idempotency: FluentIdempotencyStore
+    public let rateLimiter: FluentRateLimiter
 
     public init(database: any Database, policy: SupportPolicy, clock: any WallClock, actionLog: ActionLog?, logger: Logger) {
         toolbox = FluentToolbox(database: database, policy: policy, clock: clock, actionLog: actionLog, logger: logger)
@@ -32,6 +33,7 @@ public struct FluentStores: Sendable {
         macros = FluentMacroStore(database: database)
         savedViews = FluentSavedViewStore(database: database)
         idempotency = FluentIdempotencyStore(database: database)
+        rateLimiter = FluentRateLimiter(database: database)
     }
 }
 

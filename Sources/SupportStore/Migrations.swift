@@ -113,5 +113,5 @@ public enum SupportMigrations {
                                          AddAccountDeactivation(), AddServiceLevels(),
                                          CreateSurveys(), CreateTagsAndMacros(), AddTicketMerge(),
                                          AddFullTextSearch(), CreateSavedViews(),
-                                         CreateIdempotencyKeys()] }
+                                         CreateIdempotencyKeys(), CreateRateCounters()] }
 }

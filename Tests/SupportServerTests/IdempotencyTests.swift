@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import NIOCore
+import SupportDomain
 import SupportServer
 import SupportStore
 import Testing
@@ -57,5 +58,39 @@ import VaporTesting
             let cancels = try await h.actionLogLines().filter { $0["action"] as? String == "cancel_order" }
             #expect(cancels.count == 1)
         }
+    }
+}
+
+/// Rate limits on the API: per API key and per client address, one-minute windows, 429 with Retry-After.
+@Suite struct RateLimitTests {
+    @Test func overTheLimitIsA429UntilTheNextWindow() async throws {
+        let clock = ManualClock(testNow)
+        try await TestHarness.with(apiKeys: [testAPIKey, "second-key-0123456789abcdef"], clock: clock,
+                                   adjust: { $0.rateLimitPerKey = 3; $0.rateLimitPerAddress = 5 }) { h in
+            let question = #"{"user_input": "where is order 1003?", "user_id": 1}"#
+            for _ in 0..<3 { #expect(try await IdempotencyTests.post(h, question, key: nil).status == .ok) }
+            let limited = try await IdempotencyTests.post(h, question, key: nil)
+            #expect(limited.status == .tooManyRequests)
+            let retry = try #require(Int(limited.headers.first(name: .retryAfter) ?? ""))
+            #expect((1...60).contains(retry))
+            #expect(try h.json(limited)["error"] as? String == "rate_limited")
+            // Another key has its own count, until the address's limit (5) stops both.
+            let other = "second-key-0123456789abcdef"
+            #expect(try await IdempotencyTests.post(h, question, key: nil, apiKey: other).status == .ok)
+            #expect(try await IdempotencyTests.post(h, question, key: nil, apiKey: other).status == .tooManyRequests)
+            // Nothing ran for the refused requests: the audit log has one status lookup per allowed request.
+            let lookups = try await h.actionLogLines().filter { $0["action"] as? String == "get_order_status" }
+            #expect(lookups.count == 4)
+            // The next window lets them through again; the portal and /health were never limited.
+            #expect(try await h.app.testing().sendRequest(.GET, "/health").status == .ok)
+            clock.advance(by: Double(retry))
+            #expect(try await IdempotencyTests.post(h, question, key: nil).status == .ok)
+        }
+    }
+
+    @Test func aLimitOfZeroIsOff() throws {
+        let config = try AppConfig.fromEnvironment(["SUPPORTOPS_RATE_LIMIT_PER_KEY": "0", "SUPPORTOPS_RATE_LIMIT_PER_ADDRESS": "50"])
+        #expect(config.rateLimitPerKey == 0 && config.rateLimitPerAddress == 50)
+        #expect(throws: AppConfig.Invalid.self) { try AppConfig.fromEnvironment(["SUPPORTOPS_RATE_LIMIT_PER_KEY": "lots"]) }
     }
 }

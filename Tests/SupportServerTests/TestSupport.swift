@@ -68,7 +68,8 @@ struct TestHarness {
     static func make(apiKeys: [String] = [testAPIKey], database: DatabaseLocation? = nil, seed: Bool = true,
                      policy: SupportPolicy = .standard,
                      languageModel: AppConfig.LanguageModelSettings = .offline,
-                     clock: any WallClock = FixedClock(testNow)) async throws -> TestHarness {
+                     clock: any WallClock = FixedClock(testNow),
+                     adjust: (inout AppConfig) -> Void = { _ in }) async throws -> TestHarness {
         CapturedLogs.shared.bootstrapOnce()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("supportops-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -78,6 +79,7 @@ struct TestHarness {
                                actionLogPath: directory.appendingPathComponent("action_log.jsonl").path,
                                logLevel: "debug", seedDemoWhenEmpty: false, policy: policy)
         config.languageModel = languageModel
+        adjust(&config)
         var dependencies = AppDependencies.live(config: config)
         dependencies.clock = clock
         let built = try await buildApplication(config: config, dependencies: dependencies, environment: .testing)
@@ -106,10 +108,10 @@ struct TestHarness {
     /// Runs `body` and always shuts the application down.
     static func with<T>(apiKeys: [String] = [testAPIKey], database: DatabaseLocation? = nil, seed: Bool = true,
                         policy: SupportPolicy = .standard, languageModel: AppConfig.LanguageModelSettings = .offline,
-                        clock: any WallClock = FixedClock(testNow),
+                        clock: any WallClock = FixedClock(testNow), adjust: (inout AppConfig) -> Void = { _ in },
                         _ body: (TestHarness) async throws -> T) async throws -> T {
         let harness = try await make(apiKeys: apiKeys, database: database, seed: seed, policy: policy, languageModel: languageModel,
-                                     clock: clock)
+                                     clock: clock, adjust: adjust)
         do {
             let value = try await body(harness)
             try await harness.shutdown()

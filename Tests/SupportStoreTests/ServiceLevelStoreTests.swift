@@ -179,5 +179,28 @@ extension StoreTier {
                 #expect(try await stores.surveys.satisfaction(since: Self.now.addingTimeInterval(60)).byAgent.isEmpty)
             }
         }
+
+        @Test("rate-limit counters are exact under concurrency and start over in the next window", arguments: Backend.available)
+        func rateCounters(_ backend: Backend) async throws {
+            try await StoreHarness.with(backend, seed: false) { h in
+                let now = Self.now
+                let allowed = try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for _ in 0..<20 {
+                        let limiter = h.stores().rateLimiter
+                        group.addTask { try await limiter.hit("key:abc", limit: 10, window: 60, now: now).allowed }
+                    }
+                    return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+                }
+                #expect(allowed == 10)
+                let limiter = h.stores().rateLimiter
+                let refused = try await limiter.hit("key:abc", limit: 10, window: 60, now: now)
+                #expect(!refused.allowed && (1...60).contains(refused.retryAfterSeconds))
+                #expect(try await limiter.hit("key:other", limit: 10, window: 60, now: now).allowed)
+                #expect(try await limiter.hit("key:abc", limit: 10, window: 60, now: now.addingTimeInterval(60)).allowed)
+                // Purging the windows that started before `now` keeps the current one (one hit so far): a second is refused.
+                try await limiter.purge(before: now)
+                #expect(try await limiter.hit("key:abc", limit: 1, window: 60, now: now.addingTimeInterval(61)).allowed == false)
+            }
+        }
     }
 }
