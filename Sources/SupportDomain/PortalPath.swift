@@ -35,6 +35,7 @@ public enum PortalPath: Sendable, Hashable {
     case survey
     case satisfactionReport
     case agentEvents
+    case attachment(Int64)
     case savedViews
     case deleteSavedView(Int64)
     case adminMacros
@@ -44,7 +45,7 @@ public enum PortalPath: Sendable, Hashable {
 
     /// What a form on a ticket page does.
     public enum TicketAction: String, Sendable, Hashable, CaseIterable {
-        case reply, confirm, decline, satisfied, escalate, assign, agentReply = "agent-reply", status, priority, resolve, survey, tags, merge, presence
+        case reply, confirm, decline, satisfied, escalate, assign, agentReply = "agent-reply", status, priority, resolve, survey, tags, merge, presence, attachments
         /// An agent's order action: the preview, then its confirmation.
         case orderAction = "order-action", confirmOrderAction = "order-action-confirm"
     }
@@ -71,6 +72,7 @@ public enum PortalPath: Sendable, Hashable {
         case .survey: [.literal("survey")]
         case .satisfactionReport: [.literal("agent"), .literal("reports"), .literal("satisfaction")]
         case .agentEvents: [.literal("agent"), .literal("events")]
+        case let .attachment(id): [.literal("attachments"), .id(id)]
         case .savedViews: [.literal("agent"), .literal("views")]
         case let .deleteSavedView(id): [.literal("agent"), .literal("views"), .id(id), .literal("delete")]
         case .adminMacros: [.literal("admin"), .literal("macros")]

@@ -167,10 +167,11 @@ private func configurePortal(_ app: Application, services: Services) throws {
     PortalController(knowledge: knowledge, articles: stores.articles, accounts: stores.accounts, clock: services.agent.clock,
                      publicURL: config.publicURL).register(on: portal)
     let pages = TicketPages(tickets: stores.tickets, accounts: stores.accounts, workflow: services.tickets,
-                            clock: services.tickets.clock, macros: stores.macros)
+                            clock: services.tickets.clock, macros: stores.macros, attachments: stores.attachments)
     CustomerTicketController(pages: pages, knowledge: knowledge).register(on: portal)
     AgentDeskController(pages: pages, agent: services.agent, savedViews: stores.savedViews).register(on: portal)
     SurveyController(pages: pages).register(on: portal)
+    AttachmentController(pages: pages, attachments: stores.attachments).register(on: portal)
     let closing = StreamsClosing()
     app.lifecycle.use(closing)
     LiveDeskController(pages: pages, closing: closing).register(on: portal)

@@ -57,6 +57,7 @@ public struct Stores: Sendable {
     public var savedViews: any SavedViewStore
     public var idempotency: any IdempotencyStore
     public var rateLimiter: any RateLimiter
+    public var attachments: any AttachmentStore
     /// The action log the toolbox appends to, flushed when the server stops.
     public var actionLog: ActionLog?
 
@@ -64,8 +65,9 @@ public struct Stores: Sendable {
                 accounts: any AccountStore, articles: any ArticleStore, outbox: any MailOutbox, health: any StoreHealth,
                 scheduledWork: any ScheduledWork, surveys: any SurveyStore, macros: any MacroStore,
                 savedViews: any SavedViewStore, idempotency: any IdempotencyStore, rateLimiter: any RateLimiter,
-                actionLog: ActionLog? = nil) {
+                attachments: any AttachmentStore, actionLog: ActionLog? = nil) {
         self.rateLimiter = rateLimiter
+        self.attachments = attachments
         self.savedViews = savedViews
         self.idempotency = idempotency
         self.surveys = surveys
@@ -91,7 +93,7 @@ public struct Stores: Sendable {
                       savedViews: fluent.savedViews, idempotency: fluent.idempotency,
                       // Several instances share PostgreSQL and its counters; SQLite has one instance, which counts in memory.
                       rateLimiter: config.database.kind == "postgres" ? fluent.rateLimiter : LocalRateLimiter(),
-                      actionLog: actionLog)
+                      attachments: fluent.attachments, actionLog: actionLog)
     }
 }
 

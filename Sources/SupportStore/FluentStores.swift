@@ -19,6 +19,7 @@ public struct FluentStores: Sendable {
     public let savedViews: FluentSavedViewStore
     public let idempotency: FluentIdempotencyStore
     public let rateLimiter: FluentRateLimiter
+    public let attachments: FluentAttachmentStore
 
     public init(database: any Database, policy: SupportPolicy, clock: any WallClock, actionLog: ActionLog?, logger: Logger) {
         toolbox = FluentToolbox(database: database, policy: policy, clock: clock, actionLog: actionLog, logger: logger)
@@ -34,6 +35,7 @@ public struct FluentStores: Sendable {
         savedViews = FluentSavedViewStore(database: database)
         idempotency = FluentIdempotencyStore(database: database)
         rateLimiter = FluentRateLimiter(database: database)
+        attachments = FluentAttachmentStore(database: database)
     }
 }
 

@@ -113,5 +113,6 @@ public enum SupportMigrations {
                                          AddAccountDeactivation(), AddServiceLevels(),
                                          CreateSurveys(), CreateTagsAndMacros(), AddTicketMerge(),
                                          AddFullTextSearch(), CreateSavedViews(),
-                                         CreateIdempotencyKeys(), CreateRateCounters()] }
+                                         CreateIdempotencyKeys(), CreateRateCounters(),
+                                         CreateAttachments()] }
 }

@@ -114,3 +114,23 @@ def test_macro_tags_merge_and_the_live_queue(portal, mailbox):
                               for m in d.find_elements(By.CSS_SELECTOR, "#conversation .message")), "the merge message")
     portal.shot("ticket-merged")
     mailbox.wait_for(to="alice@example.com", subject="are now one")
+
+
+def test_attachment_is_kept_to_its_ticket(portal, tmp_path):
+    photo = tmp_path / "cracked lid.png"
+    photo.write_bytes(bytes([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + bytes(300))
+    portal.login("alice@example.com")
+    ticket = portal.new_ticket(unique("Photo of the damage"), "how long do refunds take?")
+    portal.el("#attach-file").send_keys(str(photo))
+    portal.click_and_wait_reload(portal.clickable("#attach-submit"))
+    portal.wait_path(rf"/tickets/{ticket}")
+    link = portal.el("#ticket-files a.file-link")
+    assert link.text == "cracked lid.png", link.text
+    href = link.get_attribute("href")
+    portal.shot("ticket-attachment")
+    portal.logout()
+
+    portal.login("bob@example.com")
+    portal.open(href)
+    portal.wait_text("We could not find that page.")
+    portal.logout()

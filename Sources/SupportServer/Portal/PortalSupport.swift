@@ -52,7 +52,10 @@ struct PortalSessionMiddleware: AsyncMiddleware {
             // Middleware runs before the route collects a streamed body: read all of it first, or the token of a
             // larger form (not yet arrived) would look missing.
             if request.body.data == nil {
-                _ = try await request.body.collect(max: request.application.routes.defaultMaxBodySize.value).get()
+                // An attachment may be larger than a form (its route checks the file's own limit).
+                let limit = request.url.path.hasSuffix("/attachments") ? AttachmentRules.maxBytes + 64 * 1024
+                    : request.application.routes.defaultMaxBodySize.value
+                _ = try await request.body.collect(max: limit).get()
             }
             struct Token: Content { var csrf: String? }
             let presented = (try? request.content.decode(Token.self))?.csrf ?? ""

@@ -11,6 +11,7 @@ struct TicketPages: Sendable {
     let workflow: TicketWorkflow
     let clock: any WallClock
     let macros: any MacroStore
+    let attachments: any AttachmentStore
 
     /// The longest ticket title and message a person may type.
     static let maxTitle = 200
@@ -187,6 +188,8 @@ struct TicketPages: Sendable {
         var panel: PanelView?
         var survey: SurveyView?
         var mergedInto: Int64?
+        struct FileView: Encodable { var id: Int64; var name: String; var type: String; var size: String; var at: String }
+        var files: [FileView] = []
         /// Who else of the team has this ticket open, replying first.
         var presence: [LiveDeskController.PresenceAnswer.Person]?
         var tags: [String]?
@@ -273,6 +276,11 @@ struct TicketPages: Sendable {
                     }).sorted { $0.date > $1.date }.map { PanelView.Past(text: $0.text, at: PortalPage.timestamp($0.date)) },
                     tickets: panel.otherTickets.map { Row($0) })
             }
+        }
+        context.files = try await attachments.fetchAttachments(of: ticket.id).map {
+            ShowContext.FileView(id: $0.id, name: $0.filename, type: $0.contentType,
+                                 size: $0.size < 1024 * 1024 ? "\(max(1, $0.size / 1024)) KB" : String(format: "%.1f MB", Double($0.size) / 1_048_576),
+                                 at: PortalPage.timestamp($0.createdAt))
         }
         if status == .resolved || status == .closed, isOwner || user.role.isStaff,
            let survey = try await workflow.survey(of: ticket) {
