@@ -100,15 +100,24 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     try DocsController().register(on: app)
     try configurePortal(app, services: services)
     if let sender = dependencies.mailSender {
-        app.lifecycle.use(OutboxLifecycle(
-            dispatcher: OutboxDispatcher(outbox: stores.outbox, sender: sender, clock: clock, logger: app.logger),
-            interval: .milliseconds(config.outboxIntervalMs)))
+        let dispatcher = OutboxDispatcher(outbox: stores.outbox, sender: sender, clock: clock, logger: app.logger)
+        app.lifecycle.use(RepeatingTask("outbox", every: .milliseconds(config.outboxIntervalMs), logger: app.logger) {
+            try await dispatcher.runOnce()
+        })
     }
     if config.automationIntervalSeconds > 0, app.environment != .testing {
-        app.lifecycle.use(AutomationLifecycle(automation: services.automation, idempotency: stores.idempotency,
-                                              rateLimiter: stores.rateLimiter, clock: clock,
-                                              logger: app.logger,
-                                              interval: .seconds(config.automationIntervalSeconds)))
+        let automation = services.automation, logger = app.logger
+        app.lifecycle.use(RepeatingTask("ticket automation", every: .seconds(config.automationIntervalSeconds),
+                                        logger: logger) {
+            if let report = try await automation.runOnce(), report != TicketAutomation.Report() {
+                logger.info("ticket automation", metadata: [
+                    "breaches": "\(report.breaches)", "reminders": "\(report.reminders)", "closed": "\(report.closed)",
+                    "skipped": "\(report.skipped)"])
+            }
+            // Idempotency keys past their 24 hours and rate-limit windows that ended go on the same schedule.
+            try await stores.idempotency.purge(before: clock.now().addingTimeInterval(-IdempotencyMiddleware.lifetime))
+            try await stores.rateLimiter.purge(before: clock.now().addingTimeInterval(-Double(RateLimitMiddleware.window)))
+        })
     }
     return services
 }
