@@ -40,11 +40,10 @@ enum AgentMetrics {
             .recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
     }
 
-    /// The offline model answered instead of the language model, and why (a closed set of reasons).
-    static func languageModelFallback(reason: String) {
-        let kind = ["timeout", "circuit open", "HTTP", "invalid response", "unknown intent", "order id", "confidence"]
-            .first { reason.contains($0) }?.replacingOccurrences(of: " ", with: "_").lowercased() ?? "other"
-        Counter(label: "supportops_llm_fallbacks_total", dimensions: [("reason", kind)]).increment()
+    /// The offline model answered instead of the language model, and why (the error's case; "other" for anything else).
+    static func languageModelFallback(_ error: any Error) {
+        Counter(label: "supportops_llm_fallbacks_total",
+                dimensions: [("reason", (error as? LanguageModelError)?.kind ?? "other")]).increment()
     }
 
     static func mailSent() { Counter(label: "supportops_mail_sent_total").increment() }

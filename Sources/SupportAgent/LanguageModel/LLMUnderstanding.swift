@@ -85,7 +85,7 @@ public struct LLMUnderstanding: IntentUnderstanding {
             let reason = (error as? LanguageModelError)?.description ?? "\(error)"
             logger.notice("language model not used; offline model answered", metadata: ["reason": .string(reason)])
             fallback.fallbackReason = reason
-            AgentMetrics.languageModelFallback(reason: reason)
+            AgentMetrics.languageModelFallback(error)
             return fallback
         }
     }

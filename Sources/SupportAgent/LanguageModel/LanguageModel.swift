@@ -44,6 +44,17 @@ public enum LanguageModelError: Error, Sendable, Equatable, CustomStringConverti
         }
     }
 
+    /// The case without its details, a closed set for metric labels.
+    public var kind: String {
+        switch self {
+        case .timeout: "timeout"
+        case .circuitOpen: "circuit_open"
+        case .http: "http"
+        case .transport: "transport"
+        case .invalidResponse: "invalid_response"
+        }
+    }
+
     /// Worth another try: rate limiting, server errors, dropped connections.
     var isRetryable: Bool {
         switch self {

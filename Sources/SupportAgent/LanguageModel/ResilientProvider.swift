@@ -40,7 +40,7 @@ public struct ResilientProvider: LanguageModelProvider {
         let deadline = min(deadline, ContinuousClock.now + policy.budget)
         let start = ContinuousClock.now
         guard await breaker.allowsCall() else {
-            AgentMetrics.languageModelCall(provider: name, outcome: "circuit_open", since: start)
+            AgentMetrics.languageModelCall(provider: name, outcome: LanguageModelError.circuitOpen.kind, since: start)
             throw LanguageModelError.circuitOpen
         }
         var attempt = 0
@@ -60,7 +60,7 @@ public struct ResilientProvider: LanguageModelProvider {
                     continue
                 }
                 await breaker.recordFailure()
-                AgentMetrics.languageModelCall(provider: name, outcome: error.isRetryable ? "failed" : "rejected", since: start)
+                AgentMetrics.languageModelCall(provider: name, outcome: error.kind, since: start)
                 throw error
             }
         }
