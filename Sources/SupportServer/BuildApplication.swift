@@ -67,6 +67,7 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
                                                     clock: clock, publicURL: config.publicURL,
                                                     serviceLevels: config.serviceLevels, surveys: stores.surveys,
                                                     tokens: dependencies.tokens),
+                            tokens: dependencies.tokens,
                             automation: TicketAutomation(tickets: stores.tickets, accounts: stores.accounts,
                                                          work: stores.scheduledWork, clock: clock,
                                                          serviceLevels: config.serviceLevels, settings: config.automation,
@@ -174,7 +175,7 @@ private func configurePortal(_ app: Application, services: Services) throws {
     let portal = app.grouped(PortalErrorMiddleware()).grouped(app.sessions.middleware)
         .grouped(PortalSessionMiddleware(accounts: stores.accounts))
     PortalController(knowledge: knowledge, articles: stores.articles, accounts: stores.accounts, clock: services.agent.clock,
-                     publicURL: config.publicURL).register(on: portal)
+                     tokens: services.tokens, publicURL: config.publicURL).register(on: portal)
     let pages = TicketPages(tickets: stores.tickets, accounts: stores.accounts, workflow: services.tickets,
                             clock: services.tickets.clock, macros: stores.macros, attachments: stores.attachments)
     CustomerTicketController(pages: pages, knowledge: knowledge).register(on: portal)
@@ -186,7 +187,7 @@ private func configurePortal(_ app: Application, services: Services) throws {
     LiveDeskController(pages: pages, closing: closing).register(on: portal)
     MacroAdminController(macros: stores.macros, clock: services.agent.clock).register(on: portal)
     AdminController(knowledge: knowledge, articles: stores.articles, accounts: stores.accounts, outbox: stores.outbox,
-                    clock: services.agent.clock, publicURL: config.publicURL).register(on: portal)
+                    clock: services.agent.clock, tokens: services.tokens, publicURL: config.publicURL).register(on: portal)
 }
 
 /// The remote provider of the configuration, wrapped in budget, retries and a circuit breaker.

@@ -104,6 +104,8 @@ public struct Services: Sendable {
     public var agent: SupportPipeline
     public var knowledge: KnowledgeBase
     public var tickets: TicketWorkflow
+    /// Secrets for links in e-mails (the dependencies' `tokens`).
+    public var tokens: any SecretTokens
     /// Service-level breaches, reminders and closing (run every `automationIntervalSeconds`, and by tests directly).
     public var automation: TicketAutomation
 }

@@ -31,7 +31,7 @@ struct IdempotencyMiddleware: AsyncMiddleware {
         var hasher = SHA256()
         hasher.update(data: Data(request.url.path.utf8))
         if let body { hasher.update(data: Data(body.readableBytesView)) }
-        let requestHash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let requestHash = PortalPage.hex(hasher.finalize())
         let scope = Self.scope(of: request)
         let deadline = ContinuousClock.now + Self.wait
         while true {
@@ -82,6 +82,6 @@ struct IdempotencyMiddleware: AsyncMiddleware {
     /// Whose key it is: the SHA-256 of the bearer token (never the token itself), or the loopback caller.
     static func scope(of request: Request) -> String {
         guard let token = request.headers.bearerAuthorization?.token else { return "anonymous" }
-        return "key:" + SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        return "key:" + RandomTokens().hash(token)
     }
 }

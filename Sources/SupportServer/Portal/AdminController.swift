@@ -11,6 +11,7 @@ struct AdminController {
     let accounts: any AccountStore
     let outbox: any MailOutbox
     let clock: any WallClock
+    let tokens: any SecretTokens
     let publicURL: String
 
     func register(on routes: any RoutesBuilder) {
@@ -157,9 +158,9 @@ struct AdminController {
         let account = try await accounts.insertAccount(
             NewAccount(email: email, name: name, passwordHash: placeholder, role: role, createdAt: now),
             createCustomer: false, verification: nil)
-        let token = PortalPage.randomHex(bytes: 32)
+        let (token, tokenHash) = tokens.issue()
         try await accounts.insertPasswordReset(
-            tokenHash: PortalController.hash(token), for: account.id, expiresAt: now.addingTimeInterval(Self.inviteLifetime),
+            tokenHash: tokenHash, for: account.id, expiresAt: now.addingTimeInterval(Self.inviteLifetime),
             mail: OutgoingMail(to: email, subject: "You are invited to SupportOps",
                                body: "Hello \(name),\n\nYou have a SupportOps account (\(role.rawValue)). Choose your password "
                                 + "with this link within 7 days:\n\n" + PortalPath.resetPassword.url(base: publicURL) + "?token="

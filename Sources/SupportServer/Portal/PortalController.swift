@@ -12,6 +12,8 @@ struct PortalController {
     let articles: any ArticleStore
     let accounts: any AccountStore
     let clock: any WallClock
+    /// Links in e-mails (confirmation, password reset): the token goes out, only its hash is kept.
+    let tokens: any SecretTokens
     let publicURL: String
 
     static let maxFailedLogins = 5
@@ -144,20 +146,16 @@ struct PortalController {
 
     /// A single-use link, valid for 24 hours; only its SHA-256 is stored, the token itself is only in the e-mail.
     func verification(email: String, name: String) -> PendingVerification {
-        let token = PortalPage.randomHex(bytes: 32)
+        let (token, tokenHash) = tokens.issue()
         let now = clock.now()
         return PendingVerification(
-            tokenHash: Self.hash(token), email: email, createdAt: now, expiresAt: now.addingTimeInterval(Self.verificationLifetime),
+            tokenHash: tokenHash, email: email, createdAt: now, expiresAt: now.addingTimeInterval(Self.verificationLifetime),
             mail: OutgoingMail(
                 to: email, subject: "Confirm your e-mail address for SupportOps",
                 body: "Hello \(name),\n\nWe already have orders for this e-mail address. To see and manage them from your "
                     + "portal account, confirm that this address is yours by opening this link within 24 hours:\n\n"
                     + "\(PortalPath.verifyEmail.url(base: publicURL))?token=\(token)\n\nIf you did not create an account, ignore this e-mail.\n\n"
                     + "SupportOps customer support"))
-    }
-
-    static func hash(_ token: String) -> String {
-        PortalPage.hex(SHA256.hash(data: Data(token.utf8)))
     }
 
     func resendVerification(_ request: Request) async throws -> Response {
@@ -180,7 +178,7 @@ struct PortalController {
         let token = request.query[String.self, at: "token"] ?? ""
         let invalid = Abort(.badRequest, reason: "This confirmation link is not valid or has expired. "
             + "Sign in and ask for a new one from your profile page.")
-        guard token.count == 64, let verification = try await accounts.fetchVerification(tokenHash: Self.hash(token)),
+        guard token.count == 64, let verification = try await accounts.fetchVerification(tokenHash: tokens.hash(token)),
               verification.usedAt == nil, verification.expiresAt > clock.now(),
               let user = try await accounts.fetchAccount(verification.userID), user.email == verification.email
         else { throw invalid }
@@ -212,10 +210,10 @@ struct PortalController {
         let now = clock.now()
         if let account = try await accounts.fetchCredentials(email: email)?.account,
            try await accounts.countPasswordResets(of: account.id, since: now.addingTimeInterval(-3600)) < 3 {
-            let token = PortalPage.randomHex(bytes: 32)
+            let (token, tokenHash) = tokens.issue()
             let link = PortalPath.resetPassword.url(base: publicURL) + "?token=" + token
             try await accounts.insertPasswordReset(
-                tokenHash: Self.hash(token), for: account.id, expiresAt: now.addingTimeInterval(Self.resetLifetime),
+                tokenHash: tokenHash, for: account.id, expiresAt: now.addingTimeInterval(Self.resetLifetime),
                 mail: OutgoingMail(to: account.email, subject: "Reset your SupportOps password",
                                    body: "Hello \(account.name),\n\nTo choose a new password, open this link within an hour:\n\n"
                                     + link + "\n\nIf you did not ask for this, ignore this e-mail; your password stays as it is.\n\n"
@@ -254,7 +252,7 @@ struct PortalController {
         }
         guard password == form.password_confirm else { return try await refuse("The two passwords do not match.") }
         let hash = try await request.password.async.hash(password)
-        guard try await accounts.completePasswordReset(tokenHash: Self.hash(token), newPasswordHash: hash,
+        guard try await accounts.completePasswordReset(tokenHash: tokens.hash(token), newPasswordHash: hash,
                                                        at: clock.now()) != nil else {
             throw Abort(.badRequest, reason: "This link is not valid or has expired. Ask for a new one.")
         }
