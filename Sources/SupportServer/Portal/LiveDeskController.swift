@@ -23,14 +23,6 @@ struct LiveDeskController {
         routes.post(.ticketAction(.route, .presence), use: presence)
     }
 
-    struct QueueEvent: Encodable {
-        var queued: Int
-        var unassigned: Int
-        var mine: Int
-        var breached: Int
-        var newest: Int64?
-    }
-
     /// `text/event-stream`: an `event: queue` with the queue's numbers now and whenever they change, a comment line to
     /// keep the connection alive in between. `?once=1` sends the numbers once and ends (for clients without EventSource).
     func events(_ request: Request) async throws -> Response {
@@ -49,9 +41,7 @@ struct LiveDeskController {
                 while !Task.isCancelled, !closing.isSet, ContinuousClock.now < deadline {
                     let snapshot = try await tickets.queueSnapshot(for: agent.id)
                     if snapshot != last {
-                        let data = try JSONEncoder().encode(QueueEvent(queued: snapshot.queued, unassigned: snapshot.unassigned,
-                                                                       mine: snapshot.mine, breached: snapshot.breached,
-                                                                       newest: snapshot.newest))
+                        let data = try JSONEncoder().encode(snapshot)
                         try await writer.writeBuffer(ByteBuffer(string: "event: queue\ndata: " + String(decoding: data, as: UTF8.self) + "\n\n"))
                         last = snapshot
                         quietRounds = 0
