@@ -290,12 +290,6 @@ public struct TicketWorkflow: Sendable {
         try await tickets.setTags(TagNames.parse(tags.joined(separator: ",")), of: ticket.id)
     }
 
-    /// The language of the ticket's conversation ("en" until the customer wrote in another).
-    public func language(of ticket: Ticket) async throws -> String {
-        guard let customer = ticket.customerID else { return "en" }
-        return try await agent.conversations.fetchState(conversationID: ticket.conversationID, customer: customer)?.language ?? "en"
-    }
-
     /// The macro's reply for this ticket, in the conversation's language, with its variables filled in; an unknown
     /// value (no order yet) stays visible as "[order.id]" for the agent to fill in before sending.
     public func draft(_ macro: Macro, for ticket: Ticket, by staff: PortalAccount) async throws -> String {
@@ -315,7 +309,8 @@ public struct TicketWorkflow: Sendable {
             "policy.max_refunds": String(policy.maxRefundsPerWindow),
             "policy.refund_window_days": String(policy.refundLimitWindowDays),
         ]
-        return MacroTemplate.render(macro.body(for: try await language(of: ticket)), values: values.compactMapValues { $0 })
+        // The language the assistant last read the customer in ("en" before it answered at all).
+        return MacroTemplate.render(macro.body(for: ticket.language ?? "en"), values: values.compactMapValues { $0 })
     }
 
     /// An internal note: visible to the support team only; the ticket's state and the customer are untouched.
