@@ -188,6 +188,14 @@ public struct Ticket: Sendable, Hashable {
     /// Whether the bot answers the customer's next message: only while no person has the ticket.
     public var botAnswers: Bool { status.botAnswers && assigneeID == nil }
 
+    /// Closes the ticket now: an unconfirmed proposal is withdrawn and a running service-level clock stops.
+    public mutating func close(at now: Date) {
+        status = .closed
+        updatedAt = now
+        withdrawProposal()
+        if sla?.isRunning == true { sla?.completedAt = now }
+    }
+
     /// A new message without a new proposal withdraws the old, unconfirmed one.
     public mutating func withdrawProposal() {
         if proposal?.state == .proposed { proposal?.state = .declined }

@@ -90,11 +90,7 @@ public struct TicketAutomation: Sendable {
             }
             // An internal note: the customer is not told about the team's own targets.
             let note = TicketMessage(ticketID: ticket.id, author: .note, body: text, createdAt: now)
-            if try await tickets.saveTicketIfUnchanged(ticket, appending: note, mails: mails) {
-                report.breaches += breaches.count
-            } else {
-                report.skipped += 1
-            }
+            if try await save(ticket, note, mails, &report) { report.breaches += breaches.count }
         }
     }
 
@@ -120,14 +116,12 @@ public struct TicketAutomation: Sendable {
                             + "SupportOps customer support"))
                 }
             } else {
-                close(&ticket, now: now)
+                ticket.close(at: now)
                 message = TicketMessage(ticketID: ticket.id, author: .system,
                                         body: "Closed: no reply for \(2 * days) days. Open a new ticket any time.", createdAt: now)
             }
-            if try await tickets.saveTicketIfUnchanged(ticket, appending: message, mails: mails) {
+            if try await save(ticket, message, mails, &report) {
                 if ticket.status == .closed { report.closed += 1 } else { report.reminders += 1 }
-            } else {
-                report.skipped += 1
             }
         }
     }
@@ -138,21 +132,19 @@ public struct TicketAutomation: Sendable {
                                                    limit: batch)
         for original in quiet {
             var ticket = original
-            close(&ticket, now: now)
+            ticket.close(at: now)
             let message = TicketMessage(ticketID: ticket.id, author: .system,
                                         body: "Closed: resolved, with no new message for \(days) days.", createdAt: now)
-            if try await tickets.saveTicketIfUnchanged(ticket, appending: message, mails: []) {
-                report.closed += 1
-            } else {
-                report.skipped += 1
-            }
+            if try await save(ticket, message, [], &report) { report.closed += 1 }
         }
     }
 
-    private func close(_ ticket: inout Ticket, now: Date) {
-        ticket.status = .closed
-        ticket.updatedAt = now
-        ticket.withdrawProposal()
-        if ticket.sla?.isRunning == true { ticket.sla?.completedAt = now }
+    /// Saves the change unless someone changed the ticket since it was read; such a ticket is counted as skipped and
+    /// waits for the next pass.
+    private func save(_ ticket: Ticket, _ message: TicketMessage, _ mails: [OutgoingMail],
+                      _ report: inout Report) async throws -> Bool {
+        let saved = try await tickets.saveTicketIfUnchanged(ticket, appending: message, mails: mails)
+        if !saved { report.skipped += 1 }
+        return saved
     }
 }

@@ -256,11 +256,8 @@ public struct TicketWorkflow: Sendable {
         }
         let now = clock.now()
         var source = source
-        source.withdrawProposal()
-        source.status = .closed
+        source.close(at: now)
         source.mergedInto = target.id
-        source.updatedAt = now
-        if source.sla?.isRunning == true { source.sla?.completedAt = now }
         target.updatedAt = now
         if target.assigneeID == nil { target.assigneeID = source.assigneeID }
         let owner = try await accounts.fetchAccount(source.ownerID)
