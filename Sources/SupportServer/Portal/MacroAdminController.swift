@@ -55,11 +55,8 @@ struct MacroAdminController {
         var id: Int64?
         var name: String?
         var body: String?
-        var es: String?
-        var fr: String?
-        var de: String?
-        var it: String?
-        var pt: String?
+        /// The reply per language code, as typed; read from the fields named by `MacroAdminController.languages`.
+        var variants: [String: String]?
         var set_status: String?
         var set_priority: String?
         var add_tags: String?
@@ -70,11 +67,7 @@ struct MacroAdminController {
             id = macro.id?.rawValue
             name = macro.name
             body = macro.body
-            es = macro.translations["es"]
-            fr = macro.translations["fr"]
-            de = macro.translations["de"]
-            it = macro.translations["it"]
-            pt = macro.translations["pt"]
+            variants = macro.translations
             set_status = macro.setStatus?.rawValue
             set_priority = macro.setPriority?.rawValue
             add_tags = macro.addTags.joined(separator: ", ")
@@ -82,8 +75,8 @@ struct MacroAdminController {
 
         var translations: [String: String] {
             var all: [String: String] = [:]
-            for (code, text) in [("es", es), ("fr", fr), ("de", de), ("it", it), ("pt", pt)] {
-                if let text = text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty { all[code] = text }
+            for (code, _) in MacroAdminController.languages {
+                if let text = variants?[code]?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty { all[code] = text }
             }
             return all
         }
@@ -163,7 +156,10 @@ struct MacroAdminController {
 
     func save(_ request: Request) async throws -> Response {
         _ = try AdminController.requireAdmin(request)
-        let form = try request.content.decode(Form.self)
+        var form = try request.content.decode(Form.self)
+        // One field per language ("es", "fr", …), named by the list of languages, not by properties of the form.
+        let fields = (try? request.content.decode([String: String].self)) ?? [:]
+        form.variants = fields.filter { field, _ in Self.languages.contains { $0.code == field } }
         switch form.validated(at: clock.now()) {
         case let .failure(problem):
             return try await renderEditor(request, form: form, error: problem.reason, status: .unprocessableEntity)
