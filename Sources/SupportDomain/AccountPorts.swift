@@ -8,6 +8,15 @@ public protocol AccountDirectory: Sendable {
     func fetchActiveAccounts(roles: [PortalRole]) async throws -> [PortalAccount]
 }
 
+extension AccountDirectory {
+    /// Display names by account id, for lists and pages (each id asked once; ids without an account are left out).
+    public func names(of ids: some Sequence<UserID>) async throws -> [UserID: String] {
+        let unique = Array(Set(ids))
+        guard !unique.isEmpty else { return [:] }
+        return Dictionary(try await fetchAccounts(unique).map { ($0.id, $0.name) }) { first, _ in first }
+    }
+}
+
 /// Everything the portal keeps about accounts: sign-in, throttling, registration, e-mail confirmation, roles.
 /// Changes that belong together (an account and its confirmation e-mail) are one transaction.
 public protocol AccountStore: AccountDirectory {

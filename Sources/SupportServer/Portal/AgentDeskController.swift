@@ -40,8 +40,7 @@ struct AgentDeskController {
             (ticket.sla?.nextDue?.at.timeIntervalSince1970 ?? .infinity, -ticket.priority.rank, ticket.createdAt.timeIntervalSince1970)
         }
         let tickets = try await pages.tickets.fetchTickets(in: [.escalated, .inProgress], limit: 500).sorted { key($0) < key($1) }
-        let names = Dictionary(try await pages.accounts.fetchAccounts(Array(Set(tickets.compactMap(\.assigneeID))))
-            .map { ($0.id, $0.name) }) { first, _ in first }
+        let names = try await pages.accounts.names(of: tickets.compactMap(\.assigneeID))
         return try await PortalPage.render(request, "agent-queue", title: "Escalation queue", context: QueueContext(
             tickets: tickets.map { TicketPages.Row($0, assignee: $0.assigneeID.flatMap { names[$0] }, now: now) }))
     }
@@ -93,8 +92,7 @@ struct AgentDeskController {
         filter.createdFrom = from?.date
         filter.createdBefore = to?.date.addingTimeInterval(86_400)
         let found = try await pages.tickets.searchTickets(filter, offset: (page - 1) * perPage, limit: perPage)
-        let names = Dictionary(try await pages.accounts.fetchAccounts(Array(Set(found.tickets.compactMap(\.assigneeID))))
-            .map { ($0.id, $0.name) }) { first, _ in first }
+        let names = try await pages.accounts.names(of: found.tickets.compactMap(\.assigneeID))
         let tags = try await pages.tickets.fetchTags(of: found.tickets.map(\.id))
         func items() -> [(String, String)] {
             var items: [(String, String)] = []

@@ -95,7 +95,7 @@ struct LiveDeskController {
         let present = try await pages.tickets.fetchPresence(ticket: ticket.id, since: now.addingTimeInterval(-presenceWindow))
             .filter { $0.user != user.id }
         guard !present.isEmpty else { return [] }
-        let names = Dictionary(try await pages.accounts.fetchAccounts(present.map(\.user)).map { ($0.id, $0.name) }) { a, _ in a }
+        let names = try await pages.accounts.names(of: present.map(\.user))
         return present.sorted { ($0.state == .replying ? 0 : 1, $1.at) < ($1.state == .replying ? 0 : 1, $0.at) }.map {
             PresenceAnswer.Person(name: names[$0.user] ?? "Someone", state: $0.state.rawValue,
                                   seconds: max(0, Int(now.timeIntervalSince($0.at))))

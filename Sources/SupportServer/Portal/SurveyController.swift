@@ -102,8 +102,8 @@ struct SurveyController {
         let days = request.query[Int.self, at: "days"].flatMap { allowed.contains($0) ? $0 : nil } ?? 30
         let since = pages.clock.now().addingTimeInterval(-Double(days) * 86_400)
         let results = try await workflow.satisfaction(since: since)
-        let agentIDs = results.byAgent.compactMap { $0.key.flatMap(Int64.init).map { UserID($0) } }
-        let names = Dictionary(try await pages.accounts.fetchAccounts(agentIDs).map { (String($0.id.rawValue), $0.name) }) { a, _ in a }
+        func agent(_ key: String?) -> UserID? { key.flatMap(Int64.init).map { UserID($0) } }
+        let names = try await pages.accounts.names(of: results.byAgent.compactMap { agent($0.key) })
         func view(_ group: SatisfactionGroup, name: String) -> ReportContext.Group {
             ReportContext.Group(name: name, sent: group.sent, answered: group.answered,
                                 average: group.averageRating.map { String(format: "%.1f", $0) } ?? "–",
@@ -116,7 +116,7 @@ struct SurveyController {
         return try await PortalPage.render(request, "satisfaction-report", title: "Satisfaction", context: ReportContext(
             days: days, periods: allowed.map { .init(value: String($0), label: "Last \($0) days", selected: $0 == days) },
             overall: view(total, name: "All tickets"),
-            byAgent: results.byAgent.map { view($0, name: $0.key.flatMap { names[$0] } ?? "The assistant alone") },
+            byAgent: results.byAgent.map { view($0, name: agent($0.key).flatMap { names[$0] } ?? "The assistant alone") },
             byIntent: results.byIntent.map { view($0, name: $0.key ?? "no intent") }))
     }
 }

@@ -210,8 +210,7 @@ struct TicketPages: Sendable {
         let user = try request.requirePortalUser()
         let ticket = try await ticket(request, user: user)
         let messages = try await tickets.fetchMessages(of: ticket.id, includeNotes: user.role.isStaff)
-        let people = Set(messages.compactMap(\.authorUserID) + [ticket.assigneeID].compactMap { $0 })
-        let names = Dictionary(try await accounts.fetchAccounts(Array(people)).map { ($0.id, $0.name) }) { first, _ in first }
+        let names = try await accounts.names(of: messages.compactMap(\.authorUserID) + [ticket.assigneeID].compactMap { $0 })
         let status = ticket.status
         let isOwner = ticket.ownerID == user.id
         let proposal = ticket.openProposal
