@@ -10,8 +10,7 @@ struct AttachmentController {
     let attachments: any AttachmentStore
 
     func register(on routes: any RoutesBuilder) {
-        routes.on(.POST, PortalPath.ticketAction(.route, .attachments).pattern,
-                  body: .collect(maxSize: ByteCount(value: AttachmentRules.maxBytes + 64 * 1024)), use: upload)
+        routes.post(.ticketAction(.route, .attachments), bodyLimit: AttachmentRules.maxBytes + 64 * 1024, use: upload)
         routes.get(.attachment(0), use: download)
     }
 

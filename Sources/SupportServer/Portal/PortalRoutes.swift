@@ -26,6 +26,23 @@ extension RoutesBuilder {
     func post(_ page: PortalPath, use handler: @escaping @Sendable (Request) async throws -> Response) -> Route {
         post(page.pattern, use: handler)
     }
+
+    /// Registers a POST handler whose body may be larger than a form's (an upload), up to `bodyLimit` bytes.
+    @discardableResult
+    func post(_ page: PortalPath, bodyLimit: Int, use handler: @escaping @Sendable (Request) async throws -> Response) -> Route {
+        let route = on(.POST, page.pattern, body: .collect(maxSize: ByteCount(value: bodyLimit)), use: handler)
+        route.bodyLimit = bodyLimit
+        return route
+    }
+}
+
+extension Route {
+    /// The largest body this route takes, for middleware that must read the body before the route does (the CSRF
+    /// check); nil: the application's default.
+    var bodyLimit: Int? {
+        get { userInfo["supportops.bodyLimit"] as? Int }
+        set { userInfo["supportops.bodyLimit"] = newValue }
+    }
 }
 
 extension Request {

@@ -52,9 +52,8 @@ struct PortalSessionMiddleware: AsyncMiddleware {
             // Middleware runs before the route collects a streamed body: read all of it first, or the token of a
             // larger form (not yet arrived) would look missing.
             if request.body.data == nil {
-                // An attachment may be larger than a form (its route checks the file's own limit).
-                let limit = request.url.path.hasSuffix("/attachments") ? AttachmentRules.maxBytes + 64 * 1024
-                    : request.application.routes.defaultMaxBodySize.value
+                // As much as the route takes: an upload's route allows more than a form's.
+                let limit = request.route?.bodyLimit ?? request.application.routes.defaultMaxBodySize.value
                 _ = try await request.body.collect(max: limit).get()
             }
             struct Token: Content { var csrf: String? }
