@@ -25,6 +25,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+import two_step  # noqa: E402  (RFC 6238 codes, shared with the browser tests)
 WORDS = ("blender kettle parcel refund invoice delivery courier damaged cracked missing late address warranty "
          "replacement cancel order payment card voucher size colour lamp chair desk mug toaster").split()
 
@@ -78,10 +80,17 @@ class Agent:
         with self.opener.open(self.base + path, timeout=120) as response:
             return response.read().decode()
 
+    def post(self, path, fields):
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', self.get(path)).group(1)
+        data = urllib.parse.urlencode({"csrf": csrf, **fields}).encode()
+        with self.opener.open(self.base + path, data=data, timeout=30) as response:
+            return response.read().decode()
+
     def login(self):
-        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', self.get("/login")).group(1)
-        data = urllib.parse.urlencode({"csrf": csrf, "email": "agent@example.com", "password": "supportops-demo"}).encode()
-        self.opener.open(self.base + "/login", data=data, timeout=30).read()
+        """Signs the demo agent in, setting up two-step sign-in (staff must) with a code computed from the key."""
+        self.post("/login", {"email": "agent@example.com", "password": "supportops-demo"})
+        key = re.search(r'id="two-step-key"[^>]*>([A-Z2-7 ]+)<', self.get("/profile/two-step")).group(1)
+        self.post("/profile/two-step", {"code": two_step.code(key, two_step.current_step())})
 
 
 def main():

@@ -55,6 +55,41 @@ public protocol AccountStore: AccountDirectory {
     /// Sets the new password if the link is unused and unexpired, marks it used, and ends every session of the
     /// account, in one transaction; nil when the link is not valid.
     func completePasswordReset(tokenHash: String, newPasswordHash: String, at now: Date) async throws -> UserID?
+
+    // MARK: Two-step sign-in
+
+    /// The account's authenticator secret and recovery codes; nil while two-step sign-in is off.
+    func fetchTwoStep(of user: UserID) async throws -> TwoStepSetting?
+    /// Turns two-step sign-in on (or moves it to a new authenticator): the secret, the step of the code that proved it
+    /// (used up), and fresh recovery codes (their hashes) replacing any old ones. One transaction.
+    func enableTwoStep(for user: UserID, secret: [UInt8], usedStep: Int64, recoveryCodeHashes: [String], at now: Date) async throws
+    /// Uses up an authenticator step: true only if no later or equal step of this account was used before, so a code
+    /// works once, also under two simultaneous sign-ins.
+    func useTwoStepStep(_ step: Int64, of user: UserID) async throws -> Bool
+    /// Uses up a recovery code: true only if it is one of the account's and was not used before.
+    func useRecoveryCode(hash: String, of user: UserID, at now: Date) async throws -> Bool
+    /// Replaces every recovery code of the account with these.
+    func replaceRecoveryCodes(of user: UserID, hashes: [String]) async throws
+    /// Turns two-step sign-in off and removes the recovery codes; with `endingSessions`, also signs the account out
+    /// everywhere (an admin's reset after a lost phone).
+    func disableTwoStep(of user: UserID, endingSessions: Bool) async throws
+}
+
+/// An account's two-step sign-in.
+public struct TwoStepSetting: Sendable, Hashable {
+    /// The authenticator's shared secret.
+    public var secret: [UInt8]
+    public var enabledAt: Date
+    /// The newest authenticator step used to sign in; older and equal steps are refused.
+    public var lastUsedStep: Int64?
+    public var recoveryCodesLeft: Int
+
+    public init(secret: [UInt8], enabledAt: Date, lastUsedStep: Int64?, recoveryCodesLeft: Int) {
+        self.secret = secret
+        self.enabledAt = enabledAt
+        self.lastUsedStep = lastUsedStep
+        self.recoveryCodesLeft = recoveryCodesLeft
+    }
 }
 
 /// The fields of a new account; the store assigns its id.

@@ -13,6 +13,10 @@ public enum PortalPath: Sendable, Hashable {
     case verifyEmail
     case forgotPassword
     case resetPassword
+    case signInCode
+    case twoStepSetup
+    case twoStepRecoveryCodes
+    case twoStepOff
     case knowledgeBase
     case article(Int64)
     case articleFeedback(Int64)
@@ -27,6 +31,7 @@ public enum PortalPath: Sendable, Hashable {
     case adminUsers
     case adminUserRole(UserID)
     case adminUserActive(UserID)
+    case adminUserTwoStepReset(UserID)
     case adminInvite
     case adminArticles
     case adminNewArticle
@@ -69,6 +74,10 @@ public enum PortalPath: Sendable, Hashable {
         case .verifyEmail: [.literal("verify-email")]
         case .forgotPassword: [.literal("forgot-password")]
         case .resetPassword: [.literal("reset-password")]
+        case .signInCode: [.literal("login"), .literal("code")]
+        case .twoStepSetup: [.literal("profile"), .literal("two-step")]
+        case .twoStepRecoveryCodes: [.literal("profile"), .literal("two-step"), .literal("recovery-codes")]
+        case .twoStepOff: [.literal("profile"), .literal("two-step"), .literal("off")]
         case .survey: [.literal("survey")]
         case .satisfactionReport: [.literal("agent"), .literal("reports"), .literal("satisfaction")]
         case .agentEvents: [.literal("agent"), .literal("events")]
@@ -93,6 +102,7 @@ public enum PortalPath: Sendable, Hashable {
         case .adminUsers: [.literal("admin"), .literal("users")]
         case let .adminUserRole(id): [.literal("admin"), .literal("users"), .id(id.rawValue), .literal("role")]
         case let .adminUserActive(id): [.literal("admin"), .literal("users"), .id(id.rawValue), .literal("active")]
+        case let .adminUserTwoStepReset(id): [.literal("admin"), .literal("users"), .id(id.rawValue), .literal("two-step-reset")]
         case .adminInvite: [.literal("admin"), .literal("users"), .literal("invite")]
         case .adminArticles: [.literal("admin"), .literal("articles")]
         case .adminNewArticle: [.literal("admin"), .literal("articles"), .literal("new")]

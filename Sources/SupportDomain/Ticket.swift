@@ -76,6 +76,9 @@ public enum PortalRole: String, CaseIterable, Sendable, Codable {
 
     /// Leads and admins may override the refund window and limit (with a written reason, audited).
     public var mayOverrideRules: Bool { self == .lead || self == .admin }
+
+    /// Staff can move money and read every customer's tickets: they sign in with a one-time code too.
+    public var requiresTwoStep: Bool { isStaff }
 }
 
 /// The signed-in person a ticket operation is done for or by.
@@ -91,10 +94,14 @@ public struct PortalAccount: Sendable, Hashable {
     public var sessionEpoch: Int
     /// False once an admin deactivated the account: it cannot sign in, and its sessions are over.
     public var isActive: Bool
+    /// Whether signing in takes a one-time code after the password.
+    public var hasTwoStep: Bool
 
     public init(id: UserID, name: String, email: String, role: PortalRole, customerID: CustomerID?,
-                createdAt: Date = Date(timeIntervalSince1970: 0), sessionEpoch: Int = 0, isActive: Bool = true) {
+                createdAt: Date = Date(timeIntervalSince1970: 0), sessionEpoch: Int = 0, isActive: Bool = true,
+                hasTwoStep: Bool = false) {
         self.isActive = isActive
+        self.hasTwoStep = hasTwoStep
         self.id = id
         self.name = name
         self.email = email

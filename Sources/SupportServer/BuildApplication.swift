@@ -173,7 +173,7 @@ private func configurePortal(_ app: Application, services: Services) throws {
         }
     }
     let portal = app.grouped(PortalErrorMiddleware()).grouped(app.sessions.middleware)
-        .grouped(PortalSessionMiddleware(accounts: stores.accounts))
+        .grouped(PortalSessionMiddleware(accounts: stores.accounts, clock: services.agent.clock))
     PortalController(knowledge: knowledge, articles: stores.articles, accounts: stores.accounts, clock: services.agent.clock,
                      tokens: services.tokens, publicURL: config.publicURL).register(on: portal)
     let pages = TicketPages(tickets: stores.tickets, accounts: stores.accounts, workflow: services.tickets,
@@ -186,6 +186,7 @@ private func configurePortal(_ app: Application, services: Services) throws {
     app.lifecycle.use(closing)
     LiveDeskController(pages: pages, closing: closing).register(on: portal)
     MacroAdminController(macros: stores.macros, clock: services.agent.clock).register(on: portal)
+    TwoStepController(accounts: stores.accounts, clock: services.agent.clock, tokens: services.tokens).register(on: portal)
     AdminController(knowledge: knowledge, articles: stores.articles, accounts: stores.accounts, outbox: stores.outbox,
                     clock: services.agent.clock, tokens: services.tokens, publicURL: config.publicURL).register(on: portal)
 }

@@ -179,9 +179,80 @@ public struct FluentAccountStore: AccountStore {
         }
     }
 
+    // MARK: Two-step sign-in
+
+    public func fetchTwoStep(of user: UserID) async throws -> TwoStepSetting? {
+        guard let row = try await UserModel.find(Int(user.rawValue), on: database), let encoded = row.totpSecret,
+              let secret = Data(base64Encoded: encoded), let enabledAt = row.totpEnabledAt else { return nil }
+        let left = try await HotPath.sql(database).raw("""
+            SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = \(bind: user.rawValue) AND used_at IS NULL
+            """).first()
+        return TwoStepSetting(secret: Array(secret), enabledAt: enabledAt, lastUsedStep: row.totpLastStep,
+                              recoveryCodesLeft: try left?.decode(column: "n", as: Int.self) ?? 0)
+    }
+
+    public func enableTwoStep(for user: UserID, secret: [UInt8], usedStep: Int64, recoveryCodeHashes: [String],
+                              at now: Date) async throws {
+        try await database.transaction { tx in
+            let sql = try HotPath.sql(tx)
+            guard try await sql.raw("""
+                UPDATE users SET totp_secret = \(bind: Data(secret).base64EncodedString()), totp_enabled_at = \(bind: now),
+                    totp_last_step = \(bind: usedStep)
+                WHERE id = \(bind: user.rawValue) RETURNING id
+                """).first() != nil else { throw StoreError.notFound }
+            try await Self.insertRecoveryCodes(recoveryCodeHashes, of: user, on: sql)
+        }
+    }
+
+    public func useTwoStepStep(_ step: Int64, of user: UserID) async throws -> Bool {
+        try await HotPath.sql(database).raw("""
+            UPDATE users SET totp_last_step = \(bind: step)
+            WHERE id = \(bind: user.rawValue) AND totp_secret IS NOT NULL
+                AND (totp_last_step IS NULL OR totp_last_step < \(bind: step))
+            RETURNING id
+            """).first() != nil
+    }
+
+    public func useRecoveryCode(hash: String, of user: UserID, at now: Date) async throws -> Bool {
+        try await HotPath.sql(database).raw("""
+            UPDATE recovery_codes SET used_at = \(bind: now)
+            WHERE user_id = \(bind: user.rawValue) AND code_hash = \(bind: hash) AND used_at IS NULL
+            RETURNING id
+            """).first() != nil
+    }
+
+    public func replaceRecoveryCodes(of user: UserID, hashes: [String]) async throws {
+        try await database.transaction { tx in
+            try await Self.insertRecoveryCodes(hashes, of: user, on: try HotPath.sql(tx))
+        }
+    }
+
+    public func disableTwoStep(of user: UserID, endingSessions: Bool) async throws {
+        try await database.transaction { tx in
+            let sql = try HotPath.sql(tx)
+            try await sql.raw("DELETE FROM recovery_codes WHERE user_id = \(bind: user.rawValue)").run()
+            try await sql.raw("""
+                UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL,
+                    session_epoch = session_epoch + \(bind: endingSessions ? 1 : 0)
+                WHERE id = \(bind: user.rawValue)
+                """).run()
+        }
+    }
+
+    /// Deletes the account's codes and inserts these (inside the caller's transaction).
+    static func insertRecoveryCodes(_ hashes: [String], of user: UserID, on sql: any SQLDatabase) async throws {
+        try await sql.raw("DELETE FROM recovery_codes WHERE user_id = \(bind: user.rawValue)").run()
+        for hash in hashes {
+            try await sql.raw("""
+                INSERT INTO recovery_codes (user_id, code_hash) VALUES (\(bind: user.rawValue), \(bind: hash))
+                """).run()
+        }
+    }
+
     static func account(_ row: UserModel) throws -> PortalAccount {
         PortalAccount(id: UserID(Int64(try row.requireID())), name: row.name, email: row.email,
                       role: PortalRole(rawValue: row.role) ?? .customer, customerID: row.customerID.map { CustomerID(Int64($0)) },
-                      createdAt: row.createdAt, sessionEpoch: row.sessionEpoch, isActive: row.deactivatedAt == nil)
+                      createdAt: row.createdAt, sessionEpoch: row.sessionEpoch, isActive: row.deactivatedAt == nil,
+                      hasTwoStep: row.totpSecret != nil)
     }
 }

@@ -114,5 +114,5 @@ public enum SupportMigrations {
                                          CreateSurveys(), CreateTagsAndMacros(), AddTicketMerge(),
                                          AddFullTextSearch(), CreateSavedViews(),
                                          CreateIdempotencyKeys(), CreateRateCounters(),
-                                         CreateAttachments()] }
+                                         CreateAttachments(), AddTwoStepSignIn()] }
 }

@@ -18,6 +18,11 @@ public final class UserModel: Model, @unchecked Sendable {
     /// Bumped when the password is reset: sessions signed in under an older epoch are over.
     @Field(key: "session_epoch") public var sessionEpoch: Int
     @OptionalField(key: "deactivated_at") public var deactivatedAt: Date?
+    /// The authenticator's shared secret (base64) while two-step sign-in is on.
+    @OptionalField(key: "totp_secret") public var totpSecret: String?
+    @OptionalField(key: "totp_enabled_at") public var totpEnabledAt: Date?
+    /// The newest authenticator step used: a code works once.
+    @OptionalField(key: "totp_last_step") public var totpLastStep: Int64?
 
     public init() {}
 
@@ -59,6 +64,32 @@ struct AddAccountDeactivation: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         try await database.schema("users").deleteField("deactivated_at").update()
+    }
+}
+
+/// Two-step sign-in: the authenticator secret on the account, single-use recovery codes (only their SHA-256).
+struct AddTwoStepSignIn: AsyncMigration {
+    var name: String { "SupportOps.AddTwoStepSignIn.v1" }
+
+    func prepare(on database: any Database) async throws {
+        // One column per statement: SQLite adds one column per ALTER TABLE.
+        try await database.schema("users").field("totp_secret", .string).update()
+        try await database.schema("users").field("totp_enabled_at", .datetime).update()
+        try await database.schema("users").field("totp_last_step", .int64).update()
+        try await database.schema("recovery_codes")
+            .field("id", .int, .identifier(auto: true))
+            .field("user_id", .int, .required, .references("users", "id", onDelete: .cascade))
+            .field("code_hash", .string, .required)
+            .field("used_at", .datetime)
+            .unique(on: "user_id", "code_hash")
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("recovery_codes").delete()
+        for column in ["totp_secret", "totp_enabled_at", "totp_last_step"] {
+            try await database.schema("users").deleteField(.key(.string(column))).update()
+        }
     }
 }
 

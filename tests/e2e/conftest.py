@@ -22,6 +22,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from two_step import Authenticator, current_step, code as totp_code
+
 ROOT = Path(__file__).resolve().parents[2]
 BASE_URL = os.environ.get("E2E_BASE_URL", "http://127.0.0.1:18080").rstrip("/")
 MAIL_DIR = os.environ.get("E2E_MAIL_DIR", "")
@@ -34,6 +36,8 @@ TIMEOUT = float(os.environ.get("E2E_TIMEOUT", "20"))
 
 NOT_FOUND_TEXT = "We could not find that page."
 CSRF_TEXT = "This form has expired or did not come from this site"
+# The authenticator "app" of every staff account the tests set up (one server per run, so one per session).
+AUTHENTICATOR = Authenticator()
 TICKET_STATUSES = {"open", "awaiting_customer", "resolved", "escalated", "in_progress", "closed"}
 
 
@@ -125,8 +129,31 @@ class Portal:
         self.fill("#login-email", email)
         self.fill("#login-password", password)
         self.click_and_wait_reload(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        # Staff set up two-step sign-in the first time, and enter a code after that.
+        if self.path == "/profile/two-step":
+            self.set_up_two_step(email)
+            self.click_and_wait_reload(self.clickable("#two-step-continue"))
+        elif self.path == "/login/code":
+            self.enter_code(AUTHENTICATOR.next_code(email))
         errors = [e.text for e in self.els(".alert-error")]
-        assert self.signed_in() and self.path != "/login", f"login as {email} failed: {errors or self.body_text()[:300]}"
+        assert self.signed_in() and not self.path.startswith("/login"), \
+            f"login as {email} failed: {errors or self.body_text()[:300]}"
+
+    def set_up_two_step(self, email):
+        """On the set-up page: reads the key as a person types it into an app, enters the app's code; returns the
+        recovery codes shown."""
+        key = self.el("#two-step-key").text
+        step = current_step()
+        AUTHENTICATOR.remember(email, key, step)
+        self.fill("#two-step-code", totp_code(key, step))
+        self.click_and_wait_reload(self.clickable("#two-step-confirm"))
+        codes = [e.text for e in self.els("#recovery-codes code")]
+        assert len(codes) == 10, f"no recovery codes after setting up two-step sign-in: {self.body_text()[:300]}"
+        return codes
+
+    def enter_code(self, code):
+        self.fill("#sign-in-code", code)
+        self.click_and_wait_reload(self.clickable("#sign-in-code-submit"))
 
     def logout(self):
         buttons = self.els('header form[action="/logout"] button') or self.els('form[action="/logout"] button')

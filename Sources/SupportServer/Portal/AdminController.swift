@@ -70,6 +70,7 @@ struct AdminController {
             var customerId: Int64?
             var isSelf: Bool
             var isActive: Bool
+            var hasTwoStep: Bool
             var roles: [TicketPages.Option]
         }
         var users: [User]
@@ -79,11 +80,15 @@ struct AdminController {
         let admin = try Self.requireAdmin(request)
         let all = try await accounts.fetchAllAccounts(limit: 1000)
         return try await PortalPage.render(request, "admin-users", title: "Users and roles",
-                                           notice: request.query[String.self, at: "invited"] == "1"
-                                            ? "Invitation sent." : request.query[String.self, at: "saved"] == "1" ? "Saved." : nil,
+                                           notice: request.query[String.self, at: "invited"] == "1" ? "Invitation sent."
+                                            : request.query[String.self, at: "saved"] == "1" ? "Saved."
+                                            : request.query[String.self, at: "two_step_reset"] != nil
+                                            ? "Two-step sign-in is reset and the account is signed out everywhere. "
+                                                + "Staff set up a new authenticator when they next sign in." : nil,
                                            context: UsersContext(users: all.map { user in
             .init(id: user.id.rawValue, name: user.name, email: user.email, role: user.role.rawValue,
                   customerId: user.customerID?.rawValue, isSelf: user.id == admin.id, isActive: user.isActive,
+                  hasTwoStep: user.hasTwoStep,
                   roles: PortalRole.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == user.role) })
         }))
     }

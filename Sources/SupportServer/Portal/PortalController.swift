@@ -96,7 +96,12 @@ struct PortalController {
         guard valid, let user = credentials?.account else { return try await refuse("The e-mail address or password is not right.") }
         // Only someone who knows the password learns that the account is deactivated.
         guard user.isActive else { return try await refuse("This account is deactivated. Please contact support.", status: .forbidden) }
-        try await startSession(request, userID: user.id, epoch: user.sessionEpoch)
+        if user.hasTwoStep || user.role.requiresTwoStep {
+            let owed: SignIn.Pending = user.hasTwoStep ? .code : .enrol
+            try await SignIn.begin(request, account: user, owed: owed, now: clock.now())
+            return request.redirect(to: owed == .code ? .signInCode : .twoStepSetup)
+        }
+        try await SignIn.start(request, userID: user.id, epoch: user.sessionEpoch)
         return request.redirect(to: .profile)
     }
 
@@ -133,7 +138,7 @@ struct PortalController {
             NewAccount(email: email, name: name, passwordHash: hash, role: .customer, createdAt: now),
             createCustomer: !existingCustomer,
             verification: existingCustomer ? verification(email: email, name: name) : nil)
-        try await startSession(request, userID: user.id)
+        try await SignIn.start(request, userID: user.id, epoch: user.sessionEpoch)
         return request.redirect(to: PortalPath.profile.with(["welcome": existingCustomer ? "verify" : "1"]))
     }
 
@@ -260,18 +265,6 @@ struct PortalController {
         return request.redirect(to: PortalPath.login.with(["reset": "1"]))
     }
 
-    /// Signs in with a new session id (the old one is deleted), so an id planted before sign-in is worthless.
-    func startSession(_ request: Request, userID: UserID, epoch: Int = 0) async throws {
-        if let old = request.session.id {
-            try await request.application.sessions.driver.deleteSession(old, for: request).get()
-        }
-        request.session.id = nil
-        request.session.data = SessionData()
-        request.session.data["user_id"] = userID.description
-        request.session.data["epoch"] = String(epoch)
-        _ = request.csrfToken
-    }
-
     /// Ends every session of the account, this one included (a lost phone, a shared computer).
     func signOutEverywhere(_ request: Request) async throws -> Response {
         let user = try request.requirePortalUser()
@@ -294,7 +287,15 @@ struct PortalController {
             var customerId: Int64?
             var canVerify: Bool
         }
+        struct TwoStep: Encodable {
+            var enabled: Bool
+            var enabledAt: String?
+            var recoveryCodesLeft: Int
+            /// Customers may turn it off; staff must keep it.
+            var canTurnOff: Bool
+        }
         var profile: Profile
+        var twoStep: TwoStep
     }
 
     func profile(_ request: Request) async throws -> Response {
@@ -304,12 +305,20 @@ struct PortalController {
         case "verify": "We already have orders for \(user.email). We sent you an e-mail: open its link to connect them to this account."
         case "linked": "Your e-mail address is confirmed and your orders are linked to this account."
         case "none": "There are no orders on record for \(user.email)."
-        default: nil
+        default: switch request.query[String.self, at: "two_step"] {
+            case "recovery_used": "You signed in with a recovery code; it no longer works. Make new codes below if you are running low."
+            case "recovery_none_left": "You used your last recovery code. Make new ones below now, or set up your authenticator again."
+            case "off": "Two-step sign-in is off."
+            default: nil
+            }
         }
+        let setting = try await accounts.fetchTwoStep(of: user.id)
         return try await PortalPage.render(request, "profile", title: "Your profile", notice: welcome, context: ProfileContext(
             profile: .init(name: user.name, email: user.email, role: user.role.rawValue,
                            createdAt: ISO8601DateFormatter().string(from: user.createdAt), customerId: user.customerID?.rawValue,
-                           canVerify: user.customerID == nil)))
+                           canVerify: user.customerID == nil),
+            twoStep: .init(enabled: setting != nil, enabledAt: setting.map { PortalPage.timestamp($0.enabledAt) },
+                           recoveryCodesLeft: setting?.recoveryCodesLeft ?? 0, canTurnOff: !user.role.requiresTwoStep)))
     }
 
     func updateProfile(_ request: Request) async throws -> Response {

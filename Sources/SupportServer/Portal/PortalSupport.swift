@@ -14,7 +14,11 @@ extension Request {
 
     /// The signed-in user, or a redirect to the sign-in page.
     func requirePortalUser() throws -> PortalAccount {
-        guard let user = portalUser else { throw Abort.redirect(to: PortalPath.login.path) }
+        guard let user = portalUser else {
+            // Half-way through signing in: back to what is still owed (a code, or setting up an authenticator).
+            let owed = session.data["pending_owed"].flatMap(SignIn.Pending.init(rawValue:))
+            throw Abort.redirect(to: (owed == .enrol ? PortalPath.twoStepSetup : owed == .code ? .signInCode : .login).path)
+        }
         return user
     }
 
@@ -35,14 +39,21 @@ extension Request {
 }
 
 /// Loads the signed-in user (if any) and refuses every POST whose `csrf` field does not match the session's token.
+/// A staff account without two-step sign-in (made staff while signed in, or reset by an admin) is not signed in: its
+/// session owes the setup first.
 struct PortalSessionMiddleware: AsyncMiddleware {
     let accounts: any AccountDirectory
+    let clock: any WallClock
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let raw = request.session.data["user_id"], let id = Int64(raw),
            let user = try await accounts.fetchAccount(UserID(id)) {
             if user.isActive, Int(request.session.data["epoch"] ?? "0") == user.sessionEpoch {
-                request.storage[PortalUserKey.self] = user
+                if user.role.requiresTwoStep, !user.hasTwoStep {
+                    SignIn.setPending(request, account: user, owed: .enrol, now: clock.now())
+                } else {
+                    request.storage[PortalUserKey.self] = user
+                }
             } else {
                 // Signed in before the password was reset: this session is over.
                 request.session.data["user_id"] = nil
