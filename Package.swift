@@ -55,6 +55,11 @@ let package = Package(
             name: "SupportSearch",
             swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
+        // QR codes (ISO/IEC 18004, byte mode) drawn as SVG: the authenticator set-up page shows one without any other host.
+        .target(
+            name: "QRCode",
+            swiftSettings: strict
+        ),
         // Sentence embeddings (all-MiniLM-L6-v2) in plain Swift. Numeric code, -Ounchecked in every configuration.
         .target(
             name: "SupportEmbedding",
@@ -102,6 +107,7 @@ let package = Package(
                 "SupportSearch",
                 "SupportEmbedding",
                 "SupportIntentModel",
+                "QRCode",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentKit", package: "fluent-kit"),
@@ -155,6 +161,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "QRCodeTests", dependencies: ["QRCode"], exclude: ["make_fixtures.py"], swiftSettings: strict),
         .testTarget(name: "SupportDomainTests", dependencies: ["SupportDomain"], swiftSettings: strict),
         .testTarget(name: "SupportEmbeddingTests", dependencies: ["SupportEmbedding"], swiftSettings: strict),
         .testTarget(name: "SupportAgentTests", dependencies: ["SupportAgent", "SupportDomain", "SupportIntentModel", "SupportSearch",

@@ -16,17 +16,17 @@ chromedriver_bin=${E2E_CHROMEDRIVER:-/usr/bin/chromedriver}
 missing=()
 [ -x "$chromium_bin" ] || missing+=("$chromium_bin")
 [ -x "$chromedriver_bin" ] || missing+=("$chromedriver_bin")
-python3 -c "import selenium, pytest, aiosmtpd" 2>/dev/null || missing+=("python modules selenium/pytest/aiosmtpd")
+python3 -c "import selenium, pytest, aiosmtpd, cv2" 2>/dev/null || missing+=("python modules selenium/pytest/aiosmtpd/opencv-python-headless")
 if [ "${1:-}" = "--check" ]; then # for scripts/test.sh: say whether the browser tests can run here
   if [ ${#missing[@]} -eq 0 ]; then echo "on"; exit 0; fi
   echo "missing ${missing[*]}"; exit 1
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "${CI:-}" = "true" ]; then
-    echo "browser tests: FAILED, missing under CI: ${missing[*]} (install chromium chromium-driver and pip selenium pytest aiosmtpd)" >&2
+    echo "browser tests: FAILED, missing under CI: ${missing[*]} (install chromium chromium-driver and pip selenium pytest aiosmtpd opencv-python-headless)" >&2
     exit 1
   fi
-  echo "browser tests: skipped (install chromium chromium-driver and pip selenium pytest aiosmtpd)"
+  echo "browser tests: skipped (install chromium chromium-driver and pip selenium pytest aiosmtpd opencv-python-headless)"
   exit 0
 fi
 

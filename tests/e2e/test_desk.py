@@ -134,3 +134,74 @@ def test_attachment_is_kept_to_its_ticket(portal, tmp_path):
     portal.open(href)
     portal.wait_text("We could not find that page.")
     portal.logout()
+
+
+def test_an_override_needs_the_lead_role(portal, action_log):
+    # Alice's lamp (order 1004) was delivered weeks ago: outside the refund window.
+    portal.login("alice@example.com")
+    ticket = portal.new_ticket(unique("Late lamp"), "my lamp from order 1004 broke, can I still get a refund?")
+    portal.logout()
+
+    portal.login("agent@example.com")
+    portal.open(f"/tickets/{ticket}")
+    portal.click_and_wait_reload(portal.clickable('#customer-orders button.order-action[data-action="issue_refund"]'))
+    summary = portal.el("#order-action-summary").text
+    assert "1004" in summary, summary
+    assert not portal.els("#order-action-override"), "an agent was offered the goodwill override"
+    portal.shot("override-not-offered-to-an-agent")
+    # The agent forges the lead's form in the page: the server refuses it, whatever the page offered.
+    token = portal.driver.execute_script(
+        "const f = document.querySelector('#order-action-preview input[name=token]'); return f ? f.value : 'none';")
+    portal.driver.execute_script("""
+        const form = document.createElement('form');
+        form.method = 'post'; form.action = arguments[0];
+        const fields = {csrf: document.querySelector('input[name=csrf]').value, action: 'issue_refund', order: '1004',
+                        token: arguments[1], override: 'goodwill', override_reason: 'Loyal customer, the lamp failed early'};
+        for (const [name, value] of Object.entries(fields)) {
+            const input = document.createElement('input'); input.type = 'hidden'; input.name = name; input.value = value;
+            form.appendChild(input);
+        }
+        document.body.appendChild(form); form.submit();""", f"/tickets/{ticket}/order-action-confirm", token)
+    portal.wait_text("Only a lead or an admin can override a rule.")
+    portal.shot("override-refused-for-an-agent")
+    assert not any(e.get("action") == "issue_refund" and "1004" in str(e.get("parameters"))
+                   and e.get("result", {}).get("success") == "true" for e in action_log()), "the forged override paid a refund"
+
+    # The lead may, with a written reason; the ticket records it as an internal note.
+    portal.login("lead@example.com")
+    portal.open(f"/tickets/{ticket}")
+    portal.click_and_wait_reload(portal.clickable('#customer-orders button.order-action[data-action="issue_refund"]'))
+    portal.fill("#override-reason", "Long-standing customer, the lamp failed early")
+    portal.click_and_wait_reload(portal.clickable("#order-action-override"))
+    portal.wait_path(rf"/tickets/{ticket}")
+    portal.wait(lambda d: any("the lamp failed early" in m.text
+                              for m in d.find_elements(By.CSS_SELECTOR, "#conversation .message")), "the override note")
+    portal.shot("override-by-a-lead")
+
+
+def test_a_macro_answers_in_the_customers_language(portal):
+    portal.login("admin@example.com")
+    portal.open("/admin/macros/new")
+    name = unique("Tracking link")
+    portal.fill("#macro-name", name)
+    portal.fill("#macro-body", "Hello {{customer.first_name}}, here is the news about order {{order.id}}.")
+    portal.el("#macro-variants summary").click()
+    portal.fill("#macro-es", "Hola {{customer.first_name}}, estas son las novedades de su pedido {{order.id}}.")
+    portal.click_and_wait_reload(portal.clickable("#macro-save"))
+    portal.wait_path(r"/admin/macros")
+    portal.logout()
+
+    portal.login("bob@example.com")
+    ticket = portal.new_ticket(unique("Pedido"), "Hola, quiero hablar con una persona sobre mi pedido 2001, por favor")
+    portal.logout()
+
+    portal.login("agent@example.com")
+    portal.open(f"/tickets/{ticket}")
+    Select(portal.el("#macro-select")).select_by_visible_text(name)
+    portal.click_and_wait_reload(portal.clickable("#macro-use"))
+    text = portal.el("#agent-reply").get_attribute("value")
+    assert text == "Hola Bob, estas son las novedades de su pedido 2001.", text
+    portal.shot("macro-in-spanish")
+    portal.click_and_wait_reload(portal.clickable("#agent-reply-submit"))
+    portal.wait(lambda d: any("estas son las novedades" in m.text
+                              for m in d.find_elements(By.CSS_SELECTOR, "#conversation .message")), "the Spanish reply")
