@@ -142,40 +142,46 @@ def test_an_override_needs_the_lead_role(portal, action_log):
     ticket = portal.new_ticket(unique("Late lamp"), "my lamp from order 1004 broke, can I still get a refund?")
     portal.logout()
 
+    refund_1004 = '#customer-orders tr[data-order="1004"] button.order-action[data-action="issue_refund"]'
     portal.login("agent@example.com")
     portal.open(f"/tickets/{ticket}")
-    portal.click_and_wait_reload(portal.clickable('#customer-orders button.order-action[data-action="issue_refund"]'))
-    summary = portal.el("#order-action-summary").text
-    assert "1004" in summary, summary
-    assert not portal.els("#order-action-override"), "an agent was offered the goodwill override"
+    assert not portal.els(refund_1004), "an agent was offered a refund outside the window"
     portal.shot("override-not-offered-to-an-agent")
     # The agent forges the lead's form in the page: the server refuses it, whatever the page offered.
-    token = portal.driver.execute_script(
-        "const f = document.querySelector('#order-action-preview input[name=token]'); return f ? f.value : 'none';")
     portal.driver.execute_script("""
         const form = document.createElement('form');
         form.method = 'post'; form.action = arguments[0];
         const fields = {csrf: document.querySelector('input[name=csrf]').value, action: 'issue_refund', order: '1004',
-                        token: arguments[1], override: 'goodwill', override_reason: 'Loyal customer, the lamp failed early'};
+                        token: 'issue_refund-1004-0', override: 'goodwill',
+                        override_reason: 'Loyal customer, the lamp failed early'};
         for (const [name, value] of Object.entries(fields)) {
             const input = document.createElement('input'); input.type = 'hidden'; input.name = name; input.value = value;
             form.appendChild(input);
         }
-        document.body.appendChild(form); form.submit();""", f"/tickets/{ticket}/order-action-confirm", token)
+        document.body.appendChild(form); form.submit();""", f"/tickets/{ticket}/order-action-confirm")
     portal.wait_text("Only a lead or an admin can override a rule.")
     portal.shot("override-refused-for-an-agent")
     assert not any(e.get("action") == "issue_refund" and "1004" in str(e.get("parameters"))
                    and e.get("result", {}).get("success") == "true" for e in action_log()), "the forged override paid a refund"
 
-    # The lead may, with a written reason; the ticket records it as an internal note.
+    # The lead is offered a goodwill refund: the preview says what the rules refuse; with a written reason it runs,
+    # and the ticket keeps the reason as an internal note.
     portal.login("lead@example.com")
     portal.open(f"/tickets/{ticket}")
-    portal.click_and_wait_reload(portal.clickable('#customer-orders button.order-action[data-action="issue_refund"]'))
+    button = portal.clickable(refund_1004)
+    assert "Goodwill" in button.text, button.text
+    portal.click_and_wait_reload(button)
+    assert "1004" in portal.el("#order-action-summary").text
+    assert not portal.els("#order-action-confirm"), "the rules' refusal was offered as a plain confirmation"
     portal.fill("#override-reason", "Long-standing customer, the lamp failed early")
+    portal.shot("override-offered-to-a-lead")
     portal.click_and_wait_reload(portal.clickable("#order-action-override"))
     portal.wait_path(rf"/tickets/{ticket}")
     portal.wait(lambda d: any("the lamp failed early" in m.text
                               for m in d.find_elements(By.CSS_SELECTOR, "#conversation .message")), "the override note")
+    portal.wait(lambda d: any(e.get("action") == "issue_refund" and "1004" in str(e.get("parameters"))
+                              and e.get("result", {}).get("success") == "true" for e in action_log()),
+                "the goodwill refund in the action log")
     portal.shot("override-by-a-lead")
 
 

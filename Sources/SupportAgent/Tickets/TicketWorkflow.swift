@@ -340,6 +340,9 @@ public struct TicketWorkflow: Sendable {
             public var order: OrderSnapshot
             /// The actions the order's state and dates allow now (the rules still check each one when it runs).
             public var eligible: [ToolAction]
+            /// A delivered order past the refund window (or over the limit) that was never refunded: a lead may still
+            /// refund it as goodwill, with a reason (the preview says what the rules refuse and offers the override).
+            public var goodwillRefund: Bool
         }
 
         public var customer: CustomerSnapshot
@@ -370,7 +373,9 @@ public struct TicketWorkflow: Sendable {
             signals: age < policy.fraud.newAccountDays ? [.newAccount] : [],
             orders: orders.map { order in
                 CustomerPanel.Order(order: order, eligible: [ToolAction.cancelOrder, .issueRefund, .requestReplacement]
-                    .filter { eligible[$0]?.contains(order.id) == true })
+                    .filter { eligible[$0]?.contains(order.id) == true },
+                    goodwillRefund: order.status == .delivered && eligible[.issueRefund]?.contains(order.id) != true
+                        && !history.refunds.contains { $0.orderID == order.id })
             }, history: history, otherTickets: Array(others.prefix(10)))
     }
 

@@ -265,7 +265,8 @@ struct TicketPages: Sendable {
                                         total: entry.order.total.decimalString,
                                         actions: status == .closed ? [] : entry.eligible.map {
                                             .init(value: $0.rawValue, label: Self.actionLabel($0))
-                                        })
+                                        } + (entry.goodwillRefund && user.role.mayOverrideRules
+                                            ? [.init(value: ToolAction.issueRefund.rawValue, label: "Goodwill refund")] : []))
                     },
                     past: (panel.history.refunds.map {
                         (date: $0.createdAt, text: "Refund \($0.id) of \($0.amount.decimalString) for order #\($0.orderID) "
