@@ -17,16 +17,19 @@ missing=()
 [ -x "$chromium_bin" ] || missing+=("$chromium_bin")
 [ -x "$chromedriver_bin" ] || missing+=("$chromedriver_bin")
 python3 -c "import selenium, pytest, aiosmtpd, cv2" 2>/dev/null || missing+=("python modules selenium/pytest/aiosmtpd/opencv-python-headless")
+# libfaketime sets the clock of a second server (the service-level test across a weekend).
+faketime_lib=${E2E_FAKETIME_LIB:-$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -1)}
+[ -n "$faketime_lib" ] && [ -e "$faketime_lib" ] || missing+=("libfaketime (apt-get install faketime)")
 if [ "${1:-}" = "--check" ]; then # for scripts/test.sh: say whether the browser tests can run here
   if [ ${#missing[@]} -eq 0 ]; then echo "on"; exit 0; fi
   echo "missing ${missing[*]}"; exit 1
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "${CI:-}" = "true" ]; then
-    echo "browser tests: FAILED, missing under CI: ${missing[*]} (install chromium chromium-driver and pip selenium pytest aiosmtpd opencv-python-headless)" >&2
+    echo "browser tests: FAILED, missing under CI: ${missing[*]} (install chromium chromium-driver faketime and pip selenium pytest aiosmtpd opencv-python-headless)" >&2
     exit 1
   fi
-  echo "browser tests: skipped (install chromium chromium-driver and pip selenium pytest aiosmtpd opencv-python-headless)"
+  echo "browser tests: skipped (install chromium chromium-driver faketime and pip selenium pytest aiosmtpd opencv-python-headless)"
   exit 0
 fi
 
@@ -118,6 +121,7 @@ log "server is up; running the browser tests"
 set +e
 E2E_BASE_URL="$base_url" E2E_MAIL_DIR="$mail_dir" E2E_ACTION_LOG="$tmp/actions.jsonl" E2E_READ_TIMEOUT="$read_timeout" \
   E2E_SCREENSHOT_DIR="$root/screenshots" E2E_CHROMIUM="$chromium_bin" E2E_CHROMEDRIVER="$chromedriver_bin" \
+  E2E_BINARY="$binary" E2E_FAKETIME_LIB="$faketime_lib" \
   timeout 1200 python3 -m pytest -q -p no:cacheprovider "$root/tests/e2e" "$@"
 status=$?
 # The API fuzzer last (its generated requests may refund demo orders the browser tests use): every operation of the

@@ -44,9 +44,11 @@ TICKET_STATUSES = {"open", "awaiting_customer", "resolved", "escalated", "in_pro
 class Portal:
     """One browser on the portal, with explicit waits only (no sleeps for page state)."""
 
-    def __init__(self, driver, base_url=BASE_URL):
+    def __init__(self, driver, base_url=BASE_URL, clock=time.time):
         self.driver = driver
         self.base_url = base_url
+        # The server's time (a server under a fake clock is ahead of this machine's): two-step codes follow it.
+        self.clock = clock
 
     # Navigation and waiting
 
@@ -134,7 +136,7 @@ class Portal:
             self.set_up_two_step(email)
             self.click_and_wait_reload(self.clickable("#two-step-continue"))
         elif self.path == "/login/code":
-            self.enter_code(AUTHENTICATOR.next_code(email))
+            self.enter_code(AUTHENTICATOR.next_code(self.account(email), now=self.clock()))
         errors = [e.text for e in self.els(".alert-error")]
         assert self.signed_in() and not self.path.startswith("/login"), \
             f"login as {email} failed: {errors or self.body_text()[:300]}"
@@ -143,13 +145,17 @@ class Portal:
         """On the set-up page: reads the key as a person types it into an app, enters the app's code; returns the
         recovery codes shown."""
         key = self.el("#two-step-key").text
-        step = current_step()
-        AUTHENTICATOR.remember(email, key, step)
+        step = current_step(self.clock())
+        AUTHENTICATOR.remember(self.account(email), key, step)
         self.fill("#two-step-code", totp_code(key, step))
         self.click_and_wait_reload(self.clickable("#two-step-confirm"))
         codes = [e.text for e in self.els("#recovery-codes code")]
         assert len(codes) == 10, f"no recovery codes after setting up two-step sign-in: {self.body_text()[:300]}"
         return codes
+
+    def account(self, email):
+        """The authenticator's name for an account: each server has its own secrets."""
+        return f"{email} on {self.base_url}"
 
     def enter_code(self, code):
         self.fill("#sign-in-code", code)

@@ -68,7 +68,7 @@ def test_two_step_sign_in_of_a_new_agent(portal, mailbox):
     portal.shot("two-step-code")
     portal.open("/agent/queue")
     portal.wait_path(r"/login/code")
-    right = AUTHENTICATOR.next_code(email)
+    right = AUTHENTICATOR.next_code(portal.account(email))
     portal.enter_code("123456" if right != "123456" else "654321")
     assert "not right" in portal.el(".alert-error").text
     portal.enter_code(right)

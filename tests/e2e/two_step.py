@@ -33,17 +33,18 @@ class Authenticator:
         self.secrets[email] = secret_base32.replace(" ", "")
         self.last_step[email] = step
 
-    def knows(self, email):
-        return email in self.secrets
-
-    def next_code(self, email):
+    def next_code(self, email, now=None):
+        """The code for the first step not used yet around `now` (the server's time), waiting for one if needed."""
         while True:
-            now = current_step()
-            step = max(now - 1, self.last_step.get(email, -1) + 1)
-            if step <= now + 1:
+            current = current_step(now)
+            step = max(current - 1, self.last_step.get(email, -1) + 1)
+            if step <= current + 1:
                 self.last_step[email] = step
                 return code(self.secrets[email], step)
-            time.sleep(PERIOD - time.time() % PERIOD + 0.2)
+            wait = PERIOD - time.time() % PERIOD + 0.2
+            time.sleep(wait)
+            if now is not None:
+                now += wait
 
 
 def selftest():
