@@ -145,6 +145,16 @@ def test_an_override_needs_the_lead_role(portal, action_log):
     refund_1004 = '#customer-orders tr[data-order="1004"] button.order-action[data-action="issue_refund"]'
     portal.login("agent@example.com")
     portal.open(f"/tickets/{ticket}")
+    # An agent refunds an order inside the window from the panel: preview, then confirm; the amount is the order's.
+    portal.click_and_wait_reload(
+        portal.clickable('#customer-orders tr[data-order="1001"] button.order-action[data-action="issue_refund"]'))
+    assert portal.el("#order-action-summary").text == "Refund 49.99 USD for order #1001"
+    portal.click_and_wait_reload(portal.clickable("#order-action-confirm"))
+    portal.wait(lambda d: any(e.get("action") == "issue_refund" and "1001" in str(e.get("parameters"))
+                              and e.get("result", {}).get("success") == "true" for e in action_log()),
+                "the agent's refund in the action log")
+    assert not portal.els('#customer-orders tr[data-order="1001"] button.order-action[data-action="issue_refund"]'), \
+        "order 1001 still offers a refund after it was refunded"
     assert not portal.els(refund_1004), "an agent was offered a refund outside the window"
     portal.shot("override-not-offered-to-an-agent")
     # The agent forges the lead's form in the page: the server refuses it, whatever the page offered.
