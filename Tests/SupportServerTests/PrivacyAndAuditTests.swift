@@ -1,6 +1,8 @@
 import FluentKit
 import Foundation
 import Testing
+import Vapor
+import VaporTesting
 @testable import SupportServer
 @testable import SupportStore
 import Fluent
@@ -24,6 +26,7 @@ import Fluent
             let audit = try await AuditEntryModel.query(on: h.app.db).all()
             #expect(audit.count == 2)
             let auditText = audit.map { "\($0.requestID) \($0.action) \($0.parameters) \($0.result)" }.joined(separator: "\n")
+            await h.services.stores.actionLog?.flush()  // buffered: written a moment after the answer
             let logText = (try? String(contentsOfFile: h.actionLogPath, encoding: .utf8)) ?? ""
             #expect(logText.split(separator: "\n").count == 2)
             let summaries = try await EscalationModel.query(on: h.app.db).all().map(\.summary).joined(separator: "\n")
@@ -39,6 +42,23 @@ import Fluent
                 let leaking = serverLogs.split(separator: "\n").filter { $0.contains(secret) }.prefix(3)
                 #expect(leaking.isEmpty, "server logs hold \(secret): \(leaking)")
             }
+        }
+    }
+
+    @Test func oneAccessLogLinePerRequestNamesTheRouteNotThePath() async throws {
+        try await TestHarness.with { h in
+            let body = try await h.resolve("where is my order 1003?", user: 1)
+            let requestID = try #require(body["request_id"] as? String)
+            let token = String(repeating: "ab", count: 32)
+            _ = try await h.app.testing().sendRequest(.GET, "/survey?token=\(token)")
+            _ = try await h.app.testing().sendRequest(.GET, "/kb/articles/999999")
+            let lines = CapturedLogs.shared.all.split(separator: "\n").filter { $0.contains(" request [") }
+            // The resolve's line carries the id its audit rows and its answer carry.
+            #expect(lines.contains { $0.contains(requestID) && $0.contains("/support/resolve") && $0.contains("200") })
+            #expect(lines.contains { $0.contains("/kb/articles/:id") && $0.contains("404") })
+            #expect(lines.contains { $0.contains("/survey") && $0.contains("duration_ms") })
+            #expect(!CapturedLogs.shared.all.contains(token), "a survey token reached the log")
+            #expect(!lines.contains { $0.contains("999999") }, "a path (not its route) reached the access log")
         }
     }
 
