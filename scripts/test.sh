@@ -77,6 +77,25 @@ if [ -n "${SUPPORTOPS_TEST_POSTGRES_URL:-}" ] && [ $# -eq 0 ]; then
   fi
 fi
 
+# Two instances behind nginx on one PostgreSQL (scripts/cluster.sh): simultaneous refunds and cancels over both stay
+# exact (scripts/cluster_check.py), on a fresh database, at a small scale.
+if [ -n "${SUPPORTOPS_TEST_POSTGRES_URL:-}" ] && [ $# -eq 0 ]; then
+  if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then
+    cluster_db="supportops_cluster_$$"
+    cluster_url="${SUPPORTOPS_TEST_POSTGRES_URL%/*}/$cluster_db"
+    echo "Cluster check (2 instances behind nginx, $cluster_db):"
+    if psql "$SUPPORTOPS_TEST_POSTGRES_URL" -qc "CREATE DATABASE $cluster_db" && swift build --product supportops >/dev/null 2>&1 \
+      && DATABASE_URL="$cluster_url" CLUSTER_DIR="$(mktemp -d)" bash -c \
+        'scripts/cluster.sh start && python3 scripts/cluster_check.py --burst 100 --customers 20; code=$?; scripts/cluster.sh stop; exit $code'
+    then :; else echo "Cluster check: FAILED"; status=1; fi
+    psql "$SUPPORTOPS_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $cluster_db" || true
+  elif [ "${CI:-}" = "true" ]; then
+    echo "Cluster check: required (CI=true) but nginx is missing (apt-get install nginx)"; status=1
+  else
+    echo "Cluster check: skipped (apt-get install nginx)"
+  fi
+fi
+
 # Conversations replayed end to end (supportops eval-conversations): any UNSAFE outcome fails, and so does a pass rate
 # below the ratchet (the rate already reached; it only moves up). The repository's own set always runs; the shared
 # development set when it is there (it is not part of the repository).

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Two `supportops serve` instances on one PostgreSQL behind Debian's nginx (round robin): the scale-out set-up of the
+# production issue, for trying it and for scripts/cluster_check.py.
+#   DATABASE_URL=postgres://USER:PASS@HOST:PORT/DB scripts/cluster.sh start     migrate + seed once, then start all three
+#   scripts/cluster.sh stop                                                       SIGTERM to everything it started
+#   scripts/cluster.sh status
+# nginx listens on CLUSTER_PORT (18400); the instances on CLUSTER_PORT+1 and +2. Files (pids, logs, action logs, nginx
+# configuration) go to CLUSTER_DIR (${TMPDIR:-/tmp}/supportops-cluster). SUPPORTOPS_BIN picks a binary (default: the
+# debug build, built if missing). Rate limits are off unless SUPPORTOPS_RATE_LIMIT_* are set (the checks are one client).
+# nginx adds `X-Upstream` (which instance answered) to every answer, and never resends a POST to the other instance
+# (its default for non-idempotent requests): a refund is attempted once.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${CLUSTER_DIR:-${TMPDIR:-/tmp}/supportops-cluster}
+port=${CLUSTER_PORT:-18400}
+nginx_bin=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+
+running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+stop() {
+  if running "$dir/nginx.pid"; then "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" -s quit 2>/dev/null || kill "$(cat "$dir/nginx.pid")"; fi
+  for i in 1 2; do
+    if running "$dir/instance-$i.pid"; then
+      pid=$(cat "$dir/instance-$i.pid")
+      kill -TERM "$pid"
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$pid" 2>/dev/null && { echo "cluster: instance $i did not stop within 10 s; killing it" >&2; kill -KILL "$pid"; }
+    fi
+    rm -f "$dir/instance-$i.pid"
+  done
+}
+
+case ${1:-} in
+start)
+  url=${DATABASE_URL:?set DATABASE_URL=postgres://USER:PASS@HOST:PORT/DB}
+  case $url in postgres://*|postgresql://*) ;; *) echo "cluster: DATABASE_URL must be PostgreSQL (instances share it)" >&2; exit 1 ;; esac
+  [ -x "$nginx_bin" ] || { echo "cluster: nginx is missing (apt-get install nginx)" >&2; exit 1; }
+  bin=${SUPPORTOPS_BIN:-.build/debug/supportops}
+  [ -x "$bin" ] || swift build --product supportops
+  mkdir -p "$dir/nginx-temp"
+  stop
+  export DATABASE_URL="$url" SUPPORTOPS_RATE_LIMIT_PER_ADDRESS=${SUPPORTOPS_RATE_LIMIT_PER_ADDRESS:-0} \
+    SUPPORTOPS_RATE_LIMIT_PER_KEY=${SUPPORTOPS_RATE_LIMIT_PER_KEY:-0}
+  # Migrate and seed once, before the instances start, so that they do not race to fill an empty database.
+  SUPPORTOPS_LOG_LEVEL=warning "$bin" migrate >/dev/null
+  SUPPORTOPS_LOG_LEVEL=warning "$bin" seed >/dev/null
+  for i in 1 2; do
+    SUPPORTOPS_ACTION_LOG="$dir/actions-$i.jsonl" SUPPORTOPS_PUBLIC_URL="http://127.0.0.1:$port" \
+      "$bin" serve --hostname 127.0.0.1 --port $((port + i)) >"$dir/instance-$i.log" 2>&1 &
+    echo $! >"$dir/instance-$i.pid"
+  done
+  cat >"$dir/nginx.conf" <<NGINX
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $dir/nginx-temp/body;
+  proxy_temp_path $dir/nginx-temp/proxy;
+  fastcgi_temp_path $dir/nginx-temp/fastcgi;
+  uwsgi_temp_path $dir/nginx-temp/uwsgi;
+  scgi_temp_path $dir/nginx-temp/scgi;
+  upstream supportops { server 127.0.0.1:$((port + 1)); server 127.0.0.1:$((port + 2)); keepalive 32; }
+  server {
+    listen 127.0.0.1:$port;
+    client_max_body_size 8m;
+    location / {
+      proxy_pass http://supportops;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_read_timeout 60s;
+      add_header X-Upstream \$upstream_addr always;
+    }
+  }
+}
+NGINX
+  "$nginx_bin" -p "$dir" -c "$dir/nginx.conf"
+  for target in $((port + 1)) $((port + 2)) "$port"; do
+    for _ in $(seq 1 240); do curl -sf -o /dev/null "http://127.0.0.1:$target/ready" && break; sleep 0.5; done
+    curl -sf -o /dev/null "http://127.0.0.1:$target/ready" || { echo "cluster: 127.0.0.1:$target is not ready; logs in $dir" >&2; stop; exit 1; }
+  done
+  echo "cluster: nginx http://127.0.0.1:$port → instances :$((port + 1)) and :$((port + 2)) on one PostgreSQL (files in $dir)"
+  ;;
+stop) stop; echo "cluster: stopped" ;;
+status)
+  for name in nginx instance-1 instance-2; do
+    if running "$dir/$name.pid"; then echo "$name: running (pid $(cat "$dir/$name.pid"))"; else echo "$name: stopped"; fi
+  done
+  ;;
+*) echo "usage: scripts/cluster.sh start|stop|status" >&2; exit 2 ;;
+esac
