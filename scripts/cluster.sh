@@ -4,6 +4,7 @@
 #   DATABASE_URL=postgres://USER:PASS@HOST:PORT/DB scripts/cluster.sh start     migrate + seed once, then start all three
 #   scripts/cluster.sh stop                                                       SIGTERM to everything it started
 #   scripts/cluster.sh status
+#   scripts/cluster.sh restart 1                                                   one instance again (after a crash)
 # nginx listens on CLUSTER_PORT (18400); the instances on CLUSTER_PORT+1 and +2. Files (pids, logs, action logs, nginx
 # configuration) go to CLUSTER_DIR (${TMPDIR:-/tmp}/supportops-cluster). SUPPORTOPS_BIN picks a binary (default: the
 # debug build, built if missing). Rate limits are off unless SUPPORTOPS_RATE_LIMIT_* are set (the checks are one client).
@@ -16,6 +17,17 @@ port=${CLUSTER_PORT:-18400}
 nginx_bin=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+start_instance() { # number
+  SUPPORTOPS_ACTION_LOG="$dir/actions-$1.jsonl" SUPPORTOPS_PUBLIC_URL="http://127.0.0.1:$port" \
+    "$bin" serve --hostname 127.0.0.1 --port $((port + $1)) >>"$dir/instance-$1.log" 2>&1 &
+  echo $! >"$dir/instance-$1.pid"
+}
+
+wait_ready() { # port
+  for _ in $(seq 1 240); do curl -sf -o /dev/null "http://127.0.0.1:$1/ready" && return 0; sleep 0.5; done
+  return 1
+}
 
 stop() {
   if running "$dir/nginx.pid"; then "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" -s quit 2>/dev/null || kill "$(cat "$dir/nginx.pid")"; fi
@@ -30,25 +42,25 @@ stop() {
   done
 }
 
-case ${1:-} in
-start)
+bin=${SUPPORTOPS_BIN:-.build/debug/supportops}
+case ${1:-} in start|restart)
   url=${DATABASE_URL:?set DATABASE_URL=postgres://USER:PASS@HOST:PORT/DB}
   case $url in postgres://*|postgresql://*) ;; *) echo "cluster: DATABASE_URL must be PostgreSQL (instances share it)" >&2; exit 1 ;; esac
+  export DATABASE_URL="$url" SUPPORTOPS_RATE_LIMIT_PER_ADDRESS=${SUPPORTOPS_RATE_LIMIT_PER_ADDRESS:-0} \
+    SUPPORTOPS_RATE_LIMIT_PER_KEY=${SUPPORTOPS_RATE_LIMIT_PER_KEY:-0}
+  ;;
+esac
+
+case ${1:-} in
+start)
   [ -x "$nginx_bin" ] || { echo "cluster: nginx is missing (apt-get install nginx)" >&2; exit 1; }
-  bin=${SUPPORTOPS_BIN:-.build/debug/supportops}
   [ -x "$bin" ] || swift build --product supportops
   mkdir -p "$dir/nginx-temp"
   stop
-  export DATABASE_URL="$url" SUPPORTOPS_RATE_LIMIT_PER_ADDRESS=${SUPPORTOPS_RATE_LIMIT_PER_ADDRESS:-0} \
-    SUPPORTOPS_RATE_LIMIT_PER_KEY=${SUPPORTOPS_RATE_LIMIT_PER_KEY:-0}
   # Migrate and seed once, before the instances start, so that they do not race to fill an empty database.
   SUPPORTOPS_LOG_LEVEL=warning "$bin" migrate >/dev/null
   SUPPORTOPS_LOG_LEVEL=warning "$bin" seed >/dev/null
-  for i in 1 2; do
-    SUPPORTOPS_ACTION_LOG="$dir/actions-$i.jsonl" SUPPORTOPS_PUBLIC_URL="http://127.0.0.1:$port" \
-      "$bin" serve --hostname 127.0.0.1 --port $((port + i)) >"$dir/instance-$i.log" 2>&1 &
-    echo $! >"$dir/instance-$i.pid"
-  done
+  for i in 1 2; do start_instance "$i"; done
   cat >"$dir/nginx.conf" <<NGINX
 worker_processes 1;
 pid $dir/nginx.pid;
@@ -61,7 +73,9 @@ http {
   fastcgi_temp_path $dir/nginx-temp/fastcgi;
   uwsgi_temp_path $dir/nginx-temp/uwsgi;
   scgi_temp_path $dir/nginx-temp/scgi;
-  upstream supportops { server 127.0.0.1:$((port + 1)); server 127.0.0.1:$((port + 2)); keepalive 32; }
+  # Idle upstream connections close before the instances close them (their idle timeout is 30 s by default), so nginx
+  # never sends a POST on a connection the instance is closing (a 502 it would not retry).
+  upstream supportops { server 127.0.0.1:$((port + 1)); server 127.0.0.1:$((port + 2)); keepalive 32; keepalive_timeout 15s; }
   server {
     listen 127.0.0.1:$port;
     client_max_body_size 8m;
@@ -79,10 +93,16 @@ http {
 NGINX
   "$nginx_bin" -p "$dir" -c "$dir/nginx.conf"
   for target in $((port + 1)) $((port + 2)) "$port"; do
-    for _ in $(seq 1 240); do curl -sf -o /dev/null "http://127.0.0.1:$target/ready" && break; sleep 0.5; done
-    curl -sf -o /dev/null "http://127.0.0.1:$target/ready" || { echo "cluster: 127.0.0.1:$target is not ready; logs in $dir" >&2; stop; exit 1; }
+    wait_ready "$target" || { echo "cluster: 127.0.0.1:$target is not ready; logs in $dir" >&2; stop; exit 1; }
   done
   echo "cluster: nginx http://127.0.0.1:$port → instances :$((port + 1)) and :$((port + 2)) on one PostgreSQL (files in $dir)"
+  ;;
+restart) # one instance, after a crash or to roll out a new binary: scripts/cluster.sh restart 1|2
+  i=${2:?which instance: 1 or 2}
+  if running "$dir/instance-$i.pid"; then kill -TERM "$(cat "$dir/instance-$i.pid")"; sleep 1; fi
+  start_instance "$i"
+  wait_ready $((port + i)) || { echo "cluster: instance $i is not ready again; log in $dir/instance-$i.log" >&2; exit 1; }
+  echo "cluster: instance $i restarted"
   ;;
 stop) stop; echo "cluster: stopped" ;;
 status)
@@ -90,5 +110,5 @@ status)
     if running "$dir/$name.pid"; then echo "$name: running (pid $(cat "$dir/$name.pid"))"; else echo "$name: stopped"; fi
   done
   ;;
-*) echo "usage: scripts/cluster.sh start|stop|status" >&2; exit 2 ;;
+*) echo "usage: scripts/cluster.sh start|stop|status|restart N" >&2; exit 2 ;;
 esac

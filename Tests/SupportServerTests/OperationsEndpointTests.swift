@@ -1,11 +1,40 @@
 import Fluent
 import Foundation
-import SupportServer
+@testable import SupportServer
+import Vapor
+import SupportStore
 import Testing
 import VaporTesting
 
 /// What operators read: readiness for the load balancer and metrics for Prometheus.
 @Suite struct OperationsEndpointTests {
+    /// A database that cannot be reached (here: nothing listens on its port) is a 503 with Retry-After, not a 500.
+    @Test func anUnreachableDatabaseIsA503WithRetryAfter() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("supportops-down-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = AppConfig(database: .postgres(url: "postgres://supportops:supportops@127.0.0.1:9/nothing_listens"),
+                               apiKeys: [testAPIKey], actionLogPath: directory.appendingPathComponent("a.jsonl").path,
+                               logLevel: "error", seedDemoWhenEmpty: false)
+        let built = try await buildApplication(config: config, dependencies: .live(config: config), environment: .testing)
+        do {
+            var headers = HTTPHeaders()
+            headers.contentType = .json
+            headers.add(name: .authorization, value: "Bearer \(testAPIKey)")
+            let response = try await built.app.testing().sendRequest(
+                .POST, "/support/resolve", headers: headers,
+                body: ByteBuffer(string: #"{"user_input": "where is my order 1003?", "user_id": 1}"#))
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.headers.first(name: "Retry-After") == "5")
+            let body = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
+            #expect(body?["error"] as? String == "unavailable")
+        } catch {
+            try? await built.app.asyncShutdown()
+            throw error
+        }
+        try await built.app.asyncShutdown()
+    }
+
     @Test func readyOnlyWhenMigratedAndIndexed() async throws {
         try await TestHarness.with { h in
             let ready = try await h.app.testing().sendRequest(.GET, "/ready")

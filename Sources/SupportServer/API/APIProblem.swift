@@ -1,5 +1,6 @@
 import Foundation
 import OpenAPIRuntime
+import SupportStore
 import Vapor
 import HTTPTypes
 
@@ -26,8 +27,8 @@ struct APIErrorMiddleware: AsyncMiddleware {
         let problem = Self.problem(for: error)
         if problem.status.code >= 500 {
             // Only the underlying cause: the runtime's own description would include the request body (customer text).
-            let cause = (error as? ServerError).map { String(describing: type(of: $0.underlyingError)) }
-                ?? String(describing: type(of: error))
+            let underlying = (error as? ServerError)?.underlyingError ?? error
+            let cause = DatabaseAvailability.kind(of: underlying) ?? String(describing: type(of: underlying))
             request.logger.error("request failed", metadata: ["error": .string(String(cause.prefix(300)))])
         }
         var body: [String: String] = ["error": problem.code, "message": problem.message]
@@ -37,6 +38,7 @@ struct APIErrorMiddleware: AsyncMiddleware {
         try response.content.encode(body, as: .json)
         if let id = request.storage[RequestIDKey.self] { response.headers.replaceOrAdd(name: "X-Request-ID", value: id) }
         if problem.status == .unauthorized { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
+        if problem.status == .serviceUnavailable { response.headers.replaceOrAdd(name: .retryAfter, value: "5") }
         return response
     }
 }
@@ -80,7 +82,9 @@ extension APIErrorMiddleware {
                 return APIProblem(status: HTTPResponseStatus(statusCode: server.httpStatus.code), code: "bad_request",
                                   message: Self.clientMessage(server.causeDescription))
             }
-            if server.underlyingError is ServerError { return problem(for: server.underlyingError) }
+            if server.underlyingError is ServerError || DatabaseAvailability.isUnavailable(server.underlyingError) {
+                return problem(for: server.underlyingError)
+            }
             // A missing body or a wrong content type never gets here: `JSONBodyCheck` answers them first.
             return APIProblem(status: .internalServerError, code: "internal", message: "Something went wrong on our side.")
         case let decoding as DecodingError:
@@ -93,6 +97,9 @@ extension APIErrorMiddleware {
             let code = status == .notFound ? "not_found" : status == .payloadTooLarge ? "payload_too_large" : "bad_request"
             return APIProblem(status: status, code: code,
                               message: status.code < 500 ? abort.reason : "Something went wrong on our side.")
+        case _ where DatabaseAvailability.isUnavailable(error):
+            return APIProblem(status: .serviceUnavailable, code: "unavailable",
+                              message: "The service cannot reach its database right now; nothing was changed. Try again in a few seconds.")
         default:
             return APIProblem(status: .internalServerError, code: "internal", message: "Something went wrong on our side.")
         }

@@ -88,9 +88,12 @@ struct PortalErrorMiddleware: AsyncMiddleware {
                let location = abort.headers.first(name: .location) {
                 return request.redirect(to: location)
             }
-            let status = (error as? any AbortError)?.status ?? .internalServerError
+            let unavailable = DatabaseAvailability.isUnavailable(error)
+            let status = unavailable ? .serviceUnavailable : (error as? any AbortError)?.status ?? .internalServerError
             let message: String
             switch status {
+            case .serviceUnavailable where unavailable:
+                message = "We cannot reach our database right now, so nothing was changed. Please try again in a few seconds."
             case .notFound: message = "We could not find that page."
             case .forbidden: message = (error as? any AbortError)?.reason ?? "You cannot do that."
             case .tooManyRequests: message = (error as? any AbortError)?.reason ?? "Too many attempts. Please wait a little."
@@ -101,8 +104,10 @@ struct PortalErrorMiddleware: AsyncMiddleware {
                 }
             }
             struct ErrorPage: Encodable { var status: Int; var message: String }
-            return try await PortalPage.render(request, "error", title: "Error", status: status,
-                                               context: ErrorPage(status: Int(status.code), message: message))
+            let page = try await PortalPage.render(request, "error", title: "Error", status: status,
+                                                   context: ErrorPage(status: Int(status.code), message: message))
+            if unavailable { page.headers.replaceOrAdd(name: .retryAfter, value: "5") }
+            return page
         }
     }
 }

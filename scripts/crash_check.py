@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Crash safety under write load (the production issue), against scripts/cluster.sh's nginx and instances:
+
+  1. Refund requests for fresh orders stream through nginx from many threads; in the middle, instance 1 is killed with
+     SIGKILL, then started again (scripts/cluster.sh restart 1).
+  2. With --restart-postgres COMMAND, PostgreSQL itself is restarted in the middle of a second load.
+
+Then: every refund acknowledged with a 2xx is stored with its audit row; no refund exists without its audit row;
+every refund the action logs show is stored (the logs may lag, never lead); the failures during the faults were clean
+(an HTTP error status or a dropped connection, no 2xx that did not happen); and the service answers again by itself.
+Prints the counts; exits 1 on a violation.
+
+  DATABASE_URL=postgres://… CLUSTER_DIR=… python3 scripts/crash_check.py [--orders 600] [--restart-postgres "pg_ctlcluster 15 main restart"]
+"""
+import argparse
+import collections
+import datetime
+import glob
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def psql(url, query):
+    out = subprocess.run(["psql", url, "-qtAX", "-F", "\t", "-c", query], check=True, capture_output=True, text=True).stdout
+    return [line.split("\t") for line in out.splitlines() if line]
+
+
+def import_orders(binary, base_id, count):
+    """count customers with one fresh refundable order each (one refund each is always within the rules)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    day = lambda n: (now - datetime.timedelta(days=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    customers = [{"id": base_id + n, "name": f"Crash Customer {n}", "email": f"crash{base_id + n}@example.com",
+                  "created_at": day(400)} for n in range(count)]
+    orders = [{"id": (base_id + n) * 10, "customer_id": base_id + n, "status": "delivered", "created_at": day(6),
+               "shipped_at": day(5), "delivered_at": day(3), "items": [{"product_id": 1, "quantity": 1, "unit_price": "9.99"}]}
+              for n in range(count)]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump({"customers": customers, "products": [], "orders": orders, "refunds": []}, handle)
+    subprocess.run([binary, "import", "--file", handle.name], check=True, capture_output=True)
+    os.unlink(handle.name)
+    return [(c["id"], o["id"]) for c, o in zip(customers, orders)]
+
+
+def refund(base, customer, order):
+    body = json.dumps({"user_input": f"refund order {order} please, it arrived broken", "user_id": customer}).encode()
+    request = urllib.request.Request(base + "/support/resolve", data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            answer = json.loads(response.read())
+            result = answer.get("action_result") or {}
+            return "done" if result.get("action") == "issue_refund" and result.get("success") else "refused"
+    except urllib.error.HTTPError as error:
+        return f"http {error.code}" + (" retry-after" if error.headers.get("Retry-After") else "")
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+        return f"connection ({type(getattr(error, 'reason', error)).__name__})"
+
+
+def load(base, work, fault, fault_after):
+    """Sends every (customer, order) once from 16 threads; runs `fault` once fault_after requests were answered."""
+    outcomes = {}
+    answered = [0]
+    lock = threading.Lock()
+    fired = threading.Event()
+
+    def one(item):
+        outcome = refund(base, *item)
+        with lock:
+            outcomes[item[1]] = outcome
+            answered[0] += 1
+            trigger = answered[0] >= fault_after and not fired.is_set()
+            if trigger:
+                fired.set()
+        if trigger:
+            fault()
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(one, work))
+    return outcomes
+
+
+def wait_ready(base, seconds=120):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(base + "/ready", timeout=2).read()
+            return True
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.5)
+    return False
+
+
+def verify(url, cluster_dir, name, work, outcomes, failures):
+    orders = [order for _, order in work]
+    order_list = ",".join(map(str, orders))
+    stored = {int(r[0]) for r in psql(url, f"SELECT order_id FROM refunds WHERE order_id IN ({order_list})")}
+    audited = {int(r[0]) for r in psql(url, f"""SELECT DISTINCT (parameters::json->>'order_id')::bigint FROM audit_entries
+        WHERE action = 'issue_refund' AND result LIKE '%"success":"true"%'
+          AND (parameters::json->>'order_id')::bigint IN ({order_list})""")}
+    logged = set()
+    for path in glob.glob(os.path.join(cluster_dir, "actions-*.jsonl")):
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    failures.append(f"{name}: a torn action-log line in {os.path.basename(path)}")
+                    continue
+                if entry.get("action") == "issue_refund" and entry.get("result", {}).get("success") == "true":
+                    order = int(entry.get("parameters", {}).get("order_id", 0))
+                    if order in set(orders):
+                        logged.add(order)
+    acknowledged = {order for order, outcome in outcomes.items() if outcome == "done"}
+    kinds = collections.Counter(outcomes.values())
+    if acknowledged - stored:
+        failures.append(f"{name}: acknowledged refunds missing from the database: {sorted(acknowledged - stored)[:10]}")
+    if stored - audited:
+        failures.append(f"{name}: refunds without their audit row: {sorted(stored - audited)[:10]}")
+    if logged - stored:
+        failures.append(f"{name}: the action log shows refunds the database lacks: {sorted(logged - stored)[:10]}")
+    if any(k.startswith("http 2") for k in kinds):
+        failures.append(f"{name}: unexpected answers {dict(kinds)}")
+    print(f"{name}: {len(work)} refund requests → {dict(kinds)}")
+    print(f"   stored {len(stored)} (acknowledged {len(acknowledged)}, stored without an acknowledgement {len(stored - acknowledged)}:"
+          f" the answer was lost with the connection), with audit rows {len(stored & audited)}, in the action logs {len(logged)}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base", default="http://127.0.0.1:18400")
+    parser.add_argument("--orders", type=int, default=600)
+    parser.add_argument("--binary", default=os.environ.get("SUPPORTOPS_BIN", os.path.join(ROOT, ".build/debug/supportops")))
+    parser.add_argument("--restart-postgres", default="", help="a command that restarts PostgreSQL")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    cluster_dir = os.environ.get("CLUSTER_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), "supportops-cluster"))
+    if not url.startswith("postgres"):
+        sys.exit("set DATABASE_URL to the cluster's PostgreSQL")
+    failures = []
+    base_id = 30_000_000 + random.randrange(0, 900) * 10_000
+
+    # 1. SIGKILL of instance 1 under load, then a restart.
+    work = import_orders(args.binary, base_id, args.orders)
+
+    def kill_instance():
+        with open(os.path.join(cluster_dir, "instance-1.pid")) as handle:
+            os.kill(int(handle.read().strip()), signal.SIGKILL)
+
+    outcomes = load(args.base, work, kill_instance, args.orders // 4)
+    subprocess.run([os.path.join(ROOT, "scripts/cluster.sh"), "restart", "1"], check=True)
+    if not wait_ready(args.base):
+        failures.append("kill -9: the cluster is not ready again after the restart")
+    verify(url, cluster_dir, "kill -9 of instance 1", work, outcomes, failures)
+
+    # 2. PostgreSQL restarted under load.
+    if args.restart_postgres:
+        work = import_orders(args.binary, base_id + args.orders, args.orders)
+        outcomes = load(args.base, work, lambda: subprocess.run(args.restart_postgres, shell=True, check=True,
+                                                               capture_output=True), args.orders // 4)
+        if not wait_ready(args.base):
+            failures.append("PostgreSQL restart: the service did not become ready again by itself")
+        verify(url, cluster_dir, "PostgreSQL restarted", work, outcomes, failures)
+        # Afterwards it serves again without a restart of its own.
+        if refund(args.base, *import_orders(args.binary, base_id + 2 * args.orders, 1)[0]) != "done":
+            failures.append("PostgreSQL restart: a refund after the restart did not succeed")
+
+    if failures:
+        print("FAILED:\n  " + "\n  ".join(failures))
+        return 1
+    print("crash check: every acknowledged refund is stored with its audit row; nothing without one")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
