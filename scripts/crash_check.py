@@ -3,7 +3,9 @@
 
   1. Refund requests for fresh orders stream through nginx from many threads; in the middle, instance 1 is killed with
      SIGKILL, then started again (scripts/cluster.sh restart 1).
-  2. With --restart-postgres COMMAND, PostgreSQL itself is restarted in the middle of a second load.
+  2. A rolling restart: SIGTERM to instance 2 in the middle of a load; not one request may fail (it finishes what is in
+     flight, and nginx sends the rest to instance 1).
+  3. With --restart-postgres COMMAND, PostgreSQL itself is restarted in the middle of a load.
 
 Then: every refund acknowledged with a 2xx is stored with its audit row; no refund exists without its audit row;
 every refund the action logs show is stored (the logs may lag, never lead); the failures during the faults were clean
@@ -164,7 +166,23 @@ def main():
         failures.append("kill -9: the cluster is not ready again after the restart")
     verify(url, cluster_dir, "kill -9 of instance 1", work, outcomes, failures)
 
-    # 2. PostgreSQL restarted under load.
+    # 2. A rolling restart: SIGTERM to instance 2 under load. It stops accepting, finishes what is in flight, and nginx
+    #    sends new requests to instance 1: not one request may fail.
+    work = import_orders(args.binary, base_id + 3 * args.orders, args.orders)
+    restarted = []
+
+    def rolling_restart():
+        restarted.append(subprocess.run([os.path.join(ROOT, "scripts/cluster.sh"), "restart", "2"], capture_output=True))
+
+    outcomes = load(args.base, work, rolling_restart, args.orders // 4)
+    if not restarted or restarted[0].returncode != 0:
+        failures.append("SIGTERM: instance 2 did not come back after its restart")
+    failed = {order: outcome for order, outcome in outcomes.items() if outcome != "done"}
+    if failed:
+        failures.append(f"SIGTERM: {len(failed)} requests failed during a rolling restart: {collections.Counter(failed.values())}")
+    verify(url, cluster_dir, "SIGTERM (rolling restart) of instance 2", work, outcomes, failures)
+
+    # 3. PostgreSQL restarted under load.
     if args.restart_postgres:
         work = import_orders(args.binary, base_id + args.orders, args.orders)
         outcomes = load(args.base, work, lambda: subprocess.run(args.restart_postgres, shell=True, check=True,

@@ -183,6 +183,9 @@ private func configurePortal(_ app: Application, services: Services) throws {
     SurveyController(pages: pages).register(on: portal)
     AttachmentController(pages: pages, attachments: stores.attachments).register(on: portal)
     let closing = StreamsClosing()
+    // Shutdown runs these in reverse: first the live streams end, then the server drains, then the rest (scheduled work,
+    // the action log) and, after all handlers, the database pools.
+    app.lifecycle.use(ServerDrain())
     app.lifecycle.use(closing)
     LiveDeskController(pages: pages, closing: closing).register(on: portal)
     MacroAdminController(macros: stores.macros, clock: services.agent.clock).register(on: portal)
