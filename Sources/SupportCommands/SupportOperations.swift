@@ -1,8 +1,8 @@
 import FluentKit
-import Foundation
+public import Foundation
 public import SupportServer
 import SupportAgent
-import SupportDomain
+public import SupportDomain
 import SupportStore
 import Vapor
 import Fluent
@@ -67,6 +67,20 @@ public enum SupportOperations {
             let accounts = try await seedPortalAccounts(built)
             return summary.description + (articles > 0 ? " Added \(articles) knowledge-base articles." : "")
                 + (accounts > 0 ? " Added \(accounts) demo portal accounts." : "")
+        }
+    }
+
+    /// Everything stored about a customer as one JSON document; nil when there is no such customer.
+    public static func exportCustomer(config: AppConfig, id: Int64) async throws -> Data? {
+        try await withApplication(config) { built in
+            try await built.services.stores.personalData.export(customer: CustomerID(id), requestedBy: "command line", at: Date())
+        }
+    }
+
+    /// Removes or anonymises a customer's personal data, keeping financial and audit records; nil when no such customer.
+    public static func eraseCustomer(config: AppConfig, id: Int64) async throws -> ErasureReport? {
+        try await withApplication(config) { built in
+            try await built.services.stores.personalData.erase(customer: CustomerID(id), requestedBy: "command line", at: Date())
         }
     }
 

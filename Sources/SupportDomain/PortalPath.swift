@@ -37,6 +37,9 @@ public enum PortalPath: Sendable, Hashable {
     case adminNewArticle
     case adminEditArticle(Int64)
     case adminOutbox
+    case adminCustomers
+    case adminCustomerExport(CustomerID)
+    case adminCustomerErase(CustomerID)
     case survey
     case satisfactionReport
     case agentEvents
@@ -108,6 +111,9 @@ public enum PortalPath: Sendable, Hashable {
         case .adminNewArticle: [.literal("admin"), .literal("articles"), .literal("new")]
         case let .adminEditArticle(id): [.literal("admin"), .literal("articles"), .id(id), .literal("edit")]
         case .adminOutbox: [.literal("admin"), .literal("outbox")]
+        case .adminCustomers: [.literal("admin"), .literal("customers")]
+        case let .adminCustomerExport(id): [.literal("admin"), .literal("customers"), .id(id.rawValue), .literal("export")]
+        case let .adminCustomerErase(id): [.literal("admin"), .literal("customers"), .id(id.rawValue), .literal("erase")]
         }
     }
 

@@ -39,6 +39,7 @@ public struct AppConfig: Sendable {
         case autoCloseDays = "SUPPORTOPS_AUTO_CLOSE_DAYS"
         case reminderDays = "SUPPORTOPS_REMINDER_DAYS"
         case automationIntervalSeconds = "SUPPORTOPS_AUTOMATION_INTERVAL_SECONDS"
+        case retentionDays = "SUPPORTOPS_RETENTION_DAYS"
         case rateLimitPerKey = "SUPPORTOPS_RATE_LIMIT_PER_KEY"
         case rateLimitPerAddress = "SUPPORTOPS_RATE_LIMIT_PER_ADDRESS"
         case mailServer = "MAIL_SERVER"
@@ -112,6 +113,9 @@ public struct AppConfig: Sendable {
     public var automation = AutomationSettings()
     /// How often scheduled ticket work (breaches, reminders, closing) runs; 0 turns it off.
     public var automationIntervalSeconds = 60
+    /// Conversation state, and the text and files of closed tickets, are removed this many days after their last
+    /// change (an hourly job; 0 keeps them).
+    public var retentionDays = 0
     /// A directory with all-MiniLM-L6-v2 (model.safetensors, vocab.txt): retrieval then fuses BM25 with embeddings.
     public var embeddingModelPath: String?
 
@@ -224,6 +228,7 @@ public struct AppConfig: Sendable {
         config.serviceLevels = ServiceLevelPolicy(hours: hours, targets: targets)
         config.automation = AutomationSettings(closeResolvedAfterDays: try days(.autoCloseDays, default: 7),
                                                remindAfterDays: try days(.reminderDays, default: 3))
+        config.retentionDays = try days(.retentionDays, default: 0)
         for variable in [Variable.rateLimitPerKey, .rateLimitPerAddress] {
             guard let raw = value(variable) else { continue }
             guard let number = Int(raw), (0...1_000_000).contains(number) else {

@@ -115,6 +115,17 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
                     "breaches": "\(report.breaches)", "reminders": "\(report.reminders)", "closed": "\(report.closed)",
                     "skipped": "\(report.skipped)"])
             }
+            // Retention, at most once an hour over all instances (the lease is the hour).
+            let now = clock.now()
+            if config.retentionDays > 0,
+               try await stores.scheduledWork.claim("retention", owner: UUID().uuidString, until: now.addingTimeInterval(3600),
+                                                    now: now) {
+                let report = try await stores.personalData.purge(before: now.addingTimeInterval(-Double(config.retentionDays) * 86_400))
+                if report != RetentionReport() {
+                    logger.info("retention", metadata: ["conversations": "\(report.conversations)",
+                                                       "messages": "\(report.messages)", "attachments": "\(report.attachments)"])
+                }
+            }
             // Idempotency keys past their 24 hours and rate-limit windows that ended go on the same schedule.
             try await stores.idempotency.purge(before: clock.now().addingTimeInterval(-IdempotencyMiddleware.lifetime))
             try await stores.rateLimiter.purge(before: clock.now().addingTimeInterval(-Double(RateLimitMiddleware.window)))
@@ -190,6 +201,7 @@ private func configurePortal(_ app: Application, services: Services) throws {
     LiveDeskController(pages: pages, closing: closing).register(on: portal)
     MacroAdminController(macros: stores.macros, clock: services.agent.clock).register(on: portal)
     TwoStepController(accounts: stores.accounts, clock: services.agent.clock, tokens: services.tokens).register(on: portal)
+    PersonalDataController(personalData: stores.personalData, clock: services.agent.clock).register(on: portal)
     AdminController(knowledge: knowledge, articles: stores.articles, accounts: stores.accounts, outbox: stores.outbox,
                     clock: services.agent.clock, tokens: services.tokens, publicURL: config.publicURL).register(on: portal)
 }

@@ -58,6 +58,7 @@ public struct Stores: Sendable {
     public var idempotency: any IdempotencyStore
     public var rateLimiter: any RateLimiter
     public var attachments: any AttachmentStore
+    public var personalData: any PersonalDataStore
     /// The action log the toolbox appends to, flushed when the server stops.
     public var actionLog: ActionLog?
 
@@ -65,7 +66,8 @@ public struct Stores: Sendable {
                 accounts: any AccountStore, articles: any ArticleStore, outbox: any MailOutbox, health: any StoreHealth,
                 scheduledWork: any ScheduledWork, surveys: any SurveyStore, macros: any MacroStore,
                 savedViews: any SavedViewStore, idempotency: any IdempotencyStore, rateLimiter: any RateLimiter,
-                attachments: any AttachmentStore, actionLog: ActionLog? = nil) {
+                attachments: any AttachmentStore, personalData: any PersonalDataStore, actionLog: ActionLog? = nil) {
+        self.personalData = personalData
         self.rateLimiter = rateLimiter
         self.attachments = attachments
         self.savedViews = savedViews
@@ -93,7 +95,7 @@ public struct Stores: Sendable {
                       savedViews: fluent.savedViews, idempotency: fluent.idempotency,
                       // Several instances share PostgreSQL and its counters; SQLite has one instance, which counts in memory.
                       rateLimiter: config.database.kind == "postgres" ? fluent.rateLimiter : LocalRateLimiter(),
-                      attachments: fluent.attachments, actionLog: actionLog)
+                      attachments: fluent.attachments, personalData: fluent.personalData, actionLog: actionLog)
     }
 }
 

@@ -20,6 +20,7 @@ public struct FluentStores: Sendable {
     public let idempotency: FluentIdempotencyStore
     public let rateLimiter: FluentRateLimiter
     public let attachments: FluentAttachmentStore
+    public let personalData: FluentPersonalDataStore
 
     public init(database: any Database, policy: SupportPolicy, clock: any WallClock, actionLog: ActionLog?, logger: Logger) {
         toolbox = FluentToolbox(database: database, policy: policy, clock: clock, actionLog: actionLog, logger: logger)
@@ -36,6 +37,7 @@ public struct FluentStores: Sendable {
         idempotency = FluentIdempotencyStore(database: database)
         rateLimiter = FluentRateLimiter(database: database)
         attachments = FluentAttachmentStore(database: database)
+        personalData = FluentPersonalDataStore(database: database)
     }
 }
 

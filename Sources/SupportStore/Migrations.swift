@@ -114,5 +114,6 @@ public enum SupportMigrations {
                                          CreateSurveys(), CreateTagsAndMacros(), AddTicketMerge(),
                                          AddFullTextSearch(), CreateSavedViews(),
                                          CreateIdempotencyKeys(), CreateRateCounters(),
-                                         CreateAttachments(), AddTwoStepSignIn()] }
+                                         CreateAttachments(), AddTwoStepSignIn(),
+                                         CreateDataRequests()] }
 }

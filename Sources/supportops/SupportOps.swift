@@ -11,7 +11,7 @@ struct SupportOpsCommand: AsyncParsableCommand {
         commandName: "supportops",
         abstract: "Resolve customer-support requests safely, with an audit trail.",
         version: SupportOpsVersion.current,
-        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, Resolve.self, Eval.self, Train.self, Bench.self,
+        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, Customer.self, Resolve.self, Eval.self, Train.self, Bench.self,
                       EvalRetrieval.self, BenchRetrieval.self, EvalConversations.self],
         defaultSubcommand: Serve.self)
 }
@@ -76,6 +76,50 @@ struct Import: AsyncParsableCommand {
             throw error
         } catch {
             throw ValidationError("Import refused, nothing was imported: \(error)")
+        }
+    }
+}
+
+struct Customer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Data-protection requests: export everything stored about a customer, or erase their personal data.",
+        subcommands: [Export.self, Erase.self])
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write everything stored about a customer as one JSON document.")
+        @Option(help: "The customer's id.") var id: Int64
+        @Option(help: "A file to write (default: standard output).") var out: String?
+
+        func run() async throws {
+            guard let data = try await SupportOperations.exportCustomer(config: try loadConfig(), id: id) else {
+                throw ValidationError("There is no customer \(id).")
+            }
+            if let out {
+                try data.write(to: URL(fileURLWithPath: out))
+            } else {
+                FileHandle.standardOutput.write(data + Data("\n".utf8))
+            }
+        }
+    }
+
+    struct Erase: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove or anonymise a customer's personal data (names, addresses, text, files, sign-in); orders, "
+                + "refunds, replacements and the audit trail stay, without anything that names the person.")
+        @Option(help: "The customer's id.") var id: Int64
+        @Flag(help: "Confirm: this cannot be undone.") var yes = false
+
+        func validate() throws {
+            guard yes else { throw ValidationError("Erasure cannot be undone: add --yes to confirm.") }
+        }
+
+        func run() async throws {
+            guard let report = try await SupportOperations.eraseCustomer(config: try loadConfig(), id: id) else {
+                throw ValidationError("There is no customer \(id).")
+            }
+            print("Erased customer \(id): \(report.accounts) accounts, \(report.tickets) tickets (\(report.messages) messages, "
+                + "\(report.attachments) files), \(report.conversations) conversations, \(report.escalations) escalations, "
+                + "\(report.mails) e-mails.")
         }
     }
 }
