@@ -42,6 +42,7 @@ public struct AppConfig: Sendable {
         case retentionDays = "SUPPORTOPS_RETENTION_DAYS"
         case rateLimitPerKey = "SUPPORTOPS_RATE_LIMIT_PER_KEY"
         case rateLimitPerAddress = "SUPPORTOPS_RATE_LIMIT_PER_ADDRESS"
+        case trustedProxies = "SUPPORTOPS_TRUSTED_PROXIES"
         case mailServer = "MAIL_SERVER"
         case mailPort = "MAIL_PORT"
         case mailUsername = "MAIL_USERNAME"
@@ -107,6 +108,8 @@ public struct AppConfig: Sendable {
     /// API requests a minute per API key and per client address; 0 turns a limit off.
     public var rateLimitPerKey = 1200
     public var rateLimitPerAddress = 1200
+    /// Load balancers whose `X-Forwarded-For` names the client (addresses or IPv4 ranges); none by default.
+    public var trustedProxies: [String] = []
     /// The promises for tickets people handle, in business hours.
     public var serviceLevels: ServiceLevelPolicy = .standard
     /// When quiet tickets get a reminder and close.
@@ -235,6 +238,13 @@ public struct AppConfig: Sendable {
                 throw Invalid(variable: variable, problem: "must be a whole number of requests a minute, 0 (off) to 1000000")
             }
             if variable == .rateLimitPerKey { config.rateLimitPerKey = number } else { config.rateLimitPerAddress = number }
+        }
+        if let raw = value(.trustedProxies) {
+            let entries = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if let bad = entries.first(where: { !TrustedProxies.isValid($0) }) {
+                throw Invalid(variable: .trustedProxies, problem: "\(bad) is not an address or an IPv4 range such as 10.0.0.0/8")
+            }
+            config.trustedProxies = entries
         }
         if let raw = value(.automationIntervalSeconds) {
             guard let number = Int(raw), (0...86_400).contains(number) else {

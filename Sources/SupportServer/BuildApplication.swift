@@ -76,6 +76,7 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     // Nothing a client sends may produce a stack trace or an internal message.
     app.middleware = Middlewares()
     app.middleware.use(AccessLogMiddleware(level: .info))
+    app.middleware.use(ClientAddressMiddleware(trusted: TrustedProxies(config.trustedProxies)))
     app.middleware.use(UnmatchedRouteMiddleware())
     app.routes.defaultMaxBodySize = "64kb"
     app.http.server.configuration.idleTimeout = .seconds(Int64(config.readTimeoutSeconds))

@@ -96,10 +96,11 @@ import NIOFoundationEssentialsCompat
     }
 
     @Test func withoutKeysOnlyLoopbackIsServed() async throws {
-        #expect(APIKeyMiddleware.isLoopback(try SocketAddress(ipAddress: "127.0.0.1", port: 5000)))
-        #expect(APIKeyMiddleware.isLoopback(try SocketAddress(ipAddress: "::1", port: 5000)))
-        #expect(!APIKeyMiddleware.isLoopback(try SocketAddress(ipAddress: "10.1.2.3", port: 5000)))
-        #expect(!APIKeyMiddleware.isLoopback(try SocketAddress(ipAddress: "192.168.0.8", port: 5000)))
+        #expect(APIKeyMiddleware.isLoopback("127.0.0.1"))
+        #expect(APIKeyMiddleware.isLoopback("::1"))
+        #expect(!APIKeyMiddleware.isLoopback("10.1.2.3"))
+        #expect(!APIKeyMiddleware.isLoopback("192.168.0.8"))
+        #expect(!APIKeyMiddleware.isLoopback(nil))
         try await TestHarness.with(apiKeys: []) { h in
             // A real socket on loopback.
             let response = try await h.app.testing(method: .running(hostname: "127.0.0.1", port: 0))
@@ -107,6 +108,42 @@ import NIOFoundationEssentialsCompat
                              body: ByteBuffer(string: #"{"user_input": "where is order 1003", "user_id": 1}"#))
             #expect(response.status == .ok)
         }
+    }
+
+    /// Behind a trusted proxy the forwarded address is the client: limits count per client, and a remote client
+    /// coming through a proxy on this machine is not "loopback". From anyone else the header is ignored.
+    @Test func forwardedAddressesCountOnlyFromTrustedProxies() async throws {
+        let trusted = TrustedProxies(["127.0.0.1", "10.0.0.0/8"])
+        #expect(trusted.contains("127.0.0.1") && trusted.contains("10.200.3.4") && !trusted.contains("11.0.0.1"))
+        #expect(!trusted.contains("not an address") && TrustedProxies.isValid("10.0.0.0/8") && !TrustedProxies.isValid("10.0.0.0/40"))
+        #expect(throws: AppConfig.Invalid.self) { try AppConfig.fromEnvironment(["SUPPORTOPS_TRUSTED_PROXIES": "localhost"]) }
+        try await TestHarness.with(apiKeys: [], adjust: { $0.rateLimitPerAddress = 2; $0.trustedProxies = ["127.0.0.1"] }) { h in
+            // A remote client through the local proxy gets no key-free access.
+            let remote = try await Self.send(h, from: "203.0.113.5")
+            #expect(remote == .unauthorized)
+            // A client on this machine through the proxy does, with its own count.
+            #expect(try await Self.send(h, from: "127.0.0.2") == .ok)
+            #expect(try await Self.send(h, from: "127.0.0.2") == .ok)
+            #expect(try await Self.send(h, from: "127.0.0.2") == .tooManyRequests)
+            #expect(try await Self.send(h, from: "127.0.0.3") == .ok)
+        }
+        try await TestHarness.with(apiKeys: [], adjust: { $0.rateLimitPerAddress = 2 }) { h in
+            // Nobody trusted: the header changes nothing (no key-free access claimed, no escape from the limit).
+            let first = try await Self.send(h, from: "127.0.0.2")
+            #expect(first == .ok)
+            #expect(try await Self.send(h, from: "127.0.0.3") == .ok)
+            #expect(try await Self.send(h, from: "127.0.0.4") == .tooManyRequests)
+            #expect(try await Self.send(h, from: "203.0.113.5") == .tooManyRequests)
+        }
+    }
+
+    /// A resolve over a real socket from 127.0.0.1, as a proxy forwarding for `client`.
+    static func send(_ h: TestHarness, from client: String?) async throws -> HTTPStatus {
+        var headers: HTTPHeaders = ["Content-Type": "application/json"]
+        if let client { headers.add(name: .xForwardedFor, value: "\(client), 127.0.0.1") }
+        return try await h.app.testing(method: .running(hostname: "127.0.0.1", port: 0))
+            .sendRequest(.POST, "support/resolve", headers: headers,
+                         body: ByteBuffer(string: #"{"user_input": "where is order 1003", "user_id": 1}"#)).status
     }
 
     @Test func shortKeysAreRejectedAtStartup() throws {

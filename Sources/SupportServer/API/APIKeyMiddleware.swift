@@ -12,7 +12,8 @@ struct APIKeyMiddleware: AsyncMiddleware {
             return try await next.respond(to: request)
         }
         if keys.isEmpty {
-            guard Self.isLoopback(request.remoteAddress) else {
+            // Behind a trusted proxy the client is the forwarded address, not the proxy on this machine.
+            guard request.remoteAddress == nil || Self.isLoopback(request.clientAddress) else {
                 throw APIProblem(status: .unauthorized, code: "unauthorized",
                                  message: "No API keys are configured, so the API only answers on loopback.")
             }
@@ -28,11 +29,9 @@ struct APIKeyMiddleware: AsyncMiddleware {
         return try await next.respond(to: request)
     }
 
-    static func isLoopback(_ address: SocketAddress?) -> Bool {
-        guard let ip = address?.ipAddress else {
-            // In-process requests (no socket) come from this process itself.
-            return address == nil
-        }
+    /// In-process requests (no socket) come from this process itself: the caller checks that case.
+    static func isLoopback(_ ip: String?) -> Bool {
+        guard let ip else { return false }
         return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
     }
 

@@ -42,7 +42,7 @@ struct RateLimitMiddleware: AsyncMiddleware {
         let now = clock.now()
         var buckets: [(String, Int, String)] = []
         if perAddress > 0 {
-            buckets.append(("address:" + (request.remoteAddress?.ipAddress ?? "local"), perAddress, "this address"))
+            buckets.append(("address:" + (request.clientAddress ?? "local"), perAddress, "this address"))
         }
         if perKey > 0, request.headers.bearerAuthorization != nil {
             buckets.append((IdempotencyMiddleware.scope(of: request), perKey, "this API key"))
