@@ -19,7 +19,8 @@ nginx_bin=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 start_instance() { # number
-  SUPPORTOPS_ACTION_LOG="$dir/actions-$1.jsonl" SUPPORTOPS_PUBLIC_URL="http://127.0.0.1:$port" \
+  # nginx on this machine names the client in X-Forwarded-For.
+  SUPPORTOPS_ACTION_LOG="$dir/actions-$1.jsonl" SUPPORTOPS_PUBLIC_URL="http://127.0.0.1:$port" SUPPORTOPS_TRUSTED_PROXIES=127.0.0.1 \
     "$bin" serve --hostname 127.0.0.1 --port $((port + $1)) >>"$dir/instance-$1.log" 2>&1 &
   echo $! >"$dir/instance-$1.pid"
 }
