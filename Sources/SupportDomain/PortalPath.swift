@@ -38,6 +38,8 @@ public enum PortalPath: Sendable, Hashable {
     case adminEditArticle(Int64)
     case adminOutbox
     case adminCustomers
+    case dashboard
+    case dashboardCSV
     case adminCustomerExport(CustomerID)
     case adminCustomerErase(CustomerID)
     case survey
@@ -112,6 +114,8 @@ public enum PortalPath: Sendable, Hashable {
         case let .adminEditArticle(id): [.literal("admin"), .literal("articles"), .id(id), .literal("edit")]
         case .adminOutbox: [.literal("admin"), .literal("outbox")]
         case .adminCustomers: [.literal("admin"), .literal("customers")]
+        case .dashboard: [.literal("agent"), .literal("dashboard")]
+        case .dashboardCSV: [.literal("agent"), .literal("dashboard"), .literal("csv")]
         case let .adminCustomerExport(id): [.literal("admin"), .literal("customers"), .id(id.rawValue), .literal("export")]
         case let .adminCustomerErase(id): [.literal("admin"), .literal("customers"), .id(id.rawValue), .literal("erase")]
         }

@@ -59,6 +59,7 @@ public struct Stores: Sendable {
     public var rateLimiter: any RateLimiter
     public var attachments: any AttachmentStore
     public var personalData: any PersonalDataStore
+    public var insight: any InsightStore
     /// The action log the toolbox appends to, flushed when the server stops.
     public var actionLog: ActionLog?
 
@@ -66,7 +67,9 @@ public struct Stores: Sendable {
                 accounts: any AccountStore, articles: any ArticleStore, outbox: any MailOutbox, health: any StoreHealth,
                 scheduledWork: any ScheduledWork, surveys: any SurveyStore, macros: any MacroStore,
                 savedViews: any SavedViewStore, idempotency: any IdempotencyStore, rateLimiter: any RateLimiter,
-                attachments: any AttachmentStore, personalData: any PersonalDataStore, actionLog: ActionLog? = nil) {
+                attachments: any AttachmentStore, personalData: any PersonalDataStore, insight: any InsightStore,
+                actionLog: ActionLog? = nil) {
+        self.insight = insight
         self.personalData = personalData
         self.rateLimiter = rateLimiter
         self.attachments = attachments
@@ -95,7 +98,8 @@ public struct Stores: Sendable {
                       savedViews: fluent.savedViews, idempotency: fluent.idempotency,
                       // Several instances share PostgreSQL and its counters; SQLite has one instance, which counts in memory.
                       rateLimiter: config.database.kind == "postgres" ? fluent.rateLimiter : LocalRateLimiter(),
-                      attachments: fluent.attachments, personalData: fluent.personalData, actionLog: actionLog)
+                      attachments: fluent.attachments, personalData: fluent.personalData,
+                      insight: fluent.insight, actionLog: actionLog)
     }
 }
 

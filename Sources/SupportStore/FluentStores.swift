@@ -21,6 +21,7 @@ public struct FluentStores: Sendable {
     public let rateLimiter: FluentRateLimiter
     public let attachments: FluentAttachmentStore
     public let personalData: FluentPersonalDataStore
+    public let insight: FluentInsightStore
 
     public init(database: any Database, policy: SupportPolicy, clock: any WallClock, actionLog: ActionLog?, logger: Logger) {
         toolbox = FluentToolbox(database: database, policy: policy, clock: clock, actionLog: actionLog, logger: logger)
@@ -38,6 +39,7 @@ public struct FluentStores: Sendable {
         rateLimiter = FluentRateLimiter(database: database)
         attachments = FluentAttachmentStore(database: database)
         personalData = FluentPersonalDataStore(database: database)
+        insight = FluentInsightStore(database: database)
     }
 }
 

@@ -1,0 +1,216 @@
+public import Foundation
+
+/// What the leads' dashboard counts, and the one definition of an automatically resolved ticket:
+/// no person took part (it was never escalated and no person answered), and either the customer marked the answer
+/// satisfying (resolved, then perhaps closed) or did not come back for `quietDays` after the last message.
+/// A ticket a person took part in is escalated, whatever happened before (a satisfied ticket later escalated counts
+/// as escalated). A ticket neither resolved nor quiet long enough is pending.
+public enum TicketOutcome: String, Sendable, Hashable, CaseIterable {
+    case automatic, escalated, pending
+}
+
+/// The facts of one ticket the dashboard needs.
+public struct TicketFacts: Sendable, Hashable {
+    public var createdAt: Date
+    /// The last change (a message, a status).
+    public var updatedAt: Date
+    public var status: TicketStatus
+    public var intent: Intent?
+    /// When a person had to handle it (an escalation, or a person taking part); nil when none ever had to.
+    public var personStartedAt: Date?
+    public var firstRespondedAt: Date?
+    /// When a person resolved or closed it.
+    public var personCompletedAt: Date?
+
+    public init(createdAt: Date, updatedAt: Date, status: TicketStatus, intent: Intent?, personStartedAt: Date?,
+                firstRespondedAt: Date?, personCompletedAt: Date?) {
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.status = status
+        self.intent = intent
+        self.personStartedAt = personStartedAt
+        self.firstRespondedAt = firstRespondedAt
+        self.personCompletedAt = personCompletedAt
+    }
+
+    public static let quietDays = 7
+
+    public func outcome(asOf now: Date) -> TicketOutcome {
+        if personStartedAt != nil { return .escalated }
+        if status == .resolved || status == .closed { return .automatic }
+        return updatedAt <= now.addingTimeInterval(-Double(Self.quietDays) * 86_400) ? .automatic : .pending
+    }
+
+    /// When it counts as resolved: by the customer's "satisfying" (its last change), after the quiet days, or by a person.
+    public func resolvedAt(asOf now: Date) -> Date? {
+        switch outcome(asOf: now) {
+        case .automatic:
+            status == .resolved || status == .closed ? updatedAt : updatedAt.addingTimeInterval(Double(Self.quietDays) * 86_400)
+        case .escalated: personCompletedAt
+        case .pending: nil
+        }
+    }
+}
+
+/// Money the tools moved in a period.
+public struct MoneyFacts: Sendable, Hashable {
+    public var refundsPaid = 0
+    public var refundsPaidCents: Int64 = 0
+    public var refundsHeld = 0
+    public var refundsHeldCents: Int64 = 0
+    public var refundsRefused = 0
+    public var replacements = 0
+    public var cancellations = 0
+    /// Fraud signals on refunds held for review, by kind.
+    public var fraudSignals: [String: Int] = [:]
+
+    public init() {}
+}
+
+/// A rule exception a lead or an admin made (a goodwill refund), from the audit trail.
+public struct OverrideFact: Sendable, Hashable {
+    public var at: Date
+    public var agentID: Int64?
+    public var orderID: Int64?
+    public var amount: String?
+
+    public init(at: Date, agentID: Int64?, orderID: Int64?, amount: String?) {
+        self.at = at
+        self.agentID = agentID
+        self.orderID = orderID
+        self.amount = amount
+    }
+}
+
+/// What the dashboard reads; every figure is computed from these.
+public protocol InsightStore: Sendable {
+    /// Tickets opened in [from, to), not merged into another, optionally of one intent.
+    func ticketFacts(from: Date, to: Date, intent: Intent?) async throws -> [TicketFacts]
+    /// Survey answers given in [from, to): the ticket's intent and the rating.
+    func ratings(from: Date, to: Date) async throws -> [(intent: Intent?, rating: Int)]
+    func money(from: Date, to: Date) async throws -> MoneyFacts
+    func overrides(from: Date, to: Date, limit: Int) async throws -> [OverrideFact]
+}
+
+/// The dashboard's figures for one period.
+public struct InsightReport: Sendable {
+    public struct Day: Sendable, Hashable {
+        public var date: String
+        public var opened = 0
+        public var resolvedAutomatically = 0
+        public var resolvedByPeople = 0
+    }
+
+    public struct IntentRow: Sendable, Hashable {
+        public var intent: String
+        public var opened = 0
+        public var automatic = 0
+        public var escalated = 0
+        public var pending = 0
+        public var surveys = 0
+        public var ratingTotal = 0
+
+        public var averageRating: Double? { surveys == 0 ? nil : Double(ratingTotal) / Double(surveys) }
+    }
+
+    /// Median and 90th percentile, in minutes.
+    public struct Spread: Sendable, Hashable {
+        public var count: Int
+        public var median: Double?
+        public var p90: Double?
+
+        init(minutes values: [Double]) {
+            let sorted = values.sorted()
+            count = sorted.count
+            // Linear interpolation between the closest ranks (the median of two values is their mean).
+            func quantile(_ q: Double) -> Double? {
+                guard !sorted.isEmpty else { return nil }
+                let position = q * Double(sorted.count - 1)
+                let lower = Int(position.rounded(.down)), upper = Int(position.rounded(.up))
+                return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - Double(lower))
+            }
+            median = quantile(0.5)
+            p90 = quantile(0.9)
+        }
+    }
+
+    public var opened = 0
+    public var automatic = 0
+    public var escalated = 0
+    public var pending = 0
+    public var days: [Day] = []
+    public var intents: [IntentRow] = []
+    public var automaticResolution = Spread(minutes: [])
+    public var humanResolution = Spread(minutes: [])
+    public var firstResponse = Spread(minutes: [])
+    public var money = MoneyFacts()
+    public var overrides: [OverrideFact] = []
+
+    /// Automatically resolved, escalated and pending as shares of the tickets opened (nil when none was).
+    public var automaticRate: Double? { opened == 0 ? nil : Double(automatic) / Double(opened) }
+    public var escalationRate: Double? { opened == 0 ? nil : Double(escalated) / Double(opened) }
+
+    public init() {}
+
+    /// The figures of tickets opened in [from, to), as of `now`, by day in `timeZone`.
+    public static func compute(tickets: [TicketFacts], ratings: [(intent: Intent?, rating: Int)], money: MoneyFacts,
+                               overrides: [OverrideFact], from: Date, to: Date, now: Date,
+                               timeZone: TimeZone = TimeZone(identifier: "UTC")!) -> InsightReport {
+        var report = InsightReport()
+        report.money = money
+        report.overrides = overrides
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let formatter = DateFormatter()
+        formatter.calendar = calendar
+        formatter.timeZone = timeZone
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd"
+        var dayIndex: [String: Int] = [:]
+        var day = calendar.startOfDay(for: from)
+        while day < to, report.days.count < 400 {
+            let key = formatter.string(from: day)
+            dayIndex[key] = report.days.count
+            report.days.append(Day(date: key))
+            day = calendar.date(byAdding: .day, value: 1, to: day) ?? to
+        }
+        var intents: [String: IntentRow] = [:]
+        var automaticMinutes: [Double] = [], humanMinutes: [Double] = [], firstResponseMinutes: [Double] = []
+        for ticket in tickets {
+            let outcome = ticket.outcome(asOf: now)
+            report.opened += 1
+            let name = ticket.intent?.rawValue ?? "unknown"
+            var row = intents[name] ?? IntentRow(intent: name)
+            row.opened += 1
+            switch outcome {
+            case .automatic: report.automatic += 1; row.automatic += 1
+            case .escalated: report.escalated += 1; row.escalated += 1
+            case .pending: report.pending += 1; row.pending += 1
+            }
+            intents[name] = row
+            if let index = dayIndex[formatter.string(from: ticket.createdAt)] { report.days[index].opened += 1 }
+            if let resolved = ticket.resolvedAt(asOf: now), resolved <= now {
+                let minutes = resolved.timeIntervalSince(ticket.createdAt) / 60
+                if let index = dayIndex[formatter.string(from: resolved)] {
+                    if outcome == .automatic { report.days[index].resolvedAutomatically += 1 } else { report.days[index].resolvedByPeople += 1 }
+                }
+                if outcome == .automatic { automaticMinutes.append(minutes) } else { humanMinutes.append(minutes) }
+            }
+            if let started = ticket.personStartedAt, let answered = ticket.firstRespondedAt {
+                firstResponseMinutes.append(max(0, answered.timeIntervalSince(started) / 60))
+            }
+        }
+        for rating in ratings {
+            let name = rating.intent?.rawValue ?? "unknown"
+            var row = intents[name] ?? IntentRow(intent: name)
+            row.surveys += 1
+            row.ratingTotal += rating.rating
+            intents[name] = row
+        }
+        report.intents = intents.values.sorted { ($0.opened, $0.intent) > ($1.opened, $1.intent) }
+        report.automaticResolution = Spread(minutes: automaticMinutes)
+        report.humanResolution = Spread(minutes: humanMinutes)
+        report.firstResponse = Spread(minutes: firstResponseMinutes)
+        return report
+    }
+}

@@ -1,0 +1,93 @@
+public import FluentKit
+public import Foundation
+public import SupportDomain
+import SQLKit
+
+/// The dashboard's facts, read with a handful of indexed range queries (tickets by `created_at`, audit rows and
+/// refunds by their dates); the figures are computed from them by `InsightReport`.
+public struct FluentInsightStore: InsightStore {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    public func ticketFacts(from: Date, to: Date, intent: Intent?) async throws -> [TicketFacts] {
+        let sql = try HotPath.sql(database)
+        let intentFilter: SQLQueryString = intent.map { "AND intent = \(bind: $0.rawValue)" } ?? ""
+        return try await sql.raw("""
+            SELECT created_at, updated_at, status, intent, sla_started_at, first_responded_at, sla_completed_at FROM tickets
+            WHERE created_at >= \(bind: from) AND created_at < \(bind: to) AND merged_into IS NULL \(intentFilter)
+            """).all().map { row in
+            TicketFacts(createdAt: try row.decode(column: "created_at", as: Date.self),
+                        updatedAt: try row.decode(column: "updated_at", as: Date.self),
+                        status: TicketStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .open,
+                        intent: try row.decode(column: "intent", as: String?.self).flatMap(Intent.init(rawValue:)),
+                        personStartedAt: try row.decode(column: "sla_started_at", as: Date?.self),
+                        firstRespondedAt: try row.decode(column: "first_responded_at", as: Date?.self),
+                        personCompletedAt: try row.decode(column: "sla_completed_at", as: Date?.self))
+        }
+    }
+
+    public func ratings(from: Date, to: Date) async throws -> [(intent: Intent?, rating: Int)] {
+        try await HotPath.sql(database).raw("""
+            SELECT intent, rating FROM surveys WHERE answered_at >= \(bind: from) AND answered_at < \(bind: to) AND rating IS NOT NULL
+            """).all().map { row in
+            (intent: try row.decode(column: "intent", as: String?.self).flatMap(Intent.init(rawValue:)),
+             rating: try row.decode(column: "rating", as: Int.self))
+        }
+    }
+
+    public func money(from: Date, to: Date) async throws -> MoneyFacts {
+        let sql = try HotPath.sql(database)
+        var facts = MoneyFacts()
+        for row in try await sql.raw("""
+            SELECT status, amount_cents, fraud_signals FROM refunds WHERE created_at >= \(bind: from) AND created_at < \(bind: to)
+            """).all() {
+            let cents = try row.decode(column: "amount_cents", as: Int64.self)
+            switch try row.decode(column: "status", as: String.self) {
+            case RefundStatus.approved.rawValue:
+                facts.refundsPaid += 1
+                facts.refundsPaidCents += cents
+            case RefundStatus.pendingReview.rawValue:
+                facts.refundsHeld += 1
+                facts.refundsHeldCents += cents
+                for signal in try row.decode(column: "fraud_signals", as: String.self).split(separator: ",") {
+                    facts.fraudSignals[String(signal), default: 0] += 1
+                }
+            default: break
+            }
+        }
+        for row in try await sql.raw("""
+            SELECT action, COUNT(*) AS n FROM audit_entries
+            WHERE created_at >= \(bind: from) AND created_at < \(bind: to)
+              AND ((action = 'issue_refund' AND result NOT LIKE '%"success":"true"%')
+                OR (action IN ('cancel_order', 'request_replacement') AND result LIKE '%"success":"true"%'))
+            GROUP BY action
+            """).all() {
+            let count = try row.decode(column: "n", as: Int.self)
+            switch try row.decode(column: "action", as: String.self) {
+            case "issue_refund": facts.refundsRefused = count
+            case "cancel_order": facts.cancellations = count
+            default: facts.replacements = count
+            }
+        }
+        return facts
+    }
+
+    public func overrides(from: Date, to: Date, limit: Int) async throws -> [OverrideFact] {
+        try await HotPath.sql(database).raw("""
+            SELECT created_at, parameters, result FROM audit_entries
+            WHERE action = 'issue_refund' AND created_at >= \(bind: from) AND created_at < \(bind: to)
+              AND parameters LIKE '%"override":"goodwill"%' AND result LIKE '%"success":"true"%'
+            ORDER BY created_at DESC LIMIT \(bind: limit)
+            """).all().map { row in
+            func object(_ column: String) throws -> [String: String] {
+                let text = try row.decode(column: column, as: String.self)
+                return (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String]) ?? [:]
+            }
+            let parameters = try object("parameters"), result = try object("result")
+            return OverrideFact(at: try row.decode(column: "created_at", as: Date.self),
+                                agentID: parameters["agent_id"].flatMap { Int64($0) },
+                                orderID: parameters["order_id"].flatMap { Int64($0) }, amount: result["amount"])
+        }
+    }
+}
