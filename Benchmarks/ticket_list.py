@@ -140,6 +140,10 @@ def main():
             ("SLA breached", "/agent/tickets?sla=breached"),
             ("the queue", "/agent/queue"),
             ("queue badge (event)", "/agent/events?once=1"),
+            ("dashboard, last 30 days", "/agent/dashboard"),
+            ("dashboard, 30 days, intent refund", "/agent/dashboard?intent=refund"),
+            ("dashboard, a whole year", "/agent/dashboard?from=" + time.strftime("%Y-%m-%d", time.gmtime(time.time() - 364 * 86400))),
+            ("dashboard CSV (days), 30 days", "/agent/dashboard/csv?table=days"),
         ]
         count = sqlite3.connect(str(db)).execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
         print(f"ticket list, {count:,} tickets, SQLite, {Path(binary).parent.name} build")
@@ -150,7 +154,7 @@ def main():
                 started = time.perf_counter()
                 page = agent.get(path)
                 times.append((time.perf_counter() - started) * 1000)
-                match = re.search(r"([\d,]+) tickets · page", page)
+                match = re.search(r"([\d,]+) tickets · page", page) or re.search(r'figure-opened".*?figure-value">([\d,]+)<', page)
                 found = match.group(1) if match else "-"
             print(f"{label:34} {statistics.median(times):>10.1f} {max(times):>8.1f}  {found}")
     finally:
