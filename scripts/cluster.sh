@@ -74,15 +74,14 @@ http {
   fastcgi_temp_path $dir/nginx-temp/fastcgi;
   uwsgi_temp_path $dir/nginx-temp/uwsgi;
   scgi_temp_path $dir/nginx-temp/scgi;
-  # Idle upstream connections close before the instances close them (their idle timeout is 30 s by default), so nginx
-  # never sends a POST on a connection the instance is closing (a 502 it would not retry). max_fails=0: an instance
-  # that refused a connection (stopping, restarting) is tried again on the next request instead of being written off
-  # for 10 s; a refused connection goes on to the other instance (the request was not sent, so even a POST may).
+  # No kept-alive upstream connections: a request on an idle connection that an instance closes as it stops (SIGTERM)
+  # or idles out would fail with a 502 nginx must not retry (a POST was sent). On a fresh connection a stopping
+  # instance refuses, and nginx passes the request to the other instance (nothing was sent, so even a POST may; a
+  # connection on loopback costs tens of microseconds). max_fails=0: an instance that refused a connection is tried
+  # again on the next request instead of being written off for 10 s.
   upstream supportops {
     server 127.0.0.1:$((port + 1)) max_fails=0;
     server 127.0.0.1:$((port + 2)) max_fails=0;
-    keepalive 32;
-    keepalive_timeout 15s;
   }
   server {
     listen 127.0.0.1:$port;
