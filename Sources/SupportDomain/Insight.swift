@@ -90,6 +90,8 @@ public protocol InsightStore: Sendable {
     func ratings(from: Date, to: Date) async throws -> [(intent: Intent?, rating: Int)]
     func money(from: Date, to: Date) async throws -> MoneyFacts
     func overrides(from: Date, to: Date, limit: Int) async throws -> [OverrideFact]
+    /// Help-center searches that found nothing, last made in [from, to), most frequent first.
+    func searchMisses(from: Date, to: Date, limit: Int) async throws -> [(query: String, count: Int)]
 }
 
 /// The dashboard's figures for one period.

@@ -50,6 +50,9 @@ public protocol ArticleStore: Sendable {
     /// Throws `ArticleError.slugTaken` when another article has the slug.
     @discardableResult
     func saveArticle(_ article: KnowledgeArticle, now: Date) async throws -> Int64
+    /// Counts a help-center search that found nothing (a content gap), by its text, lower-cased and with personal data
+    /// already masked by the caller.
+    func recordSearchMiss(_ query: String, at now: Date) async throws
 }
 
 /// Why an article could not be saved.

@@ -73,6 +73,13 @@ public struct FluentInsightStore: InsightStore {
         return facts
     }
 
+    public func searchMisses(from: Date, to: Date, limit: Int) async throws -> [(query: String, count: Int)] {
+        try await HotPath.sql(database).raw("""
+            SELECT query, count FROM search_misses WHERE last_at >= \(bind: from) AND last_at < \(bind: to)
+            ORDER BY count DESC, query LIMIT \(bind: limit)
+            """).all().map { (query: try $0.decode(column: "query", as: String.self), count: try $0.decode(column: "count", as: Int.self)) }
+    }
+
     public func overrides(from: Date, to: Date, limit: Int) async throws -> [OverrideFact] {
         try await HotPath.sql(database).raw("""
             SELECT created_at, parameters, result FROM audit_entries

@@ -58,6 +58,13 @@ public struct FluentArticleStore: ArticleStore {
 
     public init(database: any Database) { self.database = database }
 
+    public func recordSearchMiss(_ query: String, at now: Date) async throws {
+        try await HotPath.sql(database).raw("""
+            INSERT INTO search_misses (query, count, last_at) VALUES (\(bind: query), 1, \(bind: now))
+            ON CONFLICT (query) DO UPDATE SET count = search_misses.count + 1, last_at = \(bind: now)
+            """).run()
+    }
+
     public func fetchAllArticles() async throws -> [KnowledgeArticle] {
         try await ArticleModel.query(on: database).sort(\.$id).all().map(\.article)
     }
@@ -126,5 +133,24 @@ public struct FluentArticleStore: ArticleStore {
             added += 1
         }
         return added
+    }
+}
+
+/// Help-center searches that found nothing, counted per text: the content gaps the dashboard lists.
+struct CreateSearchMisses: AsyncMigration {
+    var name: String { "SupportOps.CreateSearchMisses.v1" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("search_misses")
+            .field("id", .int, .identifier(auto: true))
+            .field("query", .string, .required)
+            .field("count", .int, .required)
+            .field("last_at", .datetime, .required)
+            .unique(on: "query")
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("search_misses").delete()
     }
 }

@@ -86,6 +86,11 @@ import Fluent
         try await TestHarness.with { h in
             _ = try await fixture(h)
             _ = try await h.resolve("my blender from order 1001 arrived cracked, I want my money back", user: 1)
+            // Two help-center searches that find nothing (one twice, one with an address in it), one that finds.
+            let visitor = PortalClient(h)
+            for q in ["Zqxjv Wobble", "zqxjv wobble", "zqxjv qvzk.wpxj@xqvz.zz", "refund"] {
+                #expect(try await visitor.get("/kb?q=" + (q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")).status == .ok)
+            }
             let lead = PortalClient(h)
             try await lead.logIn("lead@example.com")
             let page = try await lead.get("/agent/dashboard")
@@ -97,6 +102,13 @@ import Fluent
             #expect(html.contains("did not come\n      back for 7 days") || html.contains("back for 7 days"))
             // Alice's 49.99 and the demo store's two refunds of Bob's (29.95 and 39.99, 12 and 8 days ago).
             #expect(html.contains("Refunds paid</dt><dd>3 · 119.93"))
+            // Content gaps: counted by text, personal data masked; the refund search found something.
+            #expect(html.contains("“zqxjv wobble”: 2 searches"))
+            #expect(html.contains("[email]") && !html.contains("qvzk.wpxj"))
+            #expect(!html.contains("“refund”"))
+            #expect(html.contains(#"id="dashboard-articles""#))
+            let gaps = try await lead.get("/agent/dashboard/csv?table=gaps").body.string
+            #expect(gaps.hasPrefix("search,count\r\nzqxjv wobble,2\r\n"))
             // The CSV is the chart's table.
             let days = try await lead.get("/agent/dashboard/csv?table=days")
             #expect(days.headers.contentType?.subType == "csv")

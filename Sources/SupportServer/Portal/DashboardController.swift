@@ -7,6 +7,7 @@ import Vapor
 /// behind a chart downloads as CSV. Staff only.
 struct DashboardController {
     let insight: any InsightStore
+    let articles: any ArticleStore
     let clock: any WallClock
 
     func register(on routes: any RoutesBuilder) {
@@ -87,6 +88,8 @@ struct DashboardController {
         var times: [Row]
         var money: [Row]
         var overrides: [Row]
+        var topArticles: [Row]
+        var gaps: [Row]
         var csvBase: String
         var quietDays: Int
     }
@@ -103,6 +106,9 @@ struct DashboardController {
         }
         func money(_ cents: Int64) -> String { String(format: "%.2f", Double(cents) / 100) }
         let dayLabels = report.days.map { String($0.date.suffix(5)) }
+        let gaps = try await insight.searchMisses(from: query.from, to: query.to, limit: 10)
+        // Most read articles (all time: the counters are not dated), with how many readers said they helped.
+        let top = try await articles.fetchAllArticles().sorted { ($0.views, $1.title) > ($1.views, $0.title) }.prefix(5)
         return try await PortalPage.render(request, "dashboard", title: "Dashboard", context: Context(
             from: query.fromText, to: query.toText,
             intents: [TicketPages.Option(value: "", label: "all intents", selected: query.intent == nil)]
@@ -161,10 +167,16 @@ struct DashboardController {
                 .init(label: PortalPage.timestamp($0.at),
                       value: "goodwill refund of \($0.amount ?? "?") for order #\($0.orderID.map(String.init) ?? "?") by staff #\($0.agentID.map(String.init) ?? "?")")
             },
+            topArticles: top.map { article in
+                let answers = article.helpful + article.notHelpful
+                return .init(label: article.title, value: "\(article.views) views · "
+                    + (answers == 0 ? "no feedback" : "\(article.helpful * 100 / answers) % of \(answers) found it helpful"))
+            },
+            gaps: gaps.map { .init(label: $0.query, value: "\($0.count) searches") },
             csvBase: PortalPath.dashboardCSV.with(query: query.queryItems), quietDays: TicketFacts.quietDays))
     }
 
-    /// The table behind a chart, as CSV: `table` = days, intents, money or overrides.
+    /// The table behind a chart, as CSV: `table` = days, intents, money, overrides or gaps.
     func csv(_ request: Request) async throws -> Response {
         _ = try request.requireStaff()
         let query = try Query(request, now: clock.now())
@@ -192,8 +204,11 @@ struct DashboardController {
             lines = [["time", "staff_id", "order_id", "amount"]]
                 + report.overrides.map { [ISO8601DateFormatter().string(from: $0.at), $0.agentID.map(String.init) ?? "",
                                           $0.orderID.map(String.init) ?? "", $0.amount ?? ""] }
+        case "gaps":
+            lines = [["search", "count"]]
+                + (try await insight.searchMisses(from: query.from, to: query.to, limit: 1000)).map { [$0.query, String($0.count)] }
         default:
-            throw Abort(.badRequest, reason: "Unknown table \(table): choose days, intents, money or overrides.")
+            throw Abort(.badRequest, reason: "Unknown table \(table): choose days, intents, money, overrides or gaps.")
         }
         let body = lines.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
         let response = Response(status: .ok, body: .init(string: body))

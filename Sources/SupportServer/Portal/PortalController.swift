@@ -365,6 +365,11 @@ struct PortalController {
         if !q.isEmpty {
             let found = try await knowledge.searchArticles(q, category: category, limit: perPage, offset: (page - 1) * perPage)
             total = found.total
+            if total == 0, page == 1 {
+                // A content gap: counted by its text, lower-cased, with e-mail addresses, numbers and names masked.
+                let masked = Redactor().redact(q).text.lowercased()
+                try await articles.recordSearchMiss(String(masked.prefix(200)), at: clock.now())
+            }
             results = found.hits.map { hit in
                 SearchResult(url: PortalPath.article(hit.document.articleID ?? 0).path, title: hit.document.title,
                              category: hit.document.category, snippetHtml: hit.snippet, summary: hit.document.summary)
