@@ -30,6 +30,44 @@ wait_ready() { # port
   return 1
 }
 
+# The nginx configuration with these instances in rotation ("1 2", or one of them during a restart).
+write_nginx_conf() { # instances
+  cat >"$dir/nginx.conf" <<NGINX
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $dir/nginx-temp/body;
+  proxy_temp_path $dir/nginx-temp/proxy;
+  fastcgi_temp_path $dir/nginx-temp/fastcgi;
+  uwsgi_temp_path $dir/nginx-temp/uwsgi;
+  scgi_temp_path $dir/nginx-temp/scgi;
+  # No kept-alive upstream connections: a POST on an idle connection that an instance closes would fail with a 502
+  # nginx must not retry (the request was sent). max_fails=0: an instance that refused a connection (a crash) is
+  # tried again on the next request instead of being written off for 10 s; the refused request goes to the other.
+  upstream supportops {
+$(for i in $1; do echo "    server 127.0.0.1:$((port + i)) max_fails=0;"; done)
+  }
+  server {
+    listen 127.0.0.1:$port;
+    client_max_body_size 8m;
+    location / {
+      proxy_pass http://supportops;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_read_timeout 60s;
+      add_header X-Upstream \$upstream_addr always;
+      proxy_buffering off; # the live desk's event stream
+    }
+  }
+}
+NGINX
+}
+
 stop() {
   if running "$dir/nginx.pid"; then "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" -s quit 2>/dev/null || kill "$(cat "$dir/nginx.pid")"; fi
   for i in 1 2; do
@@ -62,43 +100,7 @@ start)
   SUPPORTOPS_LOG_LEVEL=warning "$bin" migrate >/dev/null
   SUPPORTOPS_LOG_LEVEL=warning "$bin" seed >/dev/null
   for i in 1 2; do start_instance "$i"; done
-  cat >"$dir/nginx.conf" <<NGINX
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/nginx-error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $dir/nginx-temp/body;
-  proxy_temp_path $dir/nginx-temp/proxy;
-  fastcgi_temp_path $dir/nginx-temp/fastcgi;
-  uwsgi_temp_path $dir/nginx-temp/uwsgi;
-  scgi_temp_path $dir/nginx-temp/scgi;
-  # No kept-alive upstream connections: a request on an idle connection that an instance closes as it stops (SIGTERM)
-  # or idles out would fail with a 502 nginx must not retry (a POST was sent). On a fresh connection a stopping
-  # instance refuses, and nginx passes the request to the other instance (nothing was sent, so even a POST may; a
-  # connection on loopback costs tens of microseconds). max_fails=0: an instance that refused a connection is tried
-  # again on the next request instead of being written off for 10 s.
-  upstream supportops {
-    server 127.0.0.1:$((port + 1)) max_fails=0;
-    server 127.0.0.1:$((port + 2)) max_fails=0;
-  }
-  server {
-    listen 127.0.0.1:$port;
-    client_max_body_size 8m;
-    location / {
-      proxy_pass http://supportops;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$host;
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_read_timeout 60s;
-      add_header X-Upstream \$upstream_addr always;
-      proxy_buffering off; # the live desk's event stream
-    }
-  }
-}
-NGINX
+  write_nginx_conf "1 2"
   "$nginx_bin" -p "$dir" -c "$dir/nginx.conf"
   for target in $((port + 1)) $((port + 2)) "$port"; do
     wait_ready "$target" || { echo "cluster: 127.0.0.1:$target is not ready; logs in $dir" >&2; stop; exit 1; }
@@ -106,10 +108,24 @@ NGINX
   echo "cluster: nginx http://127.0.0.1:$port → instances :$((port + 1)) and :$((port + 2)) on one PostgreSQL (files in $dir)"
   ;;
 restart) # one instance, after a crash or to roll out a new binary: scripts/cluster.sh restart 1|2
+  # A rolling restart: out of rotation first (nginx reloads gracefully: requests under way finish), then SIGTERM
+  # (the instance finishes what it has), start, ready, back in rotation. Even HTTP/1.1 drain alone cannot close a
+  # just-accepted connection without failing the request on it; taking the instance out first avoids that.
   i=${2:?which instance: 1 or 2}
-  if running "$dir/instance-$i.pid"; then kill -TERM "$(cat "$dir/instance-$i.pid")"; sleep 1; fi
+  other=$((3 - i))
+  write_nginx_conf "$other"
+  "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" -s reload 2>/dev/null
+  sleep 1
+  if running "$dir/instance-$i.pid"; then
+    pid=$(cat "$dir/instance-$i.pid")
+    kill -TERM "$pid"
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  fi
   start_instance "$i"
   wait_ready $((port + i)) || { echo "cluster: instance $i is not ready again; log in $dir/instance-$i.log" >&2; exit 1; }
+  write_nginx_conf "1 2"
+  "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" -s reload 2>/dev/null
   echo "cluster: instance $i restarted"
   ;;
 stop) stop; echo "cluster: stopped" ;;
