@@ -18,13 +18,13 @@ import datetime
 import json
 import os
 import random
-import subprocess
 import sys
-import tempfile
 import threading
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+
+from cluster_support import import_document, psql
 
 
 def iso(moment):
@@ -99,10 +99,6 @@ def done(answer, action):
     return 200 <= status < 300 and result.get("action") == action and result.get("success") is True
 
 
-def psql(url, query):
-    out = subprocess.run(["psql", url, "-qtAX", "-F", "\t", "-c", query], check=True, capture_output=True, text=True).stdout
-    return [line.split("\t") for line in out.splitlines() if line]
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -117,10 +113,7 @@ def main():
 
     base_id = 20_000_000 + random.randrange(0, 800) * 1000
     document, single, single_orders, many, canceller, pending, shipped = build(base_id, args.customers)
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(document, handle)
-    subprocess.run([args.binary, "import", "--file", handle.name], check=True, capture_output=True)
-    os.unlink(handle.name)
+    import_document(args.binary, document)
 
     failures = []
     upstreams = collections.Counter()

@@ -24,19 +24,16 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+from cluster_support import import_document, psql
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-
-def psql(url, query):
-    out = subprocess.run(["psql", url, "-qtAX", "-F", "\t", "-c", query], check=True, capture_output=True, text=True).stdout
-    return [line.split("\t") for line in out.splitlines() if line]
 
 
 def import_orders(binary, base_id, count):
@@ -48,10 +45,7 @@ def import_orders(binary, base_id, count):
     orders = [{"id": (base_id + n) * 10, "customer_id": base_id + n, "status": "delivered", "created_at": day(6),
                "shipped_at": day(5), "delivered_at": day(3), "items": [{"product_id": 1, "quantity": 1, "unit_price": "9.99"}]}
               for n in range(count)]
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump({"customers": customers, "products": [], "orders": orders, "refunds": []}, handle)
-    subprocess.run([binary, "import", "--file", handle.name], check=True, capture_output=True)
-    os.unlink(handle.name)
+    import_document(binary, {"customers": customers, "products": [], "orders": orders, "refunds": []})
     return [(c["id"], o["id"]) for c, o in zip(customers, orders)]
 
 
