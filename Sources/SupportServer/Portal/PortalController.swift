@@ -19,6 +19,13 @@ struct PortalController {
     static let maxFailedLogins = 5
     static let throttleWindow: TimeInterval = 15 * 60
     static let minPasswordLength = 10
+    static let pausedMessage = "Too many failed attempts for this account. Please wait 15 minutes and try again."
+
+    /// Whether the account's sign-in is paused: `maxFailedLogins` failures (wrong passwords and wrong codes alike)
+    /// within `throttleWindow`, counted in the database across instances.
+    static func signInPaused(_ accounts: any AccountStore, email: String, now: Date) async throws -> Bool {
+        try await accounts.countFailedSignIns(email: email, since: now.addingTimeInterval(-throttleWindow)) >= maxFailedLogins
+    }
 
     func register(on routes: any RoutesBuilder) {
         routes.get(.home, use: home)
@@ -82,11 +89,8 @@ struct PortalController {
                                                context: Refilled(email: email))
         }
         guard !email.isEmpty, !password.isEmpty else { return try await refuse("Enter your e-mail address and password.", status: .badRequest) }
-        let since = clock.now().addingTimeInterval(-Self.throttleWindow)
-        let failures = try await accounts.countFailedSignIns(email: email, since: since)
-        guard failures < Self.maxFailedLogins else {
-            return try await refuse("Too many failed attempts for this account. Please wait 15 minutes and try again.",
-                                    status: .tooManyRequests)
+        guard try await !Self.signInPaused(accounts, email: email, now: clock.now()) else {
+            return try await refuse(Self.pausedMessage, status: .tooManyRequests)
         }
         let credentials = try await accounts.fetchCredentials(email: email)
         // Verify against a dummy hash when the account does not exist, so timing does not reveal which e-mails exist.

@@ -98,10 +98,8 @@ struct TwoStepController {
             return try await refuse("Enter the 6-digit code from your authenticator app, or a recovery code.", status: .badRequest)
         }
         // Wrong codes count as failed sign-ins: five in 15 minutes pause the account's sign-in, codes included.
-        let since = now.addingTimeInterval(-PortalController.throttleWindow)
-        guard try await accounts.countFailedSignIns(email: account.email, since: since) < PortalController.maxFailedLogins else {
-            return try await refuse("Too many failed attempts for this account. Please wait 15 minutes and try again.",
-                                    status: .tooManyRequests)
+        guard try await !PortalController.signInPaused(accounts, email: account.email, now: now) else {
+            return try await refuse(PortalController.pausedMessage, status: .tooManyRequests)
         }
         var usedRecoveryCode = false
         var accepted = false
@@ -250,9 +248,8 @@ struct TwoStepController {
     private func passwordMatches(_ account: PortalAccount, _ password: String?, now: Date) async throws -> Bool {
         guard let password, !password.isEmpty, let credentials = try await accounts.fetchCredentials(email: account.email)
         else { return false }
-        let since = now.addingTimeInterval(-PortalController.throttleWindow)
-        guard try await accounts.countFailedSignIns(email: account.email, since: since) < PortalController.maxFailedLogins else {
-            throw Abort(.tooManyRequests, reason: "Too many failed attempts for this account. Please wait 15 minutes and try again.")
+        guard try await !PortalController.signInPaused(accounts, email: account.email, now: now) else {
+            throw Abort(.tooManyRequests, reason: PortalController.pausedMessage)
         }
         let valid = (try? Bcrypt.verify(password, created: credentials.passwordHash)) ?? false
         if !valid { try await accounts.recordSignIn(email: account.email, succeeded: false, at: now) }
