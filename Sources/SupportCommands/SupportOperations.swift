@@ -7,11 +7,16 @@ import SupportStore
 import Vapor
 import Fluent
 import SupportSearch
+import NIOCore
+import NIOPosix
 
 /// What the `supportops` commands do; the executable only parses arguments and calls these.
 public enum SupportOperations {
     /// Migrates, seeds an empty database with demo data (unless switched off) and serves until stopped.
     public static func serve(config: AppConfig, hostname: String, port: Int) async throws {
+        if ProcessInfo.processInfo.environment["BENCH_TAKEOVER"] == "1" {
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
         let built = try await buildApplication(config: config, dependencies: .live(config: config),
                                                environment: Environment(name: "production", arguments: ["supportops"]))
         let app = built.app

@@ -73,7 +73,9 @@ public struct MessageReader: Sendable {
         let cues = FoldedCues.of(pack)
         var hits: [(Intent, Int, Bool)] = []
         for intent in Self.cueIntents {
-            for cue in cues.intents[intent] ?? [] {
+            for (cue, key) in zip(cues.intents[intent] ?? [], cues.keys[intent] ?? []) {
+                // Every way a cue matches (as written, or inflected) contains its key: most cues stop at this byte scan.
+                guard LanguageText.containsSubstring(key, in: folded) else { continue }
                 for range in LanguageText.foldedRanges(of: cue, in: folded) + Self.stemRanges(of: cue, in: folded, pack: pack) {
                     let position = folded.distance(from: folded.startIndex, to: range.lowerBound)
                     let before = LanguageText.words(String(folded[..<range.lowerBound])).suffix(4)
@@ -102,27 +104,21 @@ public struct MessageReader: Sendable {
         var folded = LanguageText.fold(text)
         // "I changed my mind" while the agent waits for an answer calls the pending request off; its words are not
         // read as cues ("cambiato" is not "cambiare").
-        let mindPhrases = (pack.changedMind + (pack.code == "en" ? [] : LanguageCatalog.english.changedMind)).map(LanguageText.fold)
+        let phrases = FoldedCues.of(pack).phrases
         var changedMind = false
-        for phrase in mindPhrases {
-            for range in LanguageText.ranges(of: phrase, in: folded).reversed() {
+        for phrase in phrases.changedMind {
+            for range in LanguageText.foldedRanges(of: phrase, in: folded).reversed() {
                 folded.replaceSubrange(range, with: String(repeating: " ", count: folded[range].count))
                 changedMind = true
             }
         }
         let trimmed = folded.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
-        let english = LanguageCatalog.english
-        func phraseList(_ list: KeyPath<LanguagePack, [String]>) -> [String] {
-            (pack[keyPath: list] + (pack.code == "en" ? [] : english[keyPath: list])).map(LanguageText.fold)
+        func phraseList(_ list: KeyPath<FoldedPhrases, [String]>) -> [String] { phrases[keyPath: list] }
+        func has(_ list: KeyPath<FoldedPhrases, [String]>) -> Bool {
+            phrases[keyPath: list].contains { LanguageText.containsFoldedPhrase($0, in: folded) }
         }
-        func has(_ list: KeyPath<LanguagePack, [String]>) -> Bool {
-            phraseList(list).contains { LanguageText.containsPhrase($0, in: folded) }
-        }
-        func isExactly(_ list: KeyPath<LanguagePack, [String]>) -> Bool {
-            let stripped = trimmed.replacingOccurrences(of: #"[!¡.,¿?]+"#, with: "", options: .regularExpression)
-                .trimmingCharacters(in: .whitespaces)
-            return phraseList(list).contains(stripped)
-        }
+        let stripped = trimmed.filter { !"!¡.,¿?".contains($0) }.trimmingCharacters(in: .whitespaces)
+        func isExactly(_ list: KeyPath<FoldedPhrases, [String]>) -> Bool { phrases[keyPath: list].contains(stripped) }
         let words = LanguageText.words(folded)
         let hits = cueHits(folded, pack: pack)
         let negated = Set(hits.filter(\.negated).map(\.intent)).subtracting(hits.filter { !$0.negated }.map(\.intent))
@@ -204,10 +200,9 @@ public struct MessageReader: Sendable {
         var orderID = extractor.orderID(in: text)
         var reference: OrderReference?
         if orderID == nil {
-            for (key, phrases) in pack.ordinals.merging(pack.code == "en" ? [:] : english.ordinals, uniquingKeysWith: +) {
-                if let k = Int(key), phrases.map(LanguageText.fold).contains(where: { LanguageText.containsPhrase($0, in: folded) }) {
-                    reference = .ordinal(k)
-                }
+            for (number, ordinalPhrases) in phrases.ordinals.sorted(by: { $0.key < $1.key })
+            where ordinalPhrases.contains(where: { LanguageText.containsFoldedPhrase($0, in: folded) }) {
+                reference = .ordinal(number)
             }
             if reference == nil, has(\.otherRefs) { reference = .other }
             if reference == nil, words.count <= 12, has(\.pronouns) || act == .affirm { reference = .pronoun }
@@ -224,8 +219,8 @@ public struct MessageReader: Sendable {
         reading.repeats = has(\.repeatCues)
         reading.possessive = has(\.possessives)
         reading.asksStatus = isQuestion && positives.contains(.status)
-        reading.topicQuery = pack.topics.filter { _, phrases in
-            phrases.contains { LanguageText.containsPhrase(LanguageText.fold($0), in: folded) }
+        reading.topicQuery = phrases.topics.filter { _, topicPhrases in
+            topicPhrases.contains { LanguageText.containsFoldedPhrase($0, in: folded) }
         }.keys.sorted().joined(separator: " ")
         return reading
     }
@@ -391,8 +386,13 @@ final class RegexCache: @unchecked Sendable {
 /// language), instead of once per message.
 struct FoldedCues: Sendable {
     var intents: [Intent: [String]]
+    /// Per cue of `intents`, a piece of text any match of it contains (as written or inflected, see
+    /// `MessageReader.stemRanges`): the first word without its last two letters.
+    var keys: [Intent: [String]]
     var negators: [String]
     var postNegators: [String]
+    /// The pack's phrase lists (with English's for another language), folded.
+    var phrases: FoldedPhrases
 
     private static let byPack: [String: FoldedCues] = LanguageCatalog.shared.packs.mapValues(make)
 
@@ -405,7 +405,53 @@ struct FoldedCues: Sendable {
         for intent in Intent.allCases {
             intents[intent] = Array(Set(packs.flatMap { $0.intents[intent.rawValue] ?? [] }.map(LanguageText.fold))).sorted()
         }
-        return FoldedCues(intents: intents, negators: Array(Set(packs.flatMap(\.negators).map(LanguageText.fold))).sorted(),
-                          postNegators: Array(Set(packs.flatMap(\.postNegators).map(LanguageText.fold))).sorted())
+        let keys = intents.mapValues { cues in cues.map(key) }
+        return FoldedCues(intents: intents, keys: keys,
+                          negators: Array(Set(packs.flatMap(\.negators).map(LanguageText.fold))).sorted(),
+                          postNegators: Array(Set(packs.flatMap(\.postNegators).map(LanguageText.fold))).sorted(),
+                          phrases: FoldedPhrases(pack))
+    }
+
+    /// The first word of a folded cue without its last two letters (the whole word when it is shorter than three).
+    /// An exact match contains the whole cue; an English inflection its whole first word; another language's inflection
+    /// the first word less its last two letters.
+    static func key(_ cue: String) -> String {
+        let first = cue.split(separator: " ", maxSplits: 1).first.map(String.init) ?? cue
+        return first.count >= 3 ? String(first.prefix(first.count - 2)) : first
+    }
+}
+
+/// A pack's phrase lists folded once per process, with English's added for another language (customers mix English in).
+struct FoldedPhrases: Sendable {
+    var instead, deny, affirm, thanks, strongYes, withdraw, questionCues, otherRefs, pronouns, repeatCues, possessives,
+        changedMind: [String]
+    /// Ordinal number → its phrases.
+    var ordinals: [Int: [String]]
+    /// Topic (English search words) → its phrases in the pack's language.
+    var topics: [String: [String]]
+
+    init(_ pack: LanguagePack) {
+        let english = LanguageCatalog.english
+        func list(_ path: KeyPath<LanguagePack, [String]>) -> [String] {
+            (pack[keyPath: path] + (pack.code == "en" ? [] : english[keyPath: path])).map(LanguageText.fold)
+        }
+        instead = list(\.instead)
+        deny = list(\.deny)
+        affirm = list(\.affirm)
+        thanks = list(\.thanks)
+        strongYes = list(\.strongYes)
+        withdraw = list(\.withdraw)
+        questionCues = list(\.questionCues)
+        otherRefs = list(\.otherRefs)
+        pronouns = list(\.pronouns)
+        repeatCues = list(\.repeatCues)
+        possessives = list(\.possessives)
+        changedMind = list(\.changedMind)
+        var ordinals: [Int: [String]] = [:]
+        for (key, phrases) in pack.ordinals.merging(pack.code == "en" ? [:] : english.ordinals, uniquingKeysWith: +) {
+            if let number = Int(key) { ordinals[number, default: []] += phrases.map(LanguageText.fold) }
+        }
+        self.ordinals = ordinals
+        topics = pack.topics.mapValues { $0.map(LanguageText.fold) }
     }
 }
