@@ -46,7 +46,7 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     }
     try config.database.register(on: app.databases)
     for migration in SupportMigrations.all + [SessionRecord.migration] { app.migrations.add(migration) }
-    try await config.database.prepare(app.db)
+    try await config.database.prepare(app.databases, eventLoops: app.eventLoopGroup, logger: app.logger)
 
     let clock = dependencies.clock
     let stores = dependencies.makeStores(app.db, config, clock, app.logger)

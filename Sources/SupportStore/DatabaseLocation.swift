@@ -1,4 +1,6 @@
 public import FluentKit
+public import Logging
+public import NIOCore
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
@@ -63,11 +65,55 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Per-database tuning done once at start: WAL journal for SQLite (persistent in the file), so that readers
-    /// do not block the writer.
-    public func prepare(_ database: any Database) async throws {
-        guard case .sqlite = self, let sql = database as? any SQLDatabase else { return }
-        try await sql.raw("PRAGMA journal_mode=WAL").run()
+    /// Per-database tuning done once at start. SQLite: the WAL journal (persistent in the file), so that readers do
+    /// not block the writer; then each connection's settings (see `SQLiteTuning`). The SQLite driver keeps exactly one
+    /// connection per event loop (its pool size cannot be set), so setting them once on each loop's database reaches
+    /// every connection the service uses.
+    public func prepare(_ databases: Databases, eventLoops: any EventLoopGroup, logger: Logger) async throws {
+        guard case .sqlite = self else { return }
+        guard let first = databases.database(logger: logger, on: eventLoops.any()) as? any SQLDatabase else { return }
+        try await first.raw("PRAGMA journal_mode=WAL").run()
+        for loop in eventLoops.makeIterator() {
+            guard let database = databases.database(logger: logger, on: loop) as? any SQLDatabase else { continue }
+            for statement in SQLiteTuning.connectionStatements { try await database.raw(SQLQueryString(statement)).run() }
+        }
+    }
+}
+
+/// How SQLite commits (the durability choice for money).
+///
+/// In WAL mode `synchronous=NORMAL` appends a commit to the log without waiting for the disk: it survives the process
+/// being killed (the crash check's `kill -9` phase) but the last commits before a power loss or an OS crash may be
+/// rolled back. `FULL` waits for the disk on every commit. The service runs NORMAL for everything that is not money
+/// (conversation state, the audit row of a status lookup, tickets, sessions) and switches a connection to FULL for the
+/// transaction of a write tool (refund, cancel, replacement, escalation): an acknowledged refund is on disk before the
+/// customer hears of it. A FULL commit also flushes every NORMAL commit logged before it, so nothing is kept out of order.
+///
+/// `busy_timeout` replaces the driver's busy handler, which retried at once and forever on a pool thread, with
+/// SQLite's own, which sleeps between tries and gives up (`SQLITE_BUSY`) after the timeout.
+public enum SQLiteTuning {
+    static let busyTimeoutMilliseconds = 10_000
+    static let connectionStatements = ["PRAGMA busy_timeout = \(busyTimeoutMilliseconds)", "PRAGMA synchronous = NORMAL"]
+
+    /// Runs `body` in one transaction that is on disk when it returns (SQLite: FULL for this transaction only;
+    /// PostgreSQL commits durably anyway).
+    public static func durableTransaction<T: Sendable>(on database: any Database,
+                                                       _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        guard let sql = database as? any SQLDatabase, sql.dialect.name == "sqlite" else {
+            return try await database.transaction(body)
+        }
+        return try await database.withConnection { connection in
+            guard let conn = connection as? any SQLDatabase else { throw StoreError.notSQL }
+            try await conn.raw("PRAGMA synchronous = FULL").run()
+            do {
+                let value = try await connection.transaction(body)
+                try await conn.raw("PRAGMA synchronous = NORMAL").run()
+                return value
+            } catch {
+                try? await conn.raw("PRAGMA synchronous = NORMAL").run()
+                throw error
+            }
+        }
     }
 }
 

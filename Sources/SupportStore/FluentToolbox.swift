@@ -53,7 +53,7 @@ public struct FluentToolbox: SupportToolbox {
             return result
         }
         do {
-            result = try await database.transaction { tx in
+            result = try await SQLiteTuning.durableTransaction(on: database) { tx in
                 // Write first: the customer's row lock serialises one customer's tool calls on PostgreSQL (so the rolling
                 // refund limit holds under concurrency), and on SQLite it takes the write lock before anything is read,
                 // so a transaction never has to upgrade a stale read snapshot (SQLITE_BUSY_SNAPSHOT).

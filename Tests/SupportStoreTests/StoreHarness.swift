@@ -74,7 +74,7 @@ struct StoreHarness: Sendable {
             let migrator = Migrator(databases: databases, migrations: migrations, logger: logger, on: group.any())
             try await migrator.setupIfNeeded().get()
             try await migrator.prepareBatch().get()
-            try await location.prepare(harness.database())
+            try await location.prepare(databases, eventLoops: group, logger: logger)
             if seed {
                 _ = try await DemoSeeder(generatedCustomers: 5, generatedOrders: 20).run(on: harness.database(), now: now, reset: false)
             }

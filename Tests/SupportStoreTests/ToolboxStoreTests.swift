@@ -2,6 +2,7 @@ import FluentKit
 import Foundation
 import SupportDomain
 import SupportStore
+import SQLKit
 import Testing
 
 extension StoreTier {
@@ -111,6 +112,34 @@ extension StoreTier {
                 // New rows after explicit ids get fresh ids (PostgreSQL's sequences were moved past the imported ones).
                 let escalation = try await h.stores().toolbox.run(.escalateCase(nil, summary: "help"), context: Self.context(500))
                 #expect(escalation.success && escalation.escalationID != nil)
+            }
+        }
+
+        @Test("SQLite: every connection commits NORMAL with a busy timeout; a write tool's transaction commits FULL")
+        func sqliteDurability() async throws {
+            try await StoreHarness.with(.sqlite) { h in
+                @Sendable func setting(_ name: String, column: String? = nil, on database: any Database) async throws -> Int {
+                    let sql = try #require(database as? any SQLDatabase)
+                    let row = try #require(try await sql.raw(SQLQueryString("PRAGMA \(name)")).first())
+                    return try row.decode(column: column ?? name, as: Int.self)
+                }
+                func eachConnection() async throws -> [[Int]] {
+                    var found: [[Int]] = []
+                    for loop in h.group.makeIterator() {
+                        let database = try #require(h.databases.database(logger: h.logger, on: loop))
+                        found.append([try await setting("synchronous", on: database), try await setting("busy_timeout", column: "timeout", on: database)])
+                    }
+                    return found
+                }
+                // synchronous: 1 = NORMAL, 2 = FULL.
+                #expect(try await eachConnection() == [[1, 10_000], [1, 10_000]])
+                let inside = try await SQLiteTuning.durableTransaction(on: h.database()) { tx in
+                    try await setting("synchronous", on: tx)
+                }
+                #expect(inside == 2)
+                let refund = try await h.stores().toolbox.run(.issueRefund(OrderID(1001), reason: .damaged), context: Self.context(1))
+                #expect(refund.success)
+                #expect(try await eachConnection() == [[1, 10_000], [1, 10_000]])
             }
         }
 
