@@ -49,7 +49,9 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     try await config.database.prepare(app.databases, eventLoops: app.eventLoopGroup, logger: app.logger)
 
     let clock = dependencies.clock
-    let stores = dependencies.makeStores(app.db, config, clock, app.logger)
+    // Each statement goes to the pool of the event loop it runs on (see `DatabaseSource`).
+    let stores = dependencies.makeStores(.perEventLoop(app.databases, group: app.eventLoopGroup, logger: app.logger),
+                                         config, clock, app.logger)
     let policies = try PolicyLibrary.bundled(policy: config.policy)
     // One provider (one circuit breaker) for understanding and replies.
     let provider = dependencies.languageModel

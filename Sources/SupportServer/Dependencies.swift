@@ -18,12 +18,12 @@ public struct AppDependencies: Sendable {
     /// The remote language model (with its budget, retries and circuit breaker), or nil for the offline agent alone.
     public var languageModel: (any LanguageModelProvider)?
     public var logger: Logger?
-    public var makeStores: @Sendable (_ database: any Database, _ config: AppConfig, _ clock: any WallClock,
+    public var makeStores: @Sendable (_ database: DatabaseSource, _ config: AppConfig, _ clock: any WallClock,
                                       _ logger: Logger) -> Stores
 
     public init(clock: any WallClock, ids: any IDGenerator, tokens: any SecretTokens = RandomTokens(), mailSender: (any MailSender)?,
                 languageModel: (any LanguageModelProvider)?, logger: Logger? = nil,
-                makeStores: @escaping @Sendable (any Database, AppConfig, any WallClock, Logger) -> Stores = Stores.fluent) {
+                makeStores: @escaping @Sendable (DatabaseSource, AppConfig, any WallClock, Logger) -> Stores = Stores.fluent) {
         self.clock = clock
         self.ids = ids
         self.tokens = tokens
@@ -89,9 +89,9 @@ public struct Stores: Sendable {
     }
 
     /// SQLite or PostgreSQL through Fluent.
-    @Sendable public static func fluent(database: any Database, config: AppConfig, clock: any WallClock, logger: Logger) -> Stores {
+    @Sendable public static func fluent(database: DatabaseSource, config: AppConfig, clock: any WallClock, logger: Logger) -> Stores {
         let actionLog = ActionLog(path: config.actionLogPath, logger: logger)
-        let fluent = FluentStores(database: database, policy: config.policy, clock: clock, actionLog: actionLog, logger: logger)
+        let fluent = FluentStores(source: database, policy: config.policy, clock: clock, actionLog: actionLog, logger: logger)
         return Stores(toolbox: fluent.toolbox, conversations: fluent.conversations, tickets: fluent.tickets,
                       accounts: fluent.accounts, articles: fluent.articles, outbox: fluent.outbox, health: fluent.health,
                       scheduledWork: fluent.scheduledWork, surveys: fluent.surveys, macros: fluent.macros,

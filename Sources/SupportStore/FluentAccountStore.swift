@@ -5,9 +5,11 @@ import SQLKit
 
 /// Portal accounts, sign-in attempts and e-mail confirmations in the database.
 public struct FluentAccountStore: AccountStore {
-    let database: any Database
+    let source: DatabaseSource
+    var database: any Database { source.database }
 
-    public init(database: any Database) { self.database = database }
+    public init(database: any Database) { self.source = .fixed(database) }
+    public init(source: DatabaseSource) { self.source = source }
 
     public func fetchAccount(_ id: UserID) async throws -> PortalAccount? {
         try await UserModel.find(Int(id.rawValue), on: database).map(Self.account)

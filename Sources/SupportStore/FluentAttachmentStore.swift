@@ -5,9 +5,11 @@ import SQLKit
 
 /// Attachments in the database (BLOB on SQLite, bytea on PostgreSQL): outside any web root, on every instance.
 public struct FluentAttachmentStore: AttachmentStore {
-    let database: any Database
+    let source: DatabaseSource
+    var database: any Database { source.database }
 
-    public init(database: any Database) { self.database = database }
+    public init(database: any Database) { self.source = .fixed(database) }
+    public init(source: DatabaseSource) { self.source = source }
 
     public func saveAttachment(ticket: TicketID, uploader: UserID, filename: String, contentType: String, data: [UInt8],
                                at date: Date) async throws -> TicketAttachment {

@@ -6,9 +6,11 @@ public import SupportDomain
 /// Conversation state in the database, so any instance can continue a conversation. Plain SQL: one read and one upsert
 /// per turn, on the hot path of every message.
 public struct FluentConversationStore: ConversationStore {
-    let database: any Database
+    let source: DatabaseSource
+    var database: any Database { source.database }
 
-    public init(database: any Database) { self.database = database }
+    public init(database: any Database) { self.source = .fixed(database) }
+    public init(source: DatabaseSource) { self.source = source }
 
     /// The state is JSON in the conversation row's `pending` column (a row written before the dialogue state existed
     /// reads as a fresh state).

@@ -6,9 +6,11 @@ import SQLKit
 /// Idempotency keys in the database: `(scope, key)` is unique, so of two identical requests arriving at once on two
 /// instances exactly one claims the key; the other waits for its answer.
 public struct FluentIdempotencyStore: IdempotencyStore {
-    let database: any Database
+    let source: DatabaseSource
+    var database: any Database { source.database }
 
-    public init(database: any Database) { self.database = database }
+    public init(database: any Database) { self.source = .fixed(database) }
+    public init(source: DatabaseSource) { self.source = source }
 
     public func begin(key: String, scope: String, requestHash: String, now: Date,
                       lifetime: TimeInterval) async throws -> IdempotencyStart {

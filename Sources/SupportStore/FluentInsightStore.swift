@@ -6,9 +6,11 @@ import SQLKit
 /// The dashboard's facts, read with a handful of indexed range queries (tickets by `created_at`, audit rows and
 /// refunds by their dates); the figures are computed from them by `InsightReport`.
 public struct FluentInsightStore: InsightStore {
-    let database: any Database
+    let source: DatabaseSource
+    var database: any Database { source.database }
 
-    public init(database: any Database) { self.database = database }
+    public init(database: any Database) { self.source = .fixed(database) }
+    public init(source: DatabaseSource) { self.source = source }
 
     public func ticketFacts(from: Date, to: Date, intent: Intent?) async throws -> [TicketFacts] {
         let sql = try HotPath.sql(database)

@@ -6,9 +6,11 @@ import SQLKit
 
 /// Macros in the database; the language variants are one JSON column, the tags one comma-separated column.
 public struct FluentMacroStore: MacroStore {
-    let database: any Database
+    let source: DatabaseSource
+    var database: any Database { source.database }
 
-    public init(database: any Database) { self.database = database }
+    public init(database: any Database) { self.source = .fixed(database) }
+    public init(source: DatabaseSource) { self.source = source }
 
     public func fetchMacros() async throws -> [Macro] {
         try await HotPath.sql(database).raw("\(unsafeRaw: Self.select) ORDER BY name, id").all().map(Self.macro)

@@ -6,9 +6,11 @@ public import SupportDomain
 /// The outbox table: e-mails are queued in the caller's transaction and sent later by whoever claims them first, so
 /// several instances never send one e-mail twice.
 public struct FluentMailOutbox: MailOutbox {
-    let database: any Database
+    let source: DatabaseSource
+    var database: any Database { source.database }
 
-    public init(database: any Database) { self.database = database }
+    public init(database: any Database) { self.source = .fixed(database) }
+    public init(source: DatabaseSource) { self.source = source }
 
     /// Queues an e-mail on its own (changes that announce themselves queue theirs in their own transaction).
     public func enqueue(_ mail: OutgoingMail, at now: Date) async throws {

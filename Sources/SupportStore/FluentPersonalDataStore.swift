@@ -6,9 +6,11 @@ import SQLKit
 /// Data-protection requests and retention on SQLite and PostgreSQL. Every request (export or erasure) is recorded in
 /// `data_requests` with who asked and what changed; the record holds no personal data.
 public struct FluentPersonalDataStore: PersonalDataStore {
-    let database: any Database
+    let source: DatabaseSource
+    var database: any Database { source.database }
 
-    public init(database: any Database) { self.database = database }
+    public init(database: any Database) { self.source = .fixed(database) }
+    public init(source: DatabaseSource) { self.source = source }
 
     /// How a column is read into the export.
     enum Kind { case int, text, optionalText, date, optionalDate, bool }

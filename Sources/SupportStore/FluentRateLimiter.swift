@@ -7,9 +7,11 @@ import SQLKit
 /// incremented by one upsert that returns the new count, so concurrent requests on any instance are counted exactly.
 /// (On SQLite, which one instance serves, the server counts in memory: a counter commit per request would cost an fsync.)
 public struct FluentRateLimiter: RateLimiter {
-    let database: any Database
+    let source: DatabaseSource
+    var database: any Database { source.database }
 
-    public init(database: any Database) { self.database = database }
+    public init(database: any Database) { self.source = .fixed(database) }
+    public init(source: DatabaseSource) { self.source = source }
 
     public func hit(_ bucket: String, limit: Int, window: Int, now: Date) async throws -> RateDecision {
         let (start, remaining) = Self.window(of: now, length: window)

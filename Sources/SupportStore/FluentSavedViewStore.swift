@@ -5,9 +5,11 @@ import SQLKit
 
 /// Saved views of the all-tickets list, one row per person and name.
 public struct FluentSavedViewStore: SavedViewStore {
-    let database: any Database
+    let source: DatabaseSource
+    var database: any Database { source.database }
 
-    public init(database: any Database) { self.database = database }
+    public init(database: any Database) { self.source = .fixed(database) }
+    public init(source: DatabaseSource) { self.source = source }
 
     public func fetchViews(of user: UserID) async throws -> [SavedView] {
         try await HotPath.sql(database).raw("""

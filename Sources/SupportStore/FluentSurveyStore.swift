@@ -7,9 +7,11 @@ import SQLKit
 /// Satisfaction surveys in the database: one per ticket (a unique ticket id), found by the hash of their link's token,
 /// answered once (a conditional update).
 public struct FluentSurveyStore: SurveyStore {
-    let database: any Database
+    let source: DatabaseSource
+    var database: any Database { source.database }
 
-    public init(database: any Database) { self.database = database }
+    public init(database: any Database) { self.source = .fixed(database) }
+    public init(source: DatabaseSource) { self.source = source }
 
     /// Opens the ticket's survey unless it has one; true when this call created it. Runs inside the ticket's transaction.
     static func open(_ survey: SurveyInvitation, on database: any Database) async throws -> Bool {

@@ -7,9 +7,11 @@ import SQLKit
 /// Tickets in the database (SQLite or PostgreSQL). A ticket, the message recording its change and the e-mail
 /// announcing it are written in one transaction.
 public struct FluentTicketStore: TicketStore {
-    let database: any Database
+    let source: DatabaseSource
+    var database: any Database { source.database }
 
-    public init(database: any Database) { self.database = database }
+    public init(database: any Database) { self.source = .fixed(database) }
+    public init(source: DatabaseSource) { self.source = source }
 
     public func insertTicket(_ new: NewTicket, firstMessage: String) async throws -> Ticket {
         let row = TicketModel()
@@ -308,9 +310,11 @@ public struct FluentTicketStore: TicketStore {
 /// Leases on scheduled work in the database: one row per job; taking it is one conditional write, so of several
 /// instances exactly one wins until the lease runs out.
 public struct FluentScheduledWork: ScheduledWork {
-    let database: any Database
+    let source: DatabaseSource
+    var database: any Database { source.database }
 
-    public init(database: any Database) { self.database = database }
+    public init(database: any Database) { self.source = .fixed(database) }
+    public init(source: DatabaseSource) { self.source = source }
 
     public func claim(_ job: String, owner: String, until: Date, now: Date) async throws -> Bool {
         let sql = try HotPath.sql(database)

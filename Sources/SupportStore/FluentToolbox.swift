@@ -7,7 +7,8 @@ public import SupportDomain
 /// The guarded tools on a Fluent database. Each invocation is one transaction: read, check `SupportRules`,
 /// write the effect and its audit entry together; the action-log line follows the commit.
 public struct FluentToolbox: SupportToolbox {
-    let database: any Database
+    let source: DatabaseSource
+    var database: any Database { source.database }
     let policy: SupportPolicy
     let clock: any WallClock
     let actionLog: ActionLog?
@@ -15,7 +16,12 @@ public struct FluentToolbox: SupportToolbox {
 
     public init(database: any Database, policy: SupportPolicy, clock: any WallClock, actionLog: ActionLog?,
                 logger: Logger = Logger(label: "supportops.tools")) {
-        self.database = database
+        self.init(source: .fixed(database), policy: policy, clock: clock, actionLog: actionLog, logger: logger)
+    }
+
+    public init(source: DatabaseSource, policy: SupportPolicy, clock: any WallClock, actionLog: ActionLog?,
+                logger: Logger = Logger(label: "supportops.tools")) {
+        self.source = source
         self.policy = policy
         self.clock = clock
         self.actionLog = actionLog

@@ -54,9 +54,11 @@ struct CreateKnowledgeBase: AsyncMigration {
 
 /// Help articles in the database.
 public struct FluentArticleStore: ArticleStore {
-    let database: any Database
+    let source: DatabaseSource
+    var database: any Database { source.database }
 
-    public init(database: any Database) { self.database = database }
+    public init(database: any Database) { self.source = .fixed(database) }
+    public init(source: DatabaseSource) { self.source = source }
 
     public func recordSearchMiss(_ query: String, at now: Date) async throws {
         try await HotPath.sql(database).raw("""
