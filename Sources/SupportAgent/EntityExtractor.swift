@@ -29,7 +29,8 @@ public struct EntityExtractor: Sendable {
 
     /// The first order id the message names, in any common form.
     public func orderID(in text: String) -> OrderID? {
-        let folded = text.lowercased().folding(options: [.diacriticInsensitive], locale: Locale(identifier: "en_US_POSIX"))
+        guard text.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) else { return nil } // every pattern needs a digit
+        let folded = LanguageText.fold(text)
         let ns = folded as NSString
         let text = folded
         var best: (location: Int, id: Int64)?
@@ -84,6 +85,7 @@ public struct EntityExtractor: Sendable {
 
     /// Whether `phrase` occurs in `text` as whole words ("late" is not in "chocolate" or "escalate").
     static func containsWords(_ phrase: String, in text: String) -> Bool {
+        guard LanguageText.containsSubstring(phrase, in: text) else { return false }
         var searchStart = text.startIndex
         while let range = text.range(of: phrase, range: searchStart..<text.endIndex) {
             let startsWord = range.lowerBound == text.startIndex || !text[text.index(before: range.lowerBound)].isLetter

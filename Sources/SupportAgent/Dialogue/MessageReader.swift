@@ -231,8 +231,8 @@ public struct MessageReader: Sendable {
         if pack.code == "en" {
             // English inflects little: "gets here", "refunded", "cancelling".
             let parts = cue.split(separator: " ", maxSplits: 1).map(String.init)
-            guard let first = parts.first, first.count >= 3, first.allSatisfy(\.isLetter),
-                  LanguageText.containsSubstring(first, in: text) else { return [] }
+            guard let first = parts.first, LanguageText.containsSubstringFollowedByLetter(first, in: text),
+                  first.count >= 3, first.allSatisfy(\.isLetter) else { return [] }
             let rest = parts.count > 1 ? "\\s+" + NSRegularExpression.escapedPattern(for: parts[1]).replacingOccurrences(of: " ", with: "\\s+") : ""
             let pattern = "(?<![\\p{L}])" + NSRegularExpression.escapedPattern(for: first) + "(?:s|es|ed|d|ing|ling)" + rest + "(?![\\p{L}])"
             guard let regex = RegexCache.shared.regex(pattern) else { return [] }

@@ -227,6 +227,31 @@ public enum LanguageText {
         }
     }
 
+    /// Whether `word` occurs in `text` directly followed by a letter (an inflection such as "refund" + "ed" can only
+    /// match there): bytes, a letter being ASCII a–z or any non-ASCII byte.
+    public static func containsSubstringFollowedByLetter(_ word: String, in text: String) -> Bool {
+        var word = word, text = text
+        return word.withUTF8 { pattern in
+            text.withUTF8 { haystack in
+                guard let first = pattern.first, haystack.count > pattern.count else { return false }
+                var index = 0
+                let last = haystack.count - pattern.count - 1
+                while index <= last {
+                    if haystack[index] == first {
+                        var offset = 1
+                        while offset < pattern.count, haystack[index + offset] == pattern[offset] { offset += 1 }
+                        if offset == pattern.count {
+                            let next = haystack[index + offset]
+                            if (next >= 0x61 && next <= 0x7A) || next >= 0x80 { return true }
+                        }
+                    }
+                    index += 1
+                }
+                return false
+            }
+        }
+    }
+
     /// `containsPhrase` for a phrase already folded (no folding per call).
     public static func containsFoldedPhrase(_ phrase: String, in text: String) -> Bool {
         !foldedRanges(of: phrase, in: text, limit: 1).isEmpty
@@ -244,7 +269,8 @@ public enum LanguageText {
     /// Every whole-word occurrence of `phrase` (already folded) in `text`: a byte search over UTF-8 (no bridging to
     /// NSString), on word boundaries.
     public static func foldedRanges(of phrase: String, in text: String, limit: Int = .max) -> [Range<String.Index>] {
-        guard !phrase.isEmpty else { return [] }
+        // Most phrases are not in the text: one byte scan, no allocation, before the word-boundary search.
+        guard !phrase.isEmpty, containsSubstring(phrase, in: text) else { return [] }
         var found: [Range<String.Index>] = []
         let needle = Array(phrase.utf8)
         let first = needle[0]
