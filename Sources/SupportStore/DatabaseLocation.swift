@@ -75,10 +75,7 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         try await first.raw("PRAGMA journal_mode=WAL").run()
         for loop in eventLoops.makeIterator() {
             guard let database = databases.database(logger: logger, on: loop) as? any SQLDatabase else { continue }
-            for statement in SQLiteTuning.connectionStatements {
-                if ProcessInfo.processInfo.environment["XB_NOBUSY"] == "1", statement.contains("busy") { continue }
-                try await database.raw(SQLQueryString(statement)).run()
-            }
+            for statement in SQLiteTuning.connectionStatements { try await database.raw(SQLQueryString(statement)).run() }
         }
     }
 }
