@@ -167,17 +167,17 @@ public struct FluentToolbox: SupportToolbox {
         ToolResult(action: .listOrders, orders: try await HotPath.orders(of: customer, limit: 20, on: db))
     }
 
-    /// A refund in as few statements as the rules allow: the order with its lines, the customer, one query for every
-    /// count the rules need, the insert, the order's new status (plus the escalation when it is held for review).
+    /// A refund in as few statements as the rules allow: one read (the order with its lines, the customer and every count
+    /// the rules need), the insert, the order's new status (plus the escalation when it is held for review).
     private func refund(_ orderID: OrderID, reason: ReturnReason, context: ToolContext, now: Date,
                         on tx: any Database) async throws -> ToolResult {
         let customerID = context.customerID
-        guard let snapshot = try await HotPath.orders(of: customerID, orderID: orderID, on: tx).first,
-              let customer = try await HotPath.customer(customerID, on: tx) else { throw ToolError.orderNotFound }
         let windowStart = SupportRules.refundLimitWindowStart(policy: policy, now: now)
         let lookback = now.addingTimeInterval(-Double(SupportRules.fraudLookbackDays) * 86_400)
-        let counts = try await HotPath.refundCounts(customer: customerID, order: orderID, windowStart: windowStart,
-                                                    lookback: lookback, on: tx)
+        guard let (snapshot, customer, counts) = try await HotPath.refundFacts(
+            customer: customerID, order: orderID, windowStart: windowStart, lookback: lookback, on: tx) else {
+            throw ToolError.orderNotFound
+        }
         try SupportRules.checkRefund(order: snapshot, alreadyRefunded: counts.orderRefunded,
                                      alreadyReplaced: counts.orderReplaced, refundsInLimitWindow: counts.inLimitWindow,
                                      policy: policy, now: now, goodwill: context.goodwill)

@@ -27,8 +27,7 @@ enum HotPath {
         let filter: SQLQueryString = orderID.map { "o.id = \(bind: $0.rawValue) AND o.customer_id = \(bind: customer.rawValue)" }
             ?? "o.id IN (SELECT id FROM orders WHERE customer_id = \(bind: customer.rawValue) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit))"
         let rows = try await sql(database).raw("""
-            SELECT o.id, o.customer_id, o.status, o.created_at, o.shipped_at, o.delivered_at, o.total_cents,
-                   i.id AS item_id, i.product_id, i.quantity, i.unit_price_cents, p.name, p.sku, p.final_sale
+            SELECT \(orderColumns)
             FROM orders o
             LEFT JOIN order_items i ON i.order_id = o.id
             LEFT JOIN products p ON p.id = i.product_id
@@ -36,26 +35,66 @@ enum HotPath {
             ORDER BY o.created_at DESC, o.id DESC, i.id ASC
             """).all()
         var orders: [OrderSnapshot] = []
-        for row in rows {
-            let id = OrderID(try row.decode(column: "id", as: Int64.self))
-            if orders.last?.id != id {
-                orders.append(OrderSnapshot(
-                    id: id, customerID: CustomerID(try row.decode(column: "customer_id", as: Int64.self)),
-                    status: OrderStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .pending,
-                    createdAt: try row.decode(column: "created_at", as: Date.self),
-                    shippedAt: try row.decode(column: "shipped_at", as: Date?.self),
-                    deliveredAt: try row.decode(column: "delivered_at", as: Date?.self), lines: [],
-                    total: Money(minorUnits: try row.decode(column: "total_cents", as: Int64.self))))
-            }
-            guard try !row.decodeNil(column: "item_id") else { continue }
-            orders[orders.count - 1].lines.append(OrderLine(
-                productID: ProductID(try row.decode(column: "product_id", as: Int64.self)),
-                productName: try row.decode(column: "name", as: String.self), sku: try row.decode(column: "sku", as: String.self),
-                quantity: try row.decode(column: "quantity", as: Int.self),
-                unitPrice: Money(minorUnits: try row.decode(column: "unit_price_cents", as: Int64.self)),
-                finalSale: try row.decode(column: "final_sale", as: Bool.self)))
-        }
+        for row in rows { try append(row, to: &orders) }
         return orders
+    }
+
+    static let orderColumns: SQLQueryString = """
+        o.id, o.customer_id, o.status, o.created_at, o.shipped_at, o.delivered_at, o.total_cents,
+        i.id AS item_id, i.product_id, i.quantity, i.unit_price_cents, p.name, p.sku, p.final_sale
+        """
+
+    /// Adds a row of the orders-with-lines join: a new order, or one more line of the last one.
+    private static func append(_ row: any SQLRow, to orders: inout [OrderSnapshot]) throws {
+        let id = OrderID(try row.decode(column: "id", as: Int64.self))
+        if orders.last?.id != id {
+            orders.append(OrderSnapshot(
+                id: id, customerID: CustomerID(try row.decode(column: "customer_id", as: Int64.self)),
+                status: OrderStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .pending,
+                createdAt: try row.decode(column: "created_at", as: Date.self),
+                shippedAt: try row.decode(column: "shipped_at", as: Date?.self),
+                deliveredAt: try row.decode(column: "delivered_at", as: Date?.self), lines: [],
+                total: Money(minorUnits: try row.decode(column: "total_cents", as: Int64.self))))
+        }
+        guard try !row.decodeNil(column: "item_id") else { return }
+        orders[orders.count - 1].lines.append(OrderLine(
+            productID: ProductID(try row.decode(column: "product_id", as: Int64.self)),
+            productName: try row.decode(column: "name", as: String.self), sku: try row.decode(column: "sku", as: String.self),
+            quantity: try row.decode(column: "quantity", as: Int.self),
+            unitPrice: Money(minorUnits: try row.decode(column: "unit_price_cents", as: Int64.self)),
+            finalSale: try row.decode(column: "final_sale", as: Bool.self)))
+    }
+
+    /// What a refund decides on, in one round trip (it runs under the customer's lock, where every round trip counts):
+    /// the order with its lines if it is the customer's, the customer, and the counts the rules need. Nil when the order
+    /// is not the customer's (or does not exist).
+    static func refundFacts(customer: CustomerID, order: OrderID, windowStart: Date, lookback: Date,
+                            on database: any Database) async throws -> (OrderSnapshot, CustomerSnapshot, RefundCounts)? {
+        let rejected = RefundStatus.rejected.rawValue
+        let rows = try await sql(database).raw("""
+            SELECT \(orderColumns), c.name AS customer_name, c.created_at AS customer_created_at,
+              (SELECT COUNT(*) FROM refunds WHERE customer_id = \(bind: customer.rawValue) AND created_at >= \(bind: windowStart)
+                 AND status <> \(bind: rejected)) AS in_window,
+              (SELECT COUNT(*) FROM refunds WHERE customer_id = \(bind: customer.rawValue) AND created_at >= \(bind: lookback)) AS in_lookback,
+              (SELECT COUNT(*) FROM refunds WHERE order_id = \(bind: order.rawValue) AND status <> \(bind: rejected)) AS order_refunds,
+              (SELECT COUNT(*) FROM replacements WHERE order_id = \(bind: order.rawValue)) AS order_replacements
+            FROM orders o
+            JOIN customers c ON c.id = o.customer_id
+            LEFT JOIN order_items i ON i.order_id = o.id
+            LEFT JOIN products p ON p.id = i.product_id
+            WHERE o.id = \(bind: order.rawValue) AND o.customer_id = \(bind: customer.rawValue)
+            ORDER BY i.id ASC
+            """).all()
+        guard let first = rows.first else { return nil }
+        var orders: [OrderSnapshot] = []
+        for row in rows { try append(row, to: &orders) }
+        let snapshot = CustomerSnapshot(id: customer, name: try first.decode(column: "customer_name", as: String.self),
+                                        createdAt: try first.decode(column: "customer_created_at", as: Date.self))
+        let counts = RefundCounts(inLimitWindow: try first.decode(column: "in_window", as: Int.self),
+                                  inFraudLookback: try first.decode(column: "in_lookback", as: Int.self),
+                                  orderRefunded: try first.decode(column: "order_refunds", as: Int.self) > 0,
+                                  orderReplaced: try first.decode(column: "order_replacements", as: Int.self) > 0)
+        return (orders[0], snapshot, counts)
     }
 
     static func insertAudit(_ audit: AuditRecord, on database: any Database) async throws {
@@ -66,29 +105,12 @@ enum HotPath {
             """).run()
     }
 
-    /// What the refund rules count, in one round trip.
+    /// What the refund rules count.
     struct RefundCounts {
         var inLimitWindow: Int
         var inFraudLookback: Int
         var orderRefunded: Bool
         var orderReplaced: Bool
-    }
-
-    static func refundCounts(customer: CustomerID, order: OrderID, windowStart: Date, lookback: Date,
-                             on database: any Database) async throws -> RefundCounts {
-        let rejected = RefundStatus.rejected.rawValue
-        guard let row = try await sql(database).raw("""
-            SELECT
-              (SELECT COUNT(*) FROM refunds WHERE customer_id = \(bind: customer.rawValue) AND created_at >= \(bind: windowStart)
-                 AND status <> \(bind: rejected)) AS in_window,
-              (SELECT COUNT(*) FROM refunds WHERE customer_id = \(bind: customer.rawValue) AND created_at >= \(bind: lookback)) AS in_lookback,
-              (SELECT COUNT(*) FROM refunds WHERE order_id = \(bind: order.rawValue) AND status <> \(bind: rejected)) AS order_refunds,
-              (SELECT COUNT(*) FROM replacements WHERE order_id = \(bind: order.rawValue)) AS order_replacements
-            """).first() else { throw StoreError.notFound }
-        return RefundCounts(inLimitWindow: try row.decode(column: "in_window", as: Int.self),
-                            inFraudLookback: try row.decode(column: "in_lookback", as: Int.self),
-                            orderRefunded: try row.decode(column: "order_refunds", as: Int.self) > 0,
-                            orderReplaced: try row.decode(column: "order_replacements", as: Int.self) > 0)
     }
 
     static func insertRefund(order: OrderID, customer: CustomerID, amount: Money, reason: ReturnReason, status: RefundStatus,
