@@ -15,6 +15,25 @@ public final class SentenceEmbedder: Sendable {
     private let tokenizer: WordPieceTokenizer
     /// The safetensors file stays memory-mapped: only the word-embedding rows of the tokens seen are read from it.
     private let weightsFile: SafeTensorsFile
+    /// "all-MiniLM-L6-v2/SIZE/HASH": the weights' size and an FNV-1a hash of their first and last MiB (cheap at start,
+    /// and different for any other file of weights).
+    public let weightsIdentity: String
+
+    static func identity(of data: Data) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        let window = 1 << 20
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            let ranges = bytes.count <= 2 * window ? [0..<bytes.count] : [0..<window, (bytes.count - window)..<bytes.count]
+            for range in ranges {
+                for index in range {
+                    hash ^= UInt64(bytes[index])
+                    hash = hash &* 0x100_0000_01b3
+                }
+            }
+        }
+        return "all-MiniLM-L6-v2/\(data.count)/" + String(hash, radix: 16)
+    }
     private let wordEmbeddingsOffset: Int
     private let positionEmbeddings: [Float]    // [512][384]
     private let tokenTypeEmbedding: [Float]    // [384], token type 0 (one sentence)
@@ -33,6 +52,7 @@ public final class SentenceEmbedder: Sendable {
         tokenizer = try WordPieceTokenizer(vocabularyFile: vocabularyURL)
         let file = try SafeTensorsFile(url: weightsURL)
         weightsFile = file
+        weightsIdentity = Self.identity(of: file.data)
         let d = Self.dimension
         let wordEmbeddings = try file.floatTensor("embeddings.word_embeddings.weight", shape: [tokenizer.size, d])
         wordEmbeddingsOffset = wordEmbeddings.lowerBound

@@ -67,6 +67,46 @@ public struct FluentArticleStore: ArticleStore {
             """).run()
     }
 
+    public func storedVectors(keys: [String]) async throws -> [String: [Float]] {
+        guard !keys.isEmpty else { return [:] }
+        var found: [String: [Float]] = [:]
+        // In slices, so that no statement carries more binds than a database takes.
+        for start in stride(from: 0, to: keys.count, by: 500) {
+            let slice = Array(keys[start..<min(start + 500, keys.count)])
+            let rows = try await HotPath.sql(database).select().columns("key", "vector").from("passage_vectors")
+                .where("key", .in, slice).all()
+            for row in rows {
+                found[try row.decode(column: "key", as: String.self)] = Self.floats(try row.decode(column: "vector", as: Data.self))
+            }
+        }
+        return found
+    }
+
+    public func storeVectors(_ vectors: [String: [Float]], at now: Date) async throws {
+        let sql = try HotPath.sql(database)
+        let sorted = vectors.sorted { $0.key < $1.key }
+        for start in stride(from: 0, to: sorted.count, by: 200) {
+            let slice = sorted[start..<min(start + 200, sorted.count)]
+            let insert = sql.insert(into: "passage_vectors").columns("key", "vector", "created_at")
+            for (key, vector) in slice { insert.values(SQLBind(key), SQLBind(Self.bytes(vector)), SQLBind(now)) }
+            try await insert.ignoringConflicts(with: "key").run()
+        }
+    }
+
+    /// 32-bit floats, little-endian, as stored.
+    static func bytes(_ vector: [Float]) -> Data {
+        var data = Data(capacity: vector.count * 4)
+        for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        return data
+    }
+
+    static func floats(_ data: Data) -> [Float] {
+        let bytes = [UInt8](data)
+        return stride(from: 0, to: bytes.count - bytes.count % 4, by: 4).map { i in
+            Float(bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24)
+        }
+    }
+
     public func fetchAllArticles() async throws -> [KnowledgeArticle] {
         try await ArticleModel.query(on: database).sort(\.$id).all().map(\.article)
     }
@@ -139,6 +179,23 @@ public struct FluentArticleStore: ArticleStore {
 }
 
 /// Help-center searches that found nothing, counted per text: the content gaps the dashboard lists.
+/// Passage vectors by key (the model and the passage's text, hashed): a start embeds only passages it has not seen.
+struct CreatePassageVectors: AsyncMigration {
+    var name: String { "SupportOps.CreatePassageVectors.v1" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("passage_vectors")
+            .field("key", .string, .identifier(auto: false))
+            .field("vector", .data, .required)
+            .field("created_at", .datetime, .required)
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("passage_vectors").delete()
+    }
+}
+
 struct CreateSearchMisses: AsyncMigration {
     var name: String { "SupportOps.CreateSearchMisses.v1" }
 

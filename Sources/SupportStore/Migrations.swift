@@ -115,5 +115,5 @@ public enum SupportMigrations {
                                          AddFullTextSearch(), CreateSavedViews(),
                                          CreateIdempotencyKeys(), CreateRateCounters(),
                                          CreateAttachments(), AddTwoStepSignIn(),
-                                         CreateDataRequests(), CreateSearchMisses()] }
+                                         CreateDataRequests(), CreateSearchMisses(), CreatePassageVectors()] }
 }

@@ -168,6 +168,24 @@ extension StoreTier {
             }
         }
 
+        @Test("passage vectors: stored once per key, read back exactly, unknown keys left out", arguments: Backend.available)
+        func passageVectors(_ backend: Backend) async throws {
+            try await StoreHarness.with(backend) { h in
+                let articles = h.stores().articles
+                let one: [Float] = [0.25, -1.5, 3.0e-7, .greatestFiniteMagnitude], two: [Float] = [1, 0, 0]
+                try await articles.storeVectors(["k1": one, "k2": two], at: StoreHarness.now)
+                // A key already stored keeps its vector (another instance may write the same passage at once).
+                try await articles.storeVectors(["k1": [9, 9], "k3": two], at: StoreHarness.now)
+                let found = try await articles.storedVectors(keys: ["k1", "k2", "k3", "missing"])
+                #expect(found == ["k1": one, "k2": two, "k3": two])
+                #expect(try await articles.storedVectors(keys: []).isEmpty)
+                // More keys than one statement binds.
+                let many = Dictionary(uniqueKeysWithValues: (0..<1_200).map { ("m\($0)", [Float($0)]) })
+                try await articles.storeVectors(many, at: StoreHarness.now)
+                #expect(try await articles.storedVectors(keys: Array(many.keys)) == many)
+            }
+        }
+
         @Test("articles: an edit may change the slug, a taken slug is refused, counters are kept", arguments: Backend.available)
         func articles(_ backend: Backend) async throws {
             try await StoreHarness.with(backend, seed: false) { h in

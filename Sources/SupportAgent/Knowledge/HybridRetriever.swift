@@ -1,10 +1,16 @@
 import Foundation
-import SupportEmbedding
+public import SupportEmbedding
 public import SupportSearch
 
 /// Turns text into a unit vector; texts that mean the same are close (cosine = dot product).
 public protocol TextEmbedder: Sendable {
     func embed(_ text: String) -> [Float]
+    /// Names the model and its weights: vectors kept under another identity are not reused.
+    var identity: String { get }
+}
+
+extension TextEmbedder {
+    public var identity: String { String(describing: Self.self) }
 }
 
 /// Lexical BM25 ranking, optionally fused with a sentence-embedding ranking (reciprocal rank fusion). Embeddings find
@@ -37,7 +43,7 @@ public struct HybridRetriever: Sendable {
         var fresh: [String: [Float]] = [:]
         for document in index.documents {
             let text = embeddingText(document)
-            let key = document.id + "\u{1}" + text
+            let key = cacheKey(document)
             let vector = cache[key] ?? embedder.embed(text)
             fresh[key] = vector
             vectors.append(vector)
@@ -45,6 +51,9 @@ public struct HybridRetriever: Sendable {
         cache = fresh
         return HybridRetriever(index: index, vectors: vectors, embedder: embedder)
     }
+
+    /// A passage's key in the vector cache: its id and the text that is embedded.
+    public static func cacheKey(_ document: SearchDocument) -> String { document.id + "\u{1}" + embeddingText(document) }
 
     /// What a passage is represented by: its title, summary and the start of its body (MiniLM reads 256 tokens at most,
     /// and the opening of a help passage states what it is about).
@@ -102,4 +111,6 @@ public struct HybridRetriever: Sendable {
     }
 }
 
-extension SentenceEmbedder: TextEmbedder {}
+extension SentenceEmbedder: TextEmbedder {
+    public var identity: String { weightsIdentity }
+}

@@ -25,7 +25,10 @@ public actor KnowledgeBase {
         self.store = store
         self.embedder = embedder
         self.recheckInterval = recheckInterval
-        retriever = HybridRetriever.build(index: SearchIndex(documents: policyDocuments), embedder: embedder, cache: &vectorCache)
+        // With a store the first `currentRetriever()` builds the whole index, with the vectors the store kept from an
+        // earlier start; embedding the policies here as well would cost a start several seconds.
+        retriever = HybridRetriever.build(index: SearchIndex(documents: policyDocuments), embedder: store == nil ? embedder : nil,
+                                          cache: &vectorCache)
     }
 
     /// The article as readers see it: configured numbers filled in (the stored text keeps the placeholders, so a
@@ -44,7 +47,7 @@ public actor KnowledgeBase {
     }
 
     /// Whether searches use embeddings as well as words.
-    public var isHybrid: Bool { retriever.isHybrid }
+    public var isHybrid: Bool { embedder != nil }
 
     /// A policy section as a search document; its id is `policy:FILE#heading-slug`.
     public static func document(_ section: PolicySection) -> SearchDocument {
@@ -89,10 +92,38 @@ public actor KnowledgeBase {
         if current != fingerprint {
             let articles = try await store.fetchAllArticles()
             let index = SearchIndex(documents: policyDocuments + articles.map { Self.document(filled($0)) })
-            retriever = HybridRetriever.build(index: index, embedder: embedder, cache: &vectorCache)
+            if let embedder {
+                // Vectors another start (or instance) already embedded come from the store; new ones go back to it.
+                let keys = Dictionary(index.documents.map { (HybridRetriever.cacheKey($0), $0) }, uniquingKeysWith: { a, _ in a })
+                let missing = keys.keys.filter { vectorCache[$0] == nil }
+                let stored = missing.isEmpty ? [:] : ((try? await store.storedVectors(keys: missing.map { Self.storedKey($0, embedder) })) ?? [:])
+                for key in missing { if let vector = stored[Self.storedKey(key, embedder)] { vectorCache[key] = vector } }
+                let unseen = keys.keys.filter { vectorCache[$0] == nil }
+                retriever = HybridRetriever.build(index: index, embedder: embedder, cache: &vectorCache)
+                let fresh = Dictionary(unseen.compactMap { key in vectorCache[key].map { (Self.storedKey(key, embedder), $0) } },
+                                       uniquingKeysWith: { a, _ in a })
+                if !fresh.isEmpty { try? await store.storeVectors(fresh, at: Date()) }
+            } else {
+                retriever = HybridRetriever.build(index: index, embedder: nil, cache: &vectorCache)
+            }
             fingerprint = current
         }
         return retriever
+    }
+
+    /// A passage's key in the store: the model's identity and the passage (id and embedded text), hashed (FNV-1a, 64 bits
+    /// twice with two seeds), so keys have one short length whatever the passage.
+    static func storedKey(_ cacheKey: String, _ embedder: any TextEmbedder) -> String {
+        func fnv(_ seed: UInt64) -> String {
+            var hash = seed
+            for byte in (embedder.identity + "\u{1}" + cacheKey).utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x100_0000_01b3
+            }
+            let hex = String(hash, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }
+        return fnv(0xcbf2_9ce4_8422_2325) + fnv(0x84222325cbf29ce4)
     }
 
     /// Forces the next search to re-read the articles (after an edit in this instance).
