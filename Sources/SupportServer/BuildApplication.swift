@@ -44,7 +44,8 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
         // Measured cost on the one-customer resolve benchmark: about 143 → 134 requests/s (debug build, 2 cores).
         app.threadPool = NIOThreadPool(numberOfThreads: System.coreCount + 1)
     }
-    try config.database.register(on: app.databases)
+    // Half the read timeout: a request that cannot get a PostgreSQL connection answers 503 before its client is cut off.
+    try config.database.register(on: app.databases, connectionWaitSeconds: Int64(max(1, config.readTimeoutSeconds / 2)))
     for migration in SupportMigrations.all + [SessionRecord.migration] { app.migrations.add(migration) }
     try await config.database.prepare(app.databases, eventLoops: app.eventLoopGroup, logger: app.logger)
 

@@ -11,7 +11,7 @@ public enum DatabaseAvailability {
             return true
         case let error as PSQLError:
             switch error.code {
-            case .connectionError, .serverClosedConnection, .uncleanShutdown:
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown:
                 return true
             case .server:
                 // Class 08 (connection exception) and 57P (operator intervention: shutting down, starting up).

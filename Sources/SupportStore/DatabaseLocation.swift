@@ -49,8 +49,11 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Registers the database as the default one of `databases`.
-    public func register(on databases: Databases) throws {
+    /// Registers the database as the default one of `databases`. `connectionWaitSeconds` bounds how long a request
+    /// waits for a PostgreSQL connection before it fails with 503 (`DatabaseAvailability`): it must end before the
+    /// server's read timeout closes the client's connection, or a client behind a proxy gets a 502 instead (seen with
+    /// requests queued while PostgreSQL restarted).
+    public func register(on databases: Databases, connectionWaitSeconds: Int64 = 30) throws {
         switch self {
         case let .sqlite(path):
             // SQL logging is off: bound values are customer data and must never reach a log.
@@ -59,9 +62,9 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
             databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(60), sqlLogLevel: nil), as: .sqlite)
         case let .postgres(url):
             // One connection per event loop (the default) queued 24 concurrent requests of one test long enough to pass
-            // the default 10 s pool timeout on a loaded 2-core machine: 4 per loop, and a 30 s wait before a 500.
+            // the default 10 s pool timeout on a loaded 2-core machine: 4 per loop (the stores use every loop's pool).
             databases.use(.postgres(configuration: try SQLPostgresConfiguration(url: url), maxConnectionsPerEventLoop: 4,
-                                    connectionPoolTimeout: .seconds(30), sqlLogLevel: .trace), as: .psql)
+                                    connectionPoolTimeout: .seconds(connectionWaitSeconds), sqlLogLevel: .trace), as: .psql)
         }
     }
 
