@@ -94,14 +94,16 @@ public actor KnowledgeBase {
             let index = SearchIndex(documents: policyDocuments + articles.map { Self.document(filled($0)) })
             if let embedder {
                 // Vectors another start (or instance) already embedded come from the store; new ones go back to it.
-                let keys = Dictionary(index.documents.map { (HybridRetriever.cacheKey($0), $0) }, uniquingKeysWith: { a, _ in a })
-                let missing = keys.keys.filter { vectorCache[$0] == nil }
-                let stored = missing.isEmpty ? [:] : ((try? await store.storedVectors(keys: missing.map { Self.storedKey($0, embedder) })) ?? [:])
-                for key in missing { if let vector = stored[Self.storedKey(key, embedder)] { vectorCache[key] = vector } }
-                let unseen = keys.keys.filter { vectorCache[$0] == nil }
+                // Passages not in memory, by their key in the store (each hashed once).
+                var missing: [String: String] = [:]
+                for document in index.documents {
+                    let key = HybridRetriever.cacheKey(document)
+                    if vectorCache[key] == nil { missing[Self.storedKey(key, embedder)] = key }
+                }
+                let stored = missing.isEmpty ? [:] : ((try? await store.storedVectors(keys: Array(missing.keys))) ?? [:])
+                for (storedKey, vector) in stored { if let key = missing[storedKey] { vectorCache[key] = vector } }
                 retriever = HybridRetriever.build(index: index, embedder: embedder, cache: &vectorCache)
-                let fresh = Dictionary(unseen.compactMap { key in vectorCache[key].map { (Self.storedKey(key, embedder), $0) } },
-                                       uniquingKeysWith: { a, _ in a })
+                let fresh = missing.filter { stored[$0.key] == nil }.compactMapValues { vectorCache[$0] }
                 if !fresh.isEmpty { try? await store.storeVectors(fresh, at: Date()) }
             } else {
                 retriever = HybridRetriever.build(index: index, embedder: nil, cache: &vectorCache)

@@ -206,43 +206,30 @@ public enum LanguageText {
 
     /// Whether `needle` occurs anywhere in `text` (bytes, no word boundaries): a cheap test before a regular expression.
     public static func containsSubstring(_ needle: String, in text: String) -> Bool {
+        needle.isEmpty || containsBytes(needle, in: text) { _ in true }
+    }
+
+    /// Whether `word` occurs in `text` directly followed by a letter (an inflection such as "refund" + "ed" can only
+    /// match there): bytes, a letter being ASCII a–z or any non-ASCII byte.
+    public static func containsSubstringFollowedByLetter(_ word: String, in text: String) -> Bool {
+        containsBytes(word, in: text) { next in next.map { ($0 >= 0x61 && $0 <= 0x7A) || $0 >= 0x80 } ?? false }
+    }
+
+    /// Whether the bytes of `needle` (not empty) occur in `text` where `accept` takes the byte after them (nil at the
+    /// end). Native strings are contiguous UTF-8: the bytes are searched in place, no copies (this runs for every cue).
+    private static func containsBytes(_ needle: String, in text: String, where accept: (UInt8?) -> Bool) -> Bool {
         var needle = needle, text = text
-        // Native strings are contiguous UTF-8: search the bytes in place, no copies (this runs for every cue).
         return needle.withUTF8 { pattern in
             text.withUTF8 { haystack in
-                guard let first = pattern.first else { return true }
-                guard haystack.count >= pattern.count else { return false }
+                guard let first = pattern.first, haystack.count >= pattern.count else { return false }
                 var index = 0
                 let last = haystack.count - pattern.count
                 while index <= last {
                     if haystack[index] == first {
                         var offset = 1
                         while offset < pattern.count, haystack[index + offset] == pattern[offset] { offset += 1 }
-                        if offset == pattern.count { return true }
-                    }
-                    index += 1
-                }
-                return false
-            }
-        }
-    }
-
-    /// Whether `word` occurs in `text` directly followed by a letter (an inflection such as "refund" + "ed" can only
-    /// match there): bytes, a letter being ASCII a–z or any non-ASCII byte.
-    public static func containsSubstringFollowedByLetter(_ word: String, in text: String) -> Bool {
-        var word = word, text = text
-        return word.withUTF8 { pattern in
-            text.withUTF8 { haystack in
-                guard let first = pattern.first, haystack.count > pattern.count else { return false }
-                var index = 0
-                let last = haystack.count - pattern.count - 1
-                while index <= last {
-                    if haystack[index] == first {
-                        var offset = 1
-                        while offset < pattern.count, haystack[index + offset] == pattern[offset] { offset += 1 }
-                        if offset == pattern.count {
-                            let next = haystack[index + offset]
-                            if (next >= 0x61 && next <= 0x7A) || next >= 0x80 { return true }
+                        if offset == pattern.count, accept(index + offset < haystack.count ? haystack[index + offset] : nil) {
+                            return true
                         }
                     }
                     index += 1
