@@ -184,6 +184,12 @@ def main():
         if not wait_ready(args.base):
             failures.append("PostgreSQL restart: the service did not become ready again by itself")
         verify(url, cluster_dir, "PostgreSQL restarted", work, outcomes, failures)
+        # A request must fail fast while the database is away, not hang: nginx answers 504 after its 30 s read timeout,
+        # and the client gives up after 60 s (PostgresNIO loses a statement written to a connection that already
+        # closed; Database.guardedTransaction is what prevents that hang).
+        hung = [outcome for outcome in outcomes.values() if outcome == "http 504" or "Timeout" in outcome]
+        if hung:
+            failures.append(f"PostgreSQL restart: {len(hung)} requests hung instead of failing fast: {collections.Counter(hung)}")
         # Afterwards it serves again without a restart of its own. A client does what a 503 with Retry-After asks (a
         # pooled connection that died with the old server may fail one request cleanly), at most three times.
         item = import_orders(args.binary, base_id + 2 * args.orders, 1)[0]

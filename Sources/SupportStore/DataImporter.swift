@@ -35,7 +35,7 @@ public struct DataImporter: Sendable {
             throw ImportError(path: "", problem: "the file is not valid JSON")
         }
         let plan = try await Plan(document: document, database: database)
-        try await database.transaction { tx in
+        try await database.guardedTransaction { tx in
             let sql = tx as! any SQLDatabase
             try await insert(sql, "customers", ["id", "name", "email", "created_at", "refund_guard"], plan.customers)
             try await insert(sql, "products", ["id", "name", "sku", "price_cents", "stock", "final_sale"], plan.products)

@@ -7,11 +7,15 @@ import PostgresNIO
 public enum DatabaseAvailability {
     public static func isUnavailable(_ error: any Error) -> Bool {
         switch error {
-        case is ConnectionPoolTimeoutError, is ConnectionPoolError:
+        case is ConnectionPoolTimeoutError, is ConnectionPoolError, is ConnectionLostError:
             return true
         case let error as PSQLError:
             switch error.code {
             case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown:
+                return true
+            case .unexpectedBackendMessage:
+                // Seen when the server's "terminating connection" arrives between a statement's completion and its
+                // ReadyForQuery: the driver closes the connection; the statement's transaction was not committed.
                 return true
             case .server:
                 // Class 08 (connection exception) and 57P (operator intervention: shutting down, starting up).

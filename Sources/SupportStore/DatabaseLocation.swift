@@ -103,7 +103,7 @@ public enum SQLiteTuning {
     public static func durableTransaction<T: Sendable>(on database: any Database,
                                                        _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         guard let sql = database as? any SQLDatabase, sql.dialect.name == "sqlite" else {
-            return try await database.transaction(body)
+            return try await database.guardedTransaction(body)
         }
         return try await database.withConnection { connection in
             guard let conn = connection as? any SQLDatabase else { throw StoreError.notSQL }

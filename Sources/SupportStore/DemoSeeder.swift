@@ -81,7 +81,7 @@ public struct DemoSeeder: Sendable {
             return summary
         }
         let ago: @Sendable (Double) -> Date = { now.addingTimeInterval(-$0 * 86_400) }
-        return try await database.transaction { tx in
+        return try await database.guardedTransaction { tx in
             var summary = Summary()
             var rng = SplitMix64(seed: seed)
             let sql = tx as! any SQLDatabase
@@ -196,7 +196,7 @@ extension DemoSeeder {
         accounts.append(UserModel(email: "admin@example.com", name: "Ada Admin", passwordHash: passwordHash, role: .admin,
                                   customerID: nil, createdAt: now))
         let rows = accounts
-        try await database.transaction { tx in
+        try await database.guardedTransaction { tx in
             for account in rows { try await account.create(on: tx) }
         }
         return rows.count

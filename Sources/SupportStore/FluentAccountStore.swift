@@ -54,7 +54,7 @@ public struct FluentAccountStore: AccountStore {
 
     public func insertAccount(_ new: NewAccount, createCustomer: Bool, verification: PendingVerification?) async throws
         -> PortalAccount {
-        try await database.transaction { tx in
+        try await database.guardedTransaction { tx in
             var customerID = new.customerID.map { Int($0.rawValue) }
             if createCustomer {
                 let customer = CustomerModel(name: new.name, email: new.email, createdAt: new.createdAt)
@@ -70,7 +70,7 @@ public struct FluentAccountStore: AccountStore {
     }
 
     public func insertVerification(_ verification: PendingVerification, for user: UserID) async throws {
-        try await database.transaction { tx in
+        try await database.guardedTransaction { tx in
             try await Self.insert(verification, for: Int(user.rawValue), on: tx)
         }
     }
@@ -100,7 +100,7 @@ public struct FluentAccountStore: AccountStore {
 
     public func confirmVerification(_ verification: EmailVerification, linking customer: CustomerID, at now: Date) async throws {
         // Writes only (no read first), so SQLite never has to upgrade a stale read snapshot.
-        try await database.transaction { tx in
+        try await database.guardedTransaction { tx in
             let sql = try HotPath.sql(tx)
             guard try await sql.raw("""
                 UPDATE email_verifications SET used_at = \(bind: now) WHERE id = \(bind: verification.id) RETURNING id
@@ -146,7 +146,7 @@ public struct FluentAccountStore: AccountStore {
 
     public func insertPasswordReset(tokenHash: String, for user: UserID, expiresAt: Date, mail: OutgoingMail,
                                     at now: Date) async throws {
-        try await database.transaction { tx in
+        try await database.guardedTransaction { tx in
             try await HotPath.sql(tx).raw("""
                 INSERT INTO password_resets (token_hash, user_id, created_at, expires_at)
                 VALUES (\(bind: tokenHash), \(bind: user.rawValue), \(bind: now), \(bind: expiresAt))
@@ -163,7 +163,7 @@ public struct FluentAccountStore: AccountStore {
     }
 
     public func completePasswordReset(tokenHash: String, newPasswordHash: String, at now: Date) async throws -> UserID? {
-        try await database.transaction { tx in
+        try await database.guardedTransaction { tx in
             let sql = try HotPath.sql(tx)
             // Write first (marking the link used is what makes it single-use, also under two simultaneous submits).
             guard let row = try await sql.raw("""
@@ -195,7 +195,7 @@ public struct FluentAccountStore: AccountStore {
 
     public func enableTwoStep(for user: UserID, secret: [UInt8], usedStep: Int64, recoveryCodeHashes: [String],
                               at now: Date) async throws {
-        try await database.transaction { tx in
+        try await database.guardedTransaction { tx in
             let sql = try HotPath.sql(tx)
             guard try await sql.raw("""
                 UPDATE users SET totp_secret = \(bind: Data(secret).base64EncodedString()), totp_enabled_at = \(bind: now),
@@ -224,13 +224,13 @@ public struct FluentAccountStore: AccountStore {
     }
 
     public func replaceRecoveryCodes(of user: UserID, hashes: [String]) async throws {
-        try await database.transaction { tx in
+        try await database.guardedTransaction { tx in
             try await Self.insertRecoveryCodes(hashes, of: user, on: try HotPath.sql(tx))
         }
     }
 
     public func disableTwoStep(of user: UserID, endingSessions: Bool) async throws {
-        try await database.transaction { tx in
+        try await database.guardedTransaction { tx in
             let sql = try HotPath.sql(tx)
             try await sql.raw("DELETE FROM recovery_codes WHERE user_id = \(bind: user.rawValue)").run()
             try await sql.raw("""

@@ -140,7 +140,7 @@ public struct FluentPersonalDataStore: PersonalDataStore {
 
     public func erase(customer: CustomerID, requestedBy: String, at now: Date) async throws -> ErasureReport? {
         let id = customer.rawValue
-        return try await database.transaction { tx in
+        return try await database.guardedTransaction { tx in
             let sql = try HotPath.sql(tx)
             guard let row = try await sql.raw("SELECT email FROM customers WHERE id = \(bind: id)").first() else { return nil }
             var emails = [try row.decode(column: "email", as: String.self)]
@@ -200,7 +200,7 @@ public struct FluentPersonalDataStore: PersonalDataStore {
     }
 
     public func purge(before cutoff: Date) async throws -> RetentionReport {
-        try await database.transaction { tx in
+        try await database.guardedTransaction { tx in
             let sql = try HotPath.sql(tx)
             var report = RetentionReport()
             report.conversations = try await sql.raw("DELETE FROM conversations WHERE updated_at < \(bind: cutoff) RETURNING id")

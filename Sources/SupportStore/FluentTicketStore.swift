@@ -26,7 +26,7 @@ public struct FluentTicketStore: TicketStore {
         row.revision = 0
         row.createdAt = new.createdAt
         row.updatedAt = new.createdAt
-        try await database.transaction { tx in
+        try await database.guardedTransaction { tx in
             try await row.create(on: tx)
             try await TicketMessageModel(ticketID: try row.requireID(), authorKind: TicketAuthor.customer.rawValue,
                                          authorUserID: row.userID, body: firstMessage, at: new.createdAt).create(on: tx)
@@ -56,7 +56,7 @@ public struct FluentTicketStore: TicketStore {
     /// ticket was read at; every save bumps it.
     private func save(_ ticket: Ticket, appending message: TicketMessage?, mails: [OutgoingMail], survey: SurveyInvitation?,
                       onlyAtRevision: Bool) async throws -> Bool {
-        try await database.transaction { tx in
+        try await database.guardedTransaction { tx in
             try await save(ticket, appending: message, mails: mails, survey: survey, onlyAtRevision: onlyAtRevision, on: tx)
         }
     }
@@ -122,7 +122,7 @@ public struct FluentTicketStore: TicketStore {
 
     private func merge(_ source: Ticket, into target: Ticket, sourceMessage: TicketMessage, targetMessage: TicketMessage,
                        mail: OutgoingMail?) async throws -> Bool {
-        try await database.transaction { tx in
+        try await database.guardedTransaction { tx in
             // Both rows at the revisions read, or nothing: a concurrent change or a second merge leaves both as they are.
             guard try await save(source, appending: nil, mails: [], survey: nil, onlyAtRevision: true, on: tx),
                   try await save(target, appending: nil, mails: [], survey: nil, onlyAtRevision: true, on: tx)
@@ -183,7 +183,7 @@ public struct FluentTicketStore: TicketStore {
     }
 
     public func setTags(_ tags: [String], of ticket: TicketID) async throws {
-        try await database.transaction { tx in
+        try await database.guardedTransaction { tx in
             let sql = try HotPath.sql(tx)
             try await sql.raw("DELETE FROM ticket_tags WHERE ticket_id = \(bind: ticket.rawValue)").run()
             for tag in tags {

@@ -92,7 +92,7 @@ public struct FluentToolbox: SupportToolbox {
     public func preview(_ invocation: ToolInvocation, context: ToolContext) async throws -> ToolResult {
         struct Rollback: Error { var result: ToolResult }
         do {
-            try await database.transaction { tx in
+            try await database.guardedTransaction { tx in
                 try await lockCustomer(context.customerID, on: tx)
                 // The real checks and writes, then a rollback: the preview cannot drift from what `run` does.
                 throw Rollback(result: try await perform(invocation, context: context, now: clock.now(), on: tx))

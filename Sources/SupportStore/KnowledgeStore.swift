@@ -142,7 +142,7 @@ public struct FluentArticleStore: ArticleStore {
 
     @discardableResult
     public func saveArticle(_ article: KnowledgeArticle, now: Date) async throws -> Int64 {
-        try await database.transaction { tx in
+        try await database.guardedTransaction { tx in
             let holder = try await ArticleModel.query(on: tx).filter(\.$slug == article.slug).first()
             if let holder, holder.id.map(Int64.init) != article.id { throw ArticleError.slugTaken }
             var row = holder
