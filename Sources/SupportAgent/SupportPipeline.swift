@@ -218,6 +218,21 @@ public struct SupportPipeline: Sendable {
         }
         let result = turn.result
         let escalated = turn.proposal == nil && result?.handsOverToPerson == true
+        if input.mode != .dryRun {
+            // Kept for the leads' review (redacted text, reply, trace). The answer does not depend on it: a failure here
+            // is logged, not passed on to a customer whose request was carried out.
+            do {
+                try await conversations.recordTurn(ConversationTurn(
+                    conversationID: conversationID, customerID: customer.id, requestID: input.requestID,
+                    channel: input.mode == .propose ? .portal : .api, language: reading.language, intent: intent,
+                    confidence: turn.understood.confidence, orderID: turn.understood.orderID ?? result?.orderID,
+                    action: result?.action, success: result?.success, errorCode: result?.error?.code,
+                    needsClarification: turn.asked, escalated: escalated, text: redacted.text, reply: reply.text,
+                    trace: trace, createdAt: clock.now()))
+            } catch {
+                logger.warning("turn not kept for review", metadata: ["request_id": .string(input.requestID)])
+            }
+        }
         logger.info("resolved", metadata: [
             "request_id": .string(input.requestID), "intent": .string(intent.rawValue), "language": .string(reading.language),
             "action": .string(result?.action.rawValue ?? "none"), "success": .string(result.map { String($0.success) } ?? "-"),

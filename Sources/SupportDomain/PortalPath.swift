@@ -40,6 +40,10 @@ public enum PortalPath: Sendable, Hashable {
     case adminCustomers
     case dashboard
     case dashboardCSV
+    case review
+    case reviewConversation
+    case reviewTurn(Int64)
+    case reviewExport
     case adminCustomerExport(CustomerID)
     case adminCustomerErase(CustomerID)
     case survey
@@ -116,6 +120,10 @@ public enum PortalPath: Sendable, Hashable {
         case .adminCustomers: [.literal("admin"), .literal("customers")]
         case .dashboard: [.literal("agent"), .literal("dashboard")]
         case .dashboardCSV: [.literal("agent"), .literal("dashboard"), .literal("csv")]
+        case .review: [.literal("agent"), .literal("review")]
+        case .reviewConversation: [.literal("agent"), .literal("review"), .literal("conversation")]
+        case let .reviewTurn(id): [.literal("agent"), .literal("review"), .literal("turns"), .id(id)]
+        case .reviewExport: [.literal("agent"), .literal("review"), .literal("export")]
         case let .adminCustomerExport(id): [.literal("admin"), .literal("customers"), .id(id.rawValue), .literal("export")]
         case let .adminCustomerErase(id): [.literal("admin"), .literal("customers"), .id(id.rawValue), .literal("erase")]
         }

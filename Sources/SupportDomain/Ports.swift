@@ -91,6 +91,8 @@ public protocol ConversationStore: Sendable {
     func fetchState(conversationID: String, customer: CustomerID) async throws -> DialogueState?
     /// Records the turn and the state after it.
     func saveState(_ state: DialogueState, conversationID: String, customer: CustomerID, now: Date) async throws
+    /// Keeps the turn for review (redacted text, reply, decision trace).
+    func recordTurn(_ turn: ConversationTurn) async throws
 }
 
 /// Whether the database answers (for `/health`).

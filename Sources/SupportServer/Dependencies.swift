@@ -60,6 +60,7 @@ public struct Stores: Sendable {
     public var attachments: any AttachmentStore
     public var personalData: any PersonalDataStore
     public var insight: any InsightStore
+    public var review: any ConversationReviewStore
     /// The action log the toolbox appends to, flushed when the server stops.
     public var actionLog: ActionLog?
 
@@ -68,8 +69,9 @@ public struct Stores: Sendable {
                 scheduledWork: any ScheduledWork, surveys: any SurveyStore, macros: any MacroStore,
                 savedViews: any SavedViewStore, idempotency: any IdempotencyStore, rateLimiter: any RateLimiter,
                 attachments: any AttachmentStore, personalData: any PersonalDataStore, insight: any InsightStore,
-                actionLog: ActionLog? = nil) {
+                review: any ConversationReviewStore, actionLog: ActionLog? = nil) {
         self.insight = insight
+        self.review = review
         self.personalData = personalData
         self.rateLimiter = rateLimiter
         self.attachments = attachments
@@ -99,7 +101,7 @@ public struct Stores: Sendable {
                       // Several instances share PostgreSQL and its counters; SQLite has one instance, which counts in memory.
                       rateLimiter: config.database.kind == "postgres" ? fluent.rateLimiter : LocalRateLimiter(),
                       attachments: fluent.attachments, personalData: fluent.personalData,
-                      insight: fluent.insight, actionLog: actionLog)
+                      insight: fluent.insight, review: fluent.conversations, actionLog: actionLog)
     }
 }
 

@@ -125,6 +125,11 @@ public struct FluentPersonalDataStore: PersonalDataStore {
             "conversations": try await Self.rows(sql, """
                 SELECT id, turns, pending, updated_at FROM conversations WHERE customer_id = \(bind: id) ORDER BY updated_at
                 """, [("id", .text), ("turns", .int), ("pending", .optionalText), ("updated_at", .date)]),
+            "conversation_turns": try await Self.rows(sql, """
+                SELECT created_at, channel, language, intent, action, text, reply FROM conversation_turns
+                WHERE customer_id = \(bind: id) ORDER BY id
+                """, [("created_at", .date), ("channel", .text), ("language", .text), ("intent", .text),
+                      ("action", .optionalText), ("text", .text), ("reply", .text)]),
             "tickets": tickets,
             "actions": try await Self.rows(sql, """
                 SELECT created_at, action, parameters, result FROM audit_entries WHERE customer_id = \(bind: id) ORDER BY id
@@ -185,6 +190,8 @@ public struct FluentPersonalDataStore: PersonalDataStore {
             report.attachments = try await count("DELETE FROM attachments WHERE ticket_id IN (\(binds: someTickets)) RETURNING id")
             try await sql.raw("UPDATE surveys SET comment = NULL WHERE ticket_id IN (\(binds: someTickets))").run()
             report.conversations = try await count("DELETE FROM conversations WHERE customer_id = \(bind: id) RETURNING id")
+            // The turns kept for review hold the customer's (redacted) words and the replies: they go too.
+            try await sql.raw("DELETE FROM conversation_turns WHERE customer_id = \(bind: id)").run()
             report.escalations = try await count("""
                 UPDATE escalations SET summary = \(bind: erased) WHERE customer_id = \(bind: id) RETURNING id
                 """)
@@ -205,6 +212,7 @@ public struct FluentPersonalDataStore: PersonalDataStore {
             var report = RetentionReport()
             report.conversations = try await sql.raw("DELETE FROM conversations WHERE updated_at < \(bind: cutoff) RETURNING id")
                 .all().count
+            try await sql.raw("DELETE FROM conversation_turns WHERE created_at < \(bind: cutoff)").run()
             let closed: SQLQueryString = "SELECT id FROM tickets WHERE status = 'closed' AND updated_at < \(bind: cutoff)"
             report.messages = try await sql.raw("""
                 UPDATE ticket_messages SET body = '[removed after the retention period]', citations = '[]'

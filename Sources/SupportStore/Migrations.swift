@@ -115,5 +115,6 @@ public enum SupportMigrations {
                                          AddFullTextSearch(), CreateSavedViews(),
                                          CreateIdempotencyKeys(), CreateRateCounters(),
                                          CreateAttachments(), AddTwoStepSignIn(),
-                                         CreateDataRequests(), CreateSearchMisses(), CreatePassageVectors()] }
+                                         CreateDataRequests(), CreateSearchMisses(), CreatePassageVectors(),
+                                         CreateConversationTurns()] }
 }

@@ -206,6 +206,15 @@ public actor InMemoryConversationStore: ConversationStore {
     public func saveState(_ state: DialogueState, conversationID: String, customer: CustomerID, now: Date) async throws {
         states[conversationID] = (customer, state)
     }
+
+    /// The turns recorded, in order.
+    public private(set) var turns: [ConversationTurn] = []
+
+    public func recordTurn(_ turn: ConversationTurn) async throws {
+        var turn = turn
+        turn.id = Int64(turns.count + 1)
+        turns.append(turn)
+    }
 }
 
 /// A fixed set of accounts.

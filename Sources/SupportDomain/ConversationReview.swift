@@ -1,0 +1,199 @@
+public import Foundation
+
+/// One turn of a conversation as the agent handled it, kept for review: the redacted message, the reply, what was
+/// understood and done, and the decision trace. Written in the same request as the conversation state; never the raw
+/// text (the redactor ran first).
+public struct ConversationTurn: Sendable, Hashable, Codable {
+    /// Where the message came from.
+    public enum Channel: String, Sendable, Hashable, Codable, CaseIterable {
+        case api, portal
+    }
+
+    /// What the turn came to, for filters and the review list.
+    public enum Outcome: String, Sendable, Hashable, Codable, CaseIterable {
+        /// A write tool ran and succeeded.
+        case acted
+        /// A write tool ran and the rules refused it.
+        case refused
+        /// The agent asked the customer a question back.
+        case asked
+        /// Handed to a person (asked for, or a refund held for review).
+        case escalated
+        /// Anything else: an answer, a status, a proposal waiting for confirmation.
+        case answered
+    }
+
+    public var id: Int64?
+    public var conversationID: String
+    public var customerID: CustomerID
+    public var requestID: String
+    public var channel: Channel
+    public var language: String
+    public var intent: Intent
+    public var confidence: Double
+    public var orderID: OrderID?
+    public var action: ToolAction?
+    public var success: Bool?
+    public var errorCode: String?
+    public var needsClarification: Bool
+    public var escalated: Bool
+    /// The customer's message, redacted.
+    public var text: String
+    public var reply: String
+    public var trace: [TraceStep]
+    public var createdAt: Date
+    public var review: TurnReview?
+
+    public init(id: Int64? = nil, conversationID: String, customerID: CustomerID, requestID: String, channel: Channel,
+                language: String, intent: Intent, confidence: Double, orderID: OrderID?, action: ToolAction?, success: Bool?,
+                errorCode: String?, needsClarification: Bool, escalated: Bool, text: String, reply: String,
+                trace: [TraceStep], createdAt: Date, review: TurnReview? = nil) {
+        self.id = id
+        self.conversationID = conversationID
+        self.customerID = customerID
+        self.requestID = requestID
+        self.channel = channel
+        self.language = language
+        self.intent = intent
+        self.confidence = confidence
+        self.orderID = orderID
+        self.action = action
+        self.success = success
+        self.errorCode = errorCode
+        self.needsClarification = needsClarification
+        self.escalated = escalated
+        self.text = text
+        self.reply = reply
+        self.trace = trace
+        self.createdAt = createdAt
+        self.review = review
+    }
+
+    public var outcome: Outcome {
+        if escalated { return .escalated }
+        if needsClarification { return .asked }
+        if let action, action.isWrite { return success == true ? .acted : .refused }
+        return .answered
+    }
+
+    /// The write this turn carried out or tried (nil: none; reads do not count).
+    public var write: ToolAction? { action.flatMap { $0.isWrite ? $0 : nil } }
+}
+
+/// A lead's verdict on one turn: right as it was, or wrong, with what the agent should have understood and done.
+public struct TurnReview: Sendable, Hashable, Codable {
+    public enum Verdict: String, Sendable, Hashable, Codable, CaseIterable {
+        case right, wrong
+    }
+
+    public var verdict: Verdict
+    /// For `wrong`: the intent the message had.
+    public var intent: Intent?
+    /// For `wrong`: the write the agent should have carried out (nil: none).
+    public var action: ToolAction?
+    public var reviewer: String
+    public var at: Date
+
+    public init(verdict: Verdict, intent: Intent?, action: ToolAction?, reviewer: String, at: Date) {
+        self.verdict = verdict
+        self.intent = intent
+        self.action = action
+        self.reviewer = reviewer
+        self.at = at
+    }
+}
+
+/// One conversation in the review list.
+public struct ConversationSummary: Sendable, Hashable {
+    public var conversationID: String
+    public var customerID: CustomerID
+    public var channel: ConversationTurn.Channel
+    public var languages: [String]
+    public var intents: [Intent]
+    public var turns: Int
+    public var firstAt: Date
+    public var lastAt: Date
+    public var lowestConfidence: Double
+    public var askedBack: Bool
+    public var escalated: Bool
+    public var outcome: ConversationTurn.Outcome
+    public var reviewed: Int
+    public var wrong: Int
+
+    /// The conversations of these turns (any order), newest first.
+    public static func summarize(_ turns: [ConversationTurn]) -> [ConversationSummary] {
+        let byConversation = Dictionary(grouping: turns, by: \.conversationID)
+        return byConversation.compactMap { id, unsorted -> ConversationSummary? in
+            let turns = unsorted.sorted { ($0.createdAt, $0.id ?? 0) < ($1.createdAt, $1.id ?? 0) }
+            guard let first = turns.first, let last = turns.last else { return nil }
+            var languages: [String] = []
+            var intents: [Intent] = []
+            for turn in turns {
+                if !languages.contains(turn.language) { languages.append(turn.language) }
+                if !intents.contains(turn.intent) { intents.append(turn.intent) }
+            }
+            let escalated = turns.contains(where: \.escalated)
+            return ConversationSummary(
+                conversationID: id, customerID: first.customerID, channel: first.channel, languages: languages,
+                intents: intents, turns: turns.count, firstAt: first.createdAt, lastAt: last.createdAt,
+                lowestConfidence: turns.map(\.confidence).min() ?? 0, askedBack: turns.contains(where: \.needsClarification),
+                escalated: escalated, outcome: escalated ? .escalated : last.outcome,
+                reviewed: turns.filter { $0.review != nil }.count,
+                wrong: turns.filter { $0.review?.verdict == .wrong }.count)
+        }.sorted { ($0.lastAt, $0.conversationID) > ($1.lastAt, $1.conversationID) }
+    }
+}
+
+/// What the review list shows: conversations whose turns fall in [from, to), narrowed by the rest.
+public struct ReviewFilter: Sendable, Hashable {
+    public var from: Date
+    public var to: Date
+    public var intent: Intent?
+    public var language: String?
+    public var channel: ConversationTurn.Channel?
+    public var outcome: ConversationTurn.Outcome?
+    /// Only conversations with a turn understood with less confidence than this.
+    public var confidenceBelow: Double?
+    public var askedBack: Bool?
+    public var escalated: Bool?
+    public var reviewedOnly: Bool
+
+    public init(from: Date, to: Date, intent: Intent? = nil, language: String? = nil, channel: ConversationTurn.Channel? = nil,
+                outcome: ConversationTurn.Outcome? = nil, confidenceBelow: Double? = nil, askedBack: Bool? = nil,
+                escalated: Bool? = nil, reviewedOnly: Bool = false) {
+        self.from = from
+        self.to = to
+        self.intent = intent
+        self.language = language
+        self.channel = channel
+        self.outcome = outcome
+        self.confidenceBelow = confidenceBelow
+        self.askedBack = askedBack
+        self.escalated = escalated
+        self.reviewedOnly = reviewedOnly
+    }
+
+    public func admits(_ summary: ConversationSummary) -> Bool {
+        if let intent, !summary.intents.contains(intent) { return false }
+        if let language, !summary.languages.contains(language) { return false }
+        if let channel, summary.channel != channel { return false }
+        if let outcome, summary.outcome != outcome { return false }
+        if let confidenceBelow, summary.lowestConfidence >= confidenceBelow { return false }
+        if let askedBack, summary.askedBack != askedBack { return false }
+        if let escalated, summary.escalated != escalated { return false }
+        if reviewedOnly, summary.reviewed == 0 { return false }
+        return true
+    }
+}
+
+/// The review side of conversation turns (the pipeline records them through `ConversationStore.recordTurn`).
+public protocol ConversationReviewStore: Sendable {
+    /// The turns written in [from, to) (at most `limit`, newest first); the caller groups and filters them.
+    func turns(from: Date, to: Date, limit: Int) async throws -> [ConversationTurn]
+    /// Every turn of one conversation, in order.
+    func turns(conversationID: String) async throws -> [ConversationTurn]
+    /// Sets (or, with nil, clears) a turn's review; false when there is no such turn.
+    func review(turnID: Int64, _ review: TurnReview?) async throws -> Bool
+    /// Every turn of the conversations with at least one reviewed turn, conversation by conversation, in order.
+    func reviewedConversations(limit: Int) async throws -> [[ConversationTurn]]
+}
