@@ -197,3 +197,84 @@ public protocol ConversationReviewStore: Sendable {
     /// Every turn of the conversations with at least one reviewed turn, conversation by conversation, in order.
     func reviewedConversations(limit: Int) async throws -> [[ConversationTurn]]
 }
+
+/// The dashboard's conversation figures (API and portal turns, from `conversation_turns`), by the same definition as
+/// tickets: a conversation is **resolved automatically** when no person was asked for or took over (no turn escalated)
+/// and the customer did not come back for `TicketFacts.quietDays` days after its last turn; **escalated** when a turn
+/// handed it to a person; **pending** otherwise. The **clarification rate** is the share of conversations in which the
+/// agent asked the customer a question back.
+public struct ConversationInsight: Sendable, Hashable {
+    public struct Day: Sendable, Hashable {
+        public var date: String
+        public var opened = 0
+        public var automatic = 0
+        public var escalated = 0
+    }
+
+    public struct IntentRow: Sendable, Hashable {
+        public var intent: String
+        public var conversations = 0
+        public var automatic = 0
+        public var escalated = 0
+        public var pending = 0
+        public var askedBack = 0
+    }
+
+    public var conversations = 0
+    public var automatic = 0
+    public var escalated = 0
+    public var pending = 0
+    public var askedBack = 0
+    public var days: [Day] = []
+    public var intents: [IntentRow] = []
+
+    public var automaticRate: Double? { share(automatic) }
+    public var escalationRate: Double? { share(escalated) }
+    public var clarificationRate: Double? { share(askedBack) }
+
+    func share(_ count: Int) -> Double? { conversations == 0 ? nil : Double(count) / Double(conversations) }
+
+    /// Conversations that started in [from, to), day by day (UTC).
+    public static func compute(_ summaries: [ConversationSummary], from: Date, to: Date, now: Date) -> ConversationInsight {
+        var insight = ConversationInsight()
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        var dayIndex: [String: Int] = [:]
+        var day = calendar.startOfDay(for: from)
+        while day < to {
+            dayIndex[formatter.string(from: day)] = insight.days.count
+            insight.days.append(Day(date: formatter.string(from: day)))
+            day = day.addingTimeInterval(86_400)
+        }
+        var byIntent: [String: IntentRow] = [:]
+        let quiet = Double(TicketFacts.quietDays) * 86_400
+        for summary in summaries where summary.firstAt >= from && summary.firstAt < to {
+            let verdict: TicketOutcome = summary.escalated ? .escalated
+                : summary.lastAt <= now.addingTimeInterval(-quiet) ? .automatic : .pending
+            let intent = (summary.intents.first { $0 != .other } ?? summary.intents.first ?? .other).rawValue
+            var row = byIntent[intent] ?? IntentRow(intent: intent)
+            insight.conversations += 1
+            row.conversations += 1
+            if summary.askedBack { insight.askedBack += 1; row.askedBack += 1 }
+            let index = dayIndex[formatter.string(from: summary.firstAt)]
+            if let index { insight.days[index].opened += 1 }
+            switch verdict {
+            case .automatic:
+                insight.automatic += 1; row.automatic += 1
+                if let index { insight.days[index].automatic += 1 }
+            case .escalated:
+                insight.escalated += 1; row.escalated += 1
+                if let index { insight.days[index].escalated += 1 }
+            case .pending:
+                insight.pending += 1; row.pending += 1
+            }
+            byIntent[intent] = row
+        }
+        insight.intents = byIntent.values.sorted { ($0.conversations, $1.intent) > ($1.conversations, $0.intent) }
+        return insight
+    }
+}

@@ -206,7 +206,7 @@ private func configurePortal(_ app: Application, services: Services) throws {
     MacroAdminController(macros: stores.macros, clock: services.agent.clock).register(on: portal)
     TwoStepController(accounts: stores.accounts, clock: services.agent.clock, tokens: services.tokens).register(on: portal)
     PersonalDataController(personalData: stores.personalData, clock: services.agent.clock).register(on: portal)
-    DashboardController(insight: stores.insight, articles: stores.articles, clock: services.agent.clock).register(on: portal)
+    DashboardController(insight: stores.insight, articles: stores.articles, review: stores.review, clock: services.agent.clock).register(on: portal)
     ReviewController(review: stores.review, toolbox: stores.toolbox, clock: services.agent.clock).register(on: portal)
     AdminController(knowledge: knowledge, articles: stores.articles, accounts: stores.accounts, outbox: stores.outbox,
                     clock: services.agent.clock, tokens: services.tokens, publicURL: config.publicURL).register(on: portal)

@@ -93,6 +93,18 @@ import VaporTesting
             #expect(!((fixture["refunds"] as? [[String: Any]]) ?? []).contains { $0["order_id"] as? Int == 1001 })
             #expect((fixture["customers"] as? [[String: Any]])?.first?["name"] as? String == "Customer 1")
 
+            // The dashboard counts the same conversations: 3 started, one asked back (none is 7 days quiet yet).
+            let dashboard = try await lead.get("/agent/dashboard").body.string
+            #expect(dashboard.contains("the agent asked back in 1 of 3"))
+            #expect(dashboard.contains(#"<svg id="chart-conversations" class="chart chart-line""#))
+            #expect(dashboard.contains(#"<svg id="chart-conversation-intents" class="chart chart-stacked""#))
+            let perDay = try await lead.get("/agent/dashboard/csv?table=conversations").body.string
+            let started = perDay.split(separator: "\r\n").dropFirst().compactMap { Int($0.split(separator: ",")[1]) }.reduce(0, +)
+            #expect(started == 3)
+            let spanishOnly = try await lead.get("/agent/dashboard?language=es").body.string
+            #expect(spanishOnly.contains("the agent asked back in 0 of 1"))
+            #expect(try await lead.get("/agent/dashboard?channel=fax").status == .badRequest)
+
             // Customers do not see the review pages.
             let alice = PortalClient(h)
             try await alice.logIn("alice@example.com")

@@ -8,6 +8,7 @@ import Vapor
 struct DashboardController {
     let insight: any InsightStore
     let articles: any ArticleStore
+    let review: any ConversationReviewStore
     let clock: any WallClock
 
     func register(on routes: any RoutesBuilder) {
@@ -20,6 +21,9 @@ struct DashboardController {
         var from: Date
         var to: Date
         var intent: Intent?
+        /// Narrow the conversation figures (tickets are all portal, and have no language).
+        var channel: ConversationTurn.Channel?
+        var language: String?
         var fromText: String
         var toText: String
 
@@ -48,6 +52,16 @@ struct DashboardController {
                 throw Abort(.badRequest, reason: "Unknown intent \(requested).")
             }
             intent = Intent(rawValue: requested)
+            let channelText = request.query[String.self, at: "channel"] ?? ""
+            guard channelText.isEmpty || ConversationTurn.Channel(rawValue: channelText) != nil else {
+                throw Abort(.badRequest, reason: "Unknown channel \(channelText): choose api or portal.")
+            }
+            channel = ConversationTurn.Channel(rawValue: channelText)
+            let languageText = (request.query[String.self, at: "language"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+            guard languageText.count <= 8, languageText.allSatisfy(\.isLetter) else {
+                throw Abort(.badRequest, reason: "The language is a code such as en or es.")
+            }
+            language = languageText.isEmpty ? nil : languageText
         }
 
         static let formatter: DateFormatter = {
@@ -60,6 +74,7 @@ struct DashboardController {
 
         var queryItems: [(String, String)] {
             [("from", fromText), ("to", toText)] + (intent.map { [("intent", $0.rawValue)] } ?? [])
+                + (channel.map { [("channel", $0.rawValue)] } ?? []) + (language.map { [("language", $0)] } ?? [])
         }
     }
 
@@ -72,6 +87,16 @@ struct DashboardController {
                                      overrides: try await overrides, from: query.from, to: query.to, now: clock.now())
     }
 
+    /// The conversations (API and portal turns) of the period, by the same definition as tickets.
+    func conversations(_ query: Query) async throws -> ConversationInsight {
+        // Turns up to the quiet period after the end of the period decide whether its conversations came back.
+        let turns = try await review.turns(from: query.from, to: query.to.addingTimeInterval(Double(TicketFacts.quietDays) * 86_400),
+                                           limit: 500_000)
+        let filter = ReviewFilter(from: query.from, to: query.to, intent: query.intent, language: query.language, channel: query.channel)
+        return ConversationInsight.compute(ConversationSummary.summarize(turns).filter(filter.admits),
+                                           from: query.from, to: query.to, now: clock.now())
+    }
+
     struct Context: Encodable {
         struct Figure: Encodable { var id: String; var label: String; var value: String; var detail: String }
         struct IntentRow: Encodable {
@@ -81,7 +106,12 @@ struct DashboardController {
         var from: String
         var to: String
         var intents: [TicketPages.Option]
+        var channels: [TicketPages.Option]
+        var language: String
         var figures: [Figure]
+        var conversationFigures: [Figure]
+        var conversationChart: String
+        var conversationIntentChart: String
         var dailyChart: String
         var intentChart: String
         var intentRows: [IntentRow]
@@ -98,6 +128,7 @@ struct DashboardController {
         _ = try request.requireStaff()
         let query = try Query(request, now: clock.now())
         let report = try await report(query)
+        let talks = try await conversations(query)
         func percent(_ share: Double?) -> String { share.map { String(format: "%.0f %%", $0 * 100) } ?? "–" }
         func minutes(_ value: Double?) -> String {
             guard let value else { return "–" }
@@ -113,6 +144,9 @@ struct DashboardController {
             from: query.fromText, to: query.toText,
             intents: [TicketPages.Option(value: "", label: "all intents", selected: query.intent == nil)]
                 + Intent.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == query.intent) },
+            channels: [TicketPages.Option(value: "", label: "portal and API", selected: query.channel == nil)]
+                + ConversationTurn.Channel.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == query.channel) },
+            language: query.language ?? "",
             figures: [
                 .init(id: "figure-automatic", label: "Resolved automatically", value: percent(report.automaticRate),
                       detail: "\(report.automatic) of \(report.opened) tickets"),
@@ -123,6 +157,32 @@ struct DashboardController {
                 .init(id: "figure-opened", label: "Tickets opened", value: String(report.opened),
                       detail: "\(query.fromText) to \(query.toText)"),
             ],
+            conversationFigures: [
+                .init(id: "figure-conversations-automatic", label: "Conversations resolved automatically",
+                      value: percent(talks.automaticRate), detail: "\(talks.automatic) of \(talks.conversations) conversations"),
+                .init(id: "figure-conversations-escalated", label: "Conversations escalated", value: percent(talks.escalationRate),
+                      detail: "\(talks.escalated) of \(talks.conversations) conversations"),
+                .init(id: "figure-clarification", label: "Clarification rate", value: percent(talks.clarificationRate),
+                      detail: "the agent asked back in \(talks.askedBack) of \(talks.conversations)"),
+                .init(id: "figure-conversations", label: "Conversations started", value: String(talks.conversations),
+                      detail: "\(talks.pending) still without a verdict"),
+            ],
+            conversationChart: SVGChart.lines(
+                id: "chart-conversations", title: "Conversations per day",
+                description: "Per day from \(query.fromText) to \(query.toText): conversations started, of them resolved automatically and escalated.",
+                categories: talks.days.map { String($0.date.suffix(5)) },
+                series: [.init(name: "started", values: talks.days.map { Double($0.opened) }, style: "series-0"),
+                         .init(name: "resolved automatically", values: talks.days.map { Double($0.automatic) }, style: "series-1"),
+                         .init(name: "escalated", values: talks.days.map { Double($0.escalated) }, style: "series-2")],
+                yLabel: "conversations"),
+            conversationIntentChart: SVGChart.stacked(
+                id: "chart-conversation-intents", title: "Conversations by intent and outcome",
+                description: "For each intent: conversations resolved automatically, escalated and pending, stacked.",
+                categories: talks.intents.map(\.intent),
+                series: [.init(name: "automatic", values: talks.intents.map { Double($0.automatic) }, style: "series-1"),
+                         .init(name: "escalated", values: talks.intents.map { Double($0.escalated) }, style: "series-2"),
+                         .init(name: "pending", values: talks.intents.map { Double($0.pending) }, style: "series-3")],
+                yLabel: "conversations"),
             dailyChart: SVGChart.bars(
                 id: "chart-daily", title: "Tickets opened and resolved per day",
                 description: "Per day from \(query.fromText) to \(query.toText): tickets opened, resolved automatically, resolved by people.",
@@ -204,11 +264,20 @@ struct DashboardController {
             lines = [["time", "staff_id", "order_id", "amount"]]
                 + report.overrides.map { [ISO8601DateFormatter().string(from: $0.at), $0.agentID.map(String.init) ?? "",
                                           $0.orderID.map(String.init) ?? "", $0.amount ?? ""] }
+        case "conversations":
+            let talks = try await conversations(query)
+            lines = [["date", "started", "resolved_automatically", "escalated"]]
+                + talks.days.map { [$0.date, String($0.opened), String($0.automatic), String($0.escalated)] }
+        case "conversation_intents":
+            let talks = try await conversations(query)
+            lines = [["intent", "conversations", "automatic", "escalated", "pending", "asked_back"]]
+                + talks.intents.map { [$0.intent, String($0.conversations), String($0.automatic), String($0.escalated),
+                                       String($0.pending), String($0.askedBack)] }
         case "gaps":
             lines = [["search", "count"]]
                 + (try await insight.searchMisses(from: query.from, to: query.to, limit: 1000)).map { [$0.query, String($0.count)] }
         default:
-            throw Abort(.badRequest, reason: "Unknown table \(table): choose days, intents, money, overrides or gaps.")
+            throw Abort(.badRequest, reason: "Unknown table \(table): choose days, intents, conversations, conversation_intents, money, overrides or gaps.")
         }
         let body = lines.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
         let response = Response(status: .ok, body: .init(string: body))
