@@ -1,6 +1,8 @@
 import Foundation
 import SupportDomain
+import SupportStore
 import Testing
+@testable import SupportCommands
 @testable import SupportServer
 import Vapor
 import VaporTesting
@@ -92,6 +94,18 @@ import VaporTesting
             #expect(orders.contains { $0["id"] as? Int == 1001 })
             #expect(!((fixture["refunds"] as? [[String: Any]]) ?? []).contains { $0["order_id"] as? Int == 1001 })
             #expect((fixture["customers"] as? [[String: Any]])?.first?["name"] as? String == "Customer 1")
+
+            // The export replays: the evaluation harness takes it as it is; the conversation marked right passes, the one
+            // marked wrong fails on what the lead said it should have done.
+            let set = try ConversationSet.decode(Data(text.utf8))
+            let evaluation = try await ConversationEvaluator(config: AppConfig(database: .sqlite(path: "unused.sqlite"),
+                                                                               seedDemoWhenEmpty: false)).run(set)
+            let outcomes = Dictionary(uniqueKeysWithValues: evaluation.outcomes.map { ($0.id, $0) })
+            let refundID = try #require(refundExport["id"] as? String), askedID = try #require(askedExport["id"] as? String)
+            #expect(outcomes[refundID]?.passed == true, "\(outcomes[refundID]?.failures ?? []) \(outcomes[refundID]?.turns.map { "\($0.errorCode ?? "-") \($0.reply)" } ?? []) \(orders.filter { $0["id"] as? Int == 1001 })")
+            #expect(outcomes[askedID]?.passed == false)
+            #expect(outcomes[askedID]?.failures.contains { $0.key == "intent" } == true)
+            #expect(evaluation.unsafe.isEmpty)
 
             // The dashboard counts the same conversations: 3 started, one asked back (none is 7 days quiet yet).
             let dashboard = try await lead.get("/agent/dashboard").body.string

@@ -11,7 +11,7 @@ import SupportDomain
 /// anything (`{}`). The end state lists the writes those expectations ask for: cancellations and replacements exactly,
 /// refunds as optional entries (whether a refund is paid or held for review depends on the store's state then).
 /// The fixture is the store as it is now, without the refunds and replacements made from the conversation's first
-/// turn on; an order the conversation cancelled is set back to `processing`.
+/// turn on; an order the conversation cancelled is set back to `processing`, one it refunded back to `delivered`.
 enum ReviewExport {
     struct CustomerStore {
         var createdAt: Date?
@@ -26,44 +26,56 @@ enum ReviewExport {
         var orders: [[String: Any]] = []
         var refunds: [[String: Any]] = []
         var exported: [[String: Any]] = []
-        var seenCustomers = Set<CustomerID>()
-        var seenOrders = Set<OrderID>()
+
+        // Per customer, over all of their exported conversations: the earliest start, and the orders any of them
+        // cancelled or refunded (a customer's store is written once, whichever of their conversations comes first).
+        var started: [CustomerID: Date] = [:]
+        var cancelledHere: [CustomerID: Set<OrderID>] = [:]
+        var refundedHere: [CustomerID: Set<OrderID>] = [:]
+        for turns in conversations {
+            guard let first = turns.first else { continue }
+            let customer = first.customerID
+            started[customer] = min(started[customer] ?? first.createdAt, first.createdAt)
+            cancelledHere[customer, default: []].formUnion(
+                turns.filter { $0.action == .cancelOrder && $0.success == true }.compactMap(\.orderID))
+            // A refund marks its order returned; before it, the order was delivered (refunds are for delivered orders).
+            refundedHere[customer, default: []].formUnion(
+                turns.filter { $0.action == .issueRefund && $0.success == true }.compactMap(\.orderID))
+        }
+        for (customer, store) in stores.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            guard let since = started[customer] else { continue }
+            let cancelled = cancelledHere[customer] ?? [], refunded = refundedHere[customer] ?? []
+            customers.append(["id": customer.rawValue, "name": "Customer \(customer.rawValue)",
+                              "email": "customer\(customer.rawValue)@example.invalid",
+                              "created_days_ago": store.createdAt.map(daysAgo) ?? 400])
+            for order in store.orders {
+                var row: [String: Any] = [
+                    "id": order.id.rawValue, "customer_id": customer.rawValue,
+                    "status": cancelled.contains(order.id) ? OrderStatus.processing.rawValue
+                        : refunded.contains(order.id) ? OrderStatus.delivered.rawValue : order.status.rawValue,
+                    "created_days_ago": daysAgo(order.createdAt),
+                    "items": order.lines.map { ["product_id": $0.productID.rawValue, "quantity": $0.quantity,
+                                                "unit_price": $0.unitPrice.decimalString] as [String: Any] },
+                ]
+                if let shipped = order.shippedAt, !cancelled.contains(order.id) { row["shipped_days_ago"] = daysAgo(shipped) }
+                if let delivered = order.deliveredAt, !cancelled.contains(order.id) { row["delivered_days_ago"] = daysAgo(delivered) }
+                orders.append(row)
+                for line in order.lines where products[line.productID.rawValue] == nil {
+                    products[line.productID.rawValue] = ["id": line.productID.rawValue, "name": line.productName, "sku": line.sku,
+                                                         "price": line.unitPrice.decimalString, "stock": 10,
+                                                         "final_sale": line.finalSale]
+                }
+            }
+            for refund in store.history.refunds where refund.createdAt < since && refund.status != .rejected {
+                refunds.append(["order_id": refund.orderID.rawValue, "customer_id": customer.rawValue,
+                                "reason": "earlier refund", "created_days_ago": daysAgo(refund.createdAt),
+                                "amount": refund.amount.decimalString])
+            }
+        }
 
         for (index, turns) in conversations.enumerated() {
             guard let first = turns.first else { continue }
             let customer = first.customerID
-            let started = first.createdAt
-            let cancelledHere = Set(turns.filter { $0.action == .cancelOrder && $0.success == true }.compactMap(\.orderID))
-            if let store = stores[customer], !seenCustomers.contains(customer) {
-                seenCustomers.insert(customer)
-                customers.append(["id": customer.rawValue, "name": "Customer \(customer.rawValue)",
-                                  "email": "customer\(customer.rawValue)@example.invalid",
-                                  "created_days_ago": store.createdAt.map(daysAgo) ?? 400])
-                for order in store.orders where !seenOrders.contains(order.id) {
-                    seenOrders.insert(order.id)
-                    var row: [String: Any] = [
-                        "id": order.id.rawValue, "customer_id": customer.rawValue,
-                        "status": cancelledHere.contains(order.id) ? OrderStatus.processing.rawValue : order.status.rawValue,
-                        "created_days_ago": daysAgo(order.createdAt),
-                        "items": order.lines.map { ["product_id": $0.productID.rawValue, "quantity": $0.quantity,
-                                                    "unit_price": $0.unitPrice.decimalString] as [String: Any] },
-                    ]
-                    if let shipped = order.shippedAt, !cancelledHere.contains(order.id) { row["shipped_days_ago"] = daysAgo(shipped) }
-                    if let delivered = order.deliveredAt, !cancelledHere.contains(order.id) { row["delivered_days_ago"] = daysAgo(delivered) }
-                    orders.append(row)
-                    for line in order.lines where products[line.productID.rawValue] == nil {
-                        products[line.productID.rawValue] = ["id": line.productID.rawValue, "name": line.productName, "sku": line.sku,
-                                                             "price": line.unitPrice.decimalString, "stock": 10,
-                                                             "final_sale": line.finalSale]
-                    }
-                }
-                for refund in store.history.refunds where refund.createdAt < started && refund.status != .rejected {
-                    refunds.append(["order_id": refund.orderID.rawValue, "customer_id": customer.rawValue,
-                                    "reason": "earlier refund", "created_days_ago": daysAgo(refund.createdAt),
-                                    "amount": refund.amount.decimalString])
-                }
-            }
-
             var expectations: [[String: Any]] = []
             var endRefunds: [[String: Any]] = []
             var endCancelled: [Int64] = []
