@@ -63,7 +63,8 @@ public enum SupportOperations {
         }
     }
 
-    public static func seed(config: AppConfig, customers: Int, orders: Int, reset: Bool) async throws -> String {
+    public static func seed(config: AppConfig, customers: Int, orders: Int, conversations: Int = 0,
+                            reset: Bool) async throws -> String {
         try await withApplication(config) { built in
             let app = built.app
             try await app.autoMigrate()
@@ -71,7 +72,9 @@ public enum SupportOperations {
                 .run(on: app.db, now: Date(), reset: reset)
             let articles = try await seedKnowledgeBase(built)
             let accounts = try await seedPortalAccounts(built)
+            let turns = conversations > 0 ? try await ConversationSeeder(conversations: conversations).run(on: app.db, now: Date()) : 0
             return summary.description + (articles > 0 ? " Added \(articles) knowledge-base articles." : "")
+                + (turns > 0 ? " Added \(conversations) conversations (\(turns) turns)." : "")
                 + (accounts > 0 ? " Added \(accounts) demo portal accounts." : "")
         }
     }

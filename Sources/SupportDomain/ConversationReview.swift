@@ -70,6 +70,11 @@ public struct ConversationTurn: Sendable, Hashable, Codable {
     }
 
     public var outcome: Outcome {
+        Self.outcome(escalated: escalated, needsClarification: needsClarification, action: action, success: success)
+    }
+
+    /// What a turn with these facts came to.
+    public static func outcome(escalated: Bool, needsClarification: Bool, action: ToolAction?, success: Bool?) -> Outcome {
         if escalated { return .escalated }
         if needsClarification { return .asked }
         if let action, action.isWrite { return success == true ? .acted : .refused }
@@ -120,18 +125,38 @@ public struct ConversationSummary: Sendable, Hashable {
     public var reviewed: Int
     public var wrong: Int
 
-    /// The conversations of these turns (any order), newest first.
+    public init(conversationID: String, customerID: CustomerID, channel: ConversationTurn.Channel, languages: [String],
+                intents: [Intent], turns: Int, firstAt: Date, lastAt: Date, lowestConfidence: Double, askedBack: Bool,
+                escalated: Bool, outcome: ConversationTurn.Outcome, reviewed: Int, wrong: Int) {
+        self.conversationID = conversationID
+        self.customerID = customerID
+        self.channel = channel
+        self.languages = languages
+        self.intents = intents
+        self.turns = turns
+        self.firstAt = firstAt
+        self.lastAt = lastAt
+        self.lowestConfidence = lowestConfidence
+        self.askedBack = askedBack
+        self.escalated = escalated
+        self.outcome = outcome
+        self.reviewed = reviewed
+        self.wrong = wrong
+    }
+
+    /// The conversation's main intent: that of its first turn understood as something other than `other`.
+    public var intent: Intent { intents.first ?? .other }
+
+    /// The conversations of these turns (any order), newest first: the definition the store's SQL summary follows
+    /// (`intents` starts with the main intent and `languages` with the first turn's, the rest in alphabetical order).
     public static func summarize(_ turns: [ConversationTurn]) -> [ConversationSummary] {
         let byConversation = Dictionary(grouping: turns, by: \.conversationID)
         return byConversation.compactMap { id, unsorted -> ConversationSummary? in
             let turns = unsorted.sorted { ($0.createdAt, $0.id ?? 0) < ($1.createdAt, $1.id ?? 0) }
             guard let first = turns.first, let last = turns.last else { return nil }
-            var languages: [String] = []
-            var intents: [Intent] = []
-            for turn in turns {
-                if !languages.contains(turn.language) { languages.append(turn.language) }
-                if !intents.contains(turn.intent) { intents.append(turn.intent) }
-            }
+            let main = turns.first { $0.intent != .other }?.intent ?? first.intent
+            let intents = [main] + Set(turns.map(\.intent)).subtracting([main]).sorted { $0.rawValue < $1.rawValue }
+            let languages = [first.language] + Set(turns.map(\.language)).subtracting([first.language]).sorted()
             let escalated = turns.contains(where: \.escalated)
             return ConversationSummary(
                 conversationID: id, customerID: first.customerID, channel: first.channel, languages: languages,
@@ -188,8 +213,9 @@ public struct ReviewFilter: Sendable, Hashable {
 
 /// The review side of conversation turns (the pipeline records them through `ConversationStore.recordTurn`).
 public protocol ConversationReviewStore: Sendable {
-    /// The turns written in [from, to) (at most `limit`, newest first); the caller groups and filters them.
-    func turns(from: Date, to: Date, limit: Int) async throws -> [ConversationTurn]
+    /// The conversations with turns written in [from, to), as `ConversationSummary.summarize` sums up those turns,
+    /// newest last turn first (at most `limit`); the caller filters them.
+    func summaries(from: Date, to: Date, limit: Int) async throws -> [ConversationSummary]
     /// Every turn of one conversation, in order.
     func turns(conversationID: String) async throws -> [ConversationTurn]
     /// Sets (or, with nil, clears) a turn's review; false when there is no such turn.
@@ -255,7 +281,7 @@ public struct ConversationInsight: Sendable, Hashable {
         for summary in summaries where summary.firstAt >= from && summary.firstAt < to {
             let verdict: TicketOutcome = summary.escalated ? .escalated
                 : summary.lastAt <= now.addingTimeInterval(-quiet) ? .automatic : .pending
-            let intent = (summary.intents.first { $0 != .other } ?? summary.intents.first ?? .other).rawValue
+            let intent = summary.intent.rawValue
             var row = byIntent[intent] ?? IntentRow(intent: intent)
             insight.conversations += 1
             row.conversations += 1

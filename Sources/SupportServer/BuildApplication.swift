@@ -101,7 +101,7 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     try handler.registerHandlers(on: VaporTransport(routesBuilder: protected), serverURL: URL(string: "/")!,
                                  configuration: Configuration(jsonEncodingOptions: [.sortedKeys]))
 
-    if let actionLog = stores.actionLog { app.lifecycle.use(ActionLogLifecycle(actionLog: actionLog)) }
+    app.lifecycle.use(FlushAtShutdown(actionLog: stores.actionLog, turnBuffer: stores.turnBuffer))
     try DocsController().register(on: app)
     try configurePortal(app, services: services)
     if let sender = dependencies.mailSender {

@@ -63,13 +63,16 @@ public struct Stores: Sendable {
     public var review: any ConversationReviewStore
     /// The action log the toolbox appends to, flushed when the server stops.
     public var actionLog: ActionLog?
+    /// The conversation turns waiting to be written, flushed when the server stops.
+    public var turnBuffer: TurnBuffer?
 
     public init(toolbox: any SupportToolbox, conversations: any ConversationStore, tickets: any TicketStore,
                 accounts: any AccountStore, articles: any ArticleStore, outbox: any MailOutbox, health: any StoreHealth,
                 scheduledWork: any ScheduledWork, surveys: any SurveyStore, macros: any MacroStore,
                 savedViews: any SavedViewStore, idempotency: any IdempotencyStore, rateLimiter: any RateLimiter,
                 attachments: any AttachmentStore, personalData: any PersonalDataStore, insight: any InsightStore,
-                review: any ConversationReviewStore, actionLog: ActionLog? = nil) {
+                review: any ConversationReviewStore, actionLog: ActionLog? = nil, turnBuffer: TurnBuffer? = nil) {
+        self.turnBuffer = turnBuffer
         self.insight = insight
         self.review = review
         self.personalData = personalData
@@ -93,7 +96,9 @@ public struct Stores: Sendable {
     /// SQLite or PostgreSQL through Fluent.
     @Sendable public static func fluent(database: DatabaseSource, config: AppConfig, clock: any WallClock, logger: Logger) -> Stores {
         let actionLog = ActionLog(path: config.actionLogPath, logger: logger)
-        let fluent = FluentStores(source: database, policy: config.policy, clock: clock, actionLog: actionLog, logger: logger)
+        let turnBuffer = TurnBuffer(source: database, logger: logger)
+        let fluent = FluentStores(source: database, policy: config.policy, clock: clock, actionLog: actionLog,
+                                  turnBuffer: turnBuffer, logger: logger)
         return Stores(toolbox: fluent.toolbox, conversations: fluent.conversations, tickets: fluent.tickets,
                       accounts: fluent.accounts, articles: fluent.articles, outbox: fluent.outbox, health: fluent.health,
                       scheduledWork: fluent.scheduledWork, surveys: fluent.surveys, macros: fluent.macros,
@@ -101,7 +106,7 @@ public struct Stores: Sendable {
                       // Several instances share PostgreSQL and its counters; SQLite has one instance, which counts in memory.
                       rateLimiter: config.database.kind == "postgres" ? fluent.rateLimiter : LocalRateLimiter(),
                       attachments: fluent.attachments, personalData: fluent.personalData,
-                      insight: fluent.insight, review: fluent.conversations, actionLog: actionLog)
+                      insight: fluent.insight, review: fluent.conversations, actionLog: actionLog, turnBuffer: turnBuffer)
     }
 }
 

@@ -7,16 +7,26 @@ public import SupportDomain
 /// conversation state (redacted text only), with a lead's verdict on the same row.
 extension FluentConversationStore: ConversationReviewStore {
     public func recordTurn(_ turn: ConversationTurn) async throws {
-        let trace = String(decoding: try JSONEncoder().encode(turn.trace), as: UTF8.self)
-        try await HotPath.sql(database).raw("""
-            INSERT INTO conversation_turns (conversation_id, customer_id, request_id, channel, language, intent, confidence,
-                order_id, action, success, error_code, needs_clarification, escalated, text, reply, trace, created_at)
-            VALUES (\(bind: turn.conversationID), \(bind: turn.customerID.rawValue), \(bind: turn.requestID),
-                \(bind: turn.channel.rawValue), \(bind: turn.language), \(bind: turn.intent.rawValue), \(bind: turn.confidence),
-                \(bind: turn.orderID?.rawValue), \(bind: turn.action?.rawValue), \(bind: turn.success), \(bind: turn.errorCode),
-                \(bind: turn.needsClarification), \(bind: turn.escalated), \(bind: turn.text), \(bind: turn.reply),
-                \(bind: trace), \(bind: turn.createdAt))
-            """).run()
+        if let turnBuffer {
+            await turnBuffer.add(turn)
+        } else {
+            try await Self.insertTurns([turn], on: database)
+        }
+    }
+
+    /// One multi-row INSERT (in chunks under SQLite's parameter limit).
+    static func insertTurns(_ turns: [ConversationTurn], on database: any Database) async throws {
+        let encoder = JSONEncoder()
+        let rows: [[any Encodable & Sendable]] = try turns.map { turn in
+            [turn.conversationID, turn.customerID.rawValue, turn.requestID, turn.channel.rawValue, turn.language,
+             turn.intent.rawValue, turn.confidence, turn.orderID?.rawValue, turn.action?.rawValue, turn.success,
+             turn.errorCode, turn.needsClarification, turn.escalated, turn.text, turn.reply,
+             String(decoding: try encoder.encode(turn.trace), as: UTF8.self), turn.createdAt]
+        }
+        try await insert(try HotPath.sql(database), "conversation_turns", [
+            "conversation_id", "customer_id", "request_id", "channel", "language", "intent", "confidence", "order_id", "action",
+            "success", "error_code", "needs_clarification", "escalated", "text", "reply", "trace", "created_at",
+        ], rows)
     }
 
     static let columns = """
@@ -25,20 +35,15 @@ extension FluentConversationStore: ConversationReviewStore {
         review_action, reviewer, reviewed_at
         """
 
-    public func turns(from: Date, to: Date, limit: Int) async throws -> [ConversationTurn] {
-        try await HotPath.sql(database).raw("""
-            SELECT \(unsafeRaw: Self.columns) FROM conversation_turns
-            WHERE created_at >= \(bind: from) AND created_at < \(bind: to) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)
-            """).all().map(Self.turn)
-    }
-
     public func turns(conversationID: String) async throws -> [ConversationTurn] {
-        try await HotPath.sql(database).raw("""
+        await turnBuffer?.flush()
+        return try await HotPath.sql(database).raw("""
             SELECT \(unsafeRaw: Self.columns) FROM conversation_turns WHERE conversation_id = \(bind: conversationID) ORDER BY id
             """).all().map(Self.turn)
     }
 
     public func review(turnID: Int64, _ review: TurnReview?) async throws -> Bool {
+        await turnBuffer?.flush()
         let sql = try HotPath.sql(database)
         guard try await sql.raw("SELECT id FROM conversation_turns WHERE id = \(bind: turnID)").first() != nil else { return false }
         try await sql.raw("""
@@ -50,6 +55,7 @@ extension FluentConversationStore: ConversationReviewStore {
     }
 
     public func reviewedConversations(limit: Int) async throws -> [[ConversationTurn]] {
+        await turnBuffer?.flush()
         let rows = try await HotPath.sql(database).raw("""
             SELECT \(unsafeRaw: Self.columns) FROM conversation_turns WHERE conversation_id IN (
                 SELECT conversation_id FROM conversation_turns WHERE review_verdict IS NOT NULL

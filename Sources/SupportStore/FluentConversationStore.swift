@@ -7,10 +7,15 @@ public import SupportDomain
 /// per turn, on the hot path of every message.
 public struct FluentConversationStore: ConversationStore {
     let source: DatabaseSource
+    /// When set, turns kept for review are written in batches (see `TurnBuffer`); otherwise one INSERT per turn.
+    let turnBuffer: TurnBuffer?
     var database: any Database { source.database }
 
-    public init(database: any Database) { self.source = .fixed(database) }
-    public init(source: DatabaseSource) { self.source = source }
+    public init(database: any Database) { self.init(source: .fixed(database)) }
+    public init(source: DatabaseSource, turnBuffer: TurnBuffer? = nil) {
+        self.source = source
+        self.turnBuffer = turnBuffer
+    }
 
     /// The state is JSON in the conversation row's `pending` column (a row written before the dialogue state existed
     /// reads as a fresh state).

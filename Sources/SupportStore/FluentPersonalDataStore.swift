@@ -7,10 +7,16 @@ import SQLKit
 /// `data_requests` with who asked and what changed; the record holds no personal data.
 public struct FluentPersonalDataStore: PersonalDataStore {
     let source: DatabaseSource
+    /// Turns waiting to be written are written (or, for an erasure, dropped) before the customer's rows are read or
+    /// removed.
+    let turnBuffer: TurnBuffer?
     var database: any Database { source.database }
 
-    public init(database: any Database) { self.source = .fixed(database) }
-    public init(source: DatabaseSource) { self.source = source }
+    public init(database: any Database) { self.init(source: .fixed(database)) }
+    public init(source: DatabaseSource, turnBuffer: TurnBuffer? = nil) {
+        self.source = source
+        self.turnBuffer = turnBuffer
+    }
 
     /// How a column is read into the export.
     enum Kind { case int, text, optionalText, date, optionalDate, bool }
@@ -67,6 +73,7 @@ public struct FluentPersonalDataStore: PersonalDataStore {
     }
 
     public func export(customer: CustomerID, requestedBy: String, at now: Date) async throws -> Data? {
+        await turnBuffer?.flush()
         let sql = try HotPath.sql(database)
         let id = customer.rawValue
         guard let person = try await Self.rows(sql, "SELECT id, name, email, created_at FROM customers WHERE id = \(bind: id)",
@@ -144,6 +151,7 @@ public struct FluentPersonalDataStore: PersonalDataStore {
     }
 
     public func erase(customer: CustomerID, requestedBy: String, at now: Date) async throws -> ErasureReport? {
+        await turnBuffer?.discard(customer: customer)
         let id = customer.rawValue
         return try await database.guardedTransaction { tx in
             let sql = try HotPath.sql(tx)
@@ -207,7 +215,8 @@ public struct FluentPersonalDataStore: PersonalDataStore {
     }
 
     public func purge(before cutoff: Date) async throws -> RetentionReport {
-        try await database.guardedTransaction { tx in
+        await turnBuffer?.flush()
+        return try await database.guardedTransaction { tx in
             let sql = try HotPath.sql(tx)
             var report = RetentionReport()
             report.conversations = try await sql.raw("DELETE FROM conversations WHERE updated_at < \(bind: cutoff) RETURNING id")

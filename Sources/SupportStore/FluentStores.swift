@@ -28,9 +28,11 @@ public struct FluentStores: Sendable {
         self.init(source: .fixed(database), policy: policy, clock: clock, actionLog: actionLog, logger: logger)
     }
 
-    public init(source: DatabaseSource, policy: SupportPolicy, clock: any WallClock, actionLog: ActionLog?, logger: Logger) {
+    /// With `turnBuffer`, the turns kept for review are written in batches (the server); without, one by one.
+    public init(source: DatabaseSource, policy: SupportPolicy, clock: any WallClock, actionLog: ActionLog?,
+                turnBuffer: TurnBuffer? = nil, logger: Logger) {
         toolbox = FluentToolbox(source: source, policy: policy, clock: clock, actionLog: actionLog, logger: logger)
-        conversations = FluentConversationStore(source: source)
+        conversations = FluentConversationStore(source: source, turnBuffer: turnBuffer)
         tickets = FluentTicketStore(source: source)
         accounts = FluentAccountStore(source: source)
         articles = FluentArticleStore(source: source)
@@ -43,7 +45,7 @@ public struct FluentStores: Sendable {
         idempotency = FluentIdempotencyStore(source: source)
         rateLimiter = FluentRateLimiter(source: source)
         attachments = FluentAttachmentStore(source: source)
-        personalData = FluentPersonalDataStore(source: source)
+        personalData = FluentPersonalDataStore(source: source, turnBuffer: turnBuffer)
         insight = FluentInsightStore(source: source)
     }
 }

@@ -27,7 +27,8 @@ struct ReviewController {
     }
 
     /// The most turns a list reads: beyond, the page says it shows the newest.
-    static let turnLimit = 20_000
+    /// The newest conversations the list filters (summed up by the database).
+    static let conversationLimit = 20_000
 
     struct Filters {
         var filter: ReviewFilter
@@ -111,8 +112,8 @@ struct ReviewController {
     func list(_ request: Request) async throws -> Response {
         _ = try request.requireStaff()
         let filters = try Filters(request, now: clock.now())
-        let turns = try await review.turns(from: filters.filter.from, to: filters.filter.to, limit: Self.turnLimit)
-        let summaries = ConversationSummary.summarize(turns).filter(filters.filter.admits)
+        let all = try await review.summaries(from: filters.filter.from, to: filters.filter.to, limit: Self.conversationLimit)
+        let summaries = all.filter(filters.filter.admits)
         func options<T: RawRepresentable & CaseIterable>(_: T.Type, _ name: String, all: String) -> Select
             where T.RawValue == String {
             let chosen = request.query[String.self, at: name] ?? ""
@@ -145,7 +146,7 @@ struct ReviewController {
                       yesNo("asked", "Asked back"), yesNo("escalated", "Escalated"), yesNo("reviewed", "Reviewed")],
             confidence: request.query[String.self, at: "confidence_below"] ?? "",
             language: request.query[String.self, at: "language"] ?? "",
-            rows: Array(rows), total: summaries.count, truncated: turns.count >= Self.turnLimit || summaries.count > rows.count,
+            rows: Array(rows), total: summaries.count, truncated: all.count >= Self.conversationLimit || summaries.count > rows.count,
             exportLink: PortalPath.reviewExport.path))
     }
 

@@ -1,12 +1,15 @@
 import SupportStore
 import Vapor
 
-/// Writes the buffered action-log lines when the server stops, so a clean shutdown loses none.
-struct ActionLogLifecycle: LifecycleHandler {
-    let actionLog: ActionLog
+/// Writes the buffered action-log lines and conversation turns when the server stops (after the requests in flight
+/// finished, before the database pools close), so a clean shutdown loses none.
+struct FlushAtShutdown: LifecycleHandler {
+    let actionLog: ActionLog?
+    let turnBuffer: TurnBuffer?
 
     func shutdownAsync(_ application: Application) async {
-        await actionLog.close()
+        await turnBuffer?.close()
+        await actionLog?.close()
     }
 }
 

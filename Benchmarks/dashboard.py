@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""The leads' pages at scale: seeds a store with N generated conversations (1,000,000 by default, about 1.8 turns each,
+over a year; `supportops seed --conversations N`), serves it, and times the dashboard and the conversation review list
+over HTTP as a signed-in agent meets them. SQLite by default; PostgreSQL with --database-url (the database is reset).
+
+    python3 Benchmarks/dashboard.py [--conversations 1000000] [--database-url postgres://USER:PASS@127.0.0.1:5432/DB]
+                                    [--binary .build-release/release/supportops] [--keep DIR]
+
+Prints the seed time and one line per page: the median and the slowest of 5 requests in milliseconds. A benchmark, not
+a test: it asserts nothing about time.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "Benchmarks"))
+from ticket_list import Agent  # noqa: E402  (signs the demo agent in, two-step included)
+
+
+def day(offset_days):
+    return time.strftime("%Y-%m-%d", time.gmtime(time.time() - offset_days * 86400))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--conversations", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default=None, help="PostgreSQL (emptied); SQLite in a temporary folder without it")
+    parser.add_argument("--binary", default=None)
+    parser.add_argument("--port", type=int, default=18991)
+    parser.add_argument("--keep", default=None, help="a folder for the SQLite store, kept and reused when it exists")
+    args = parser.parse_args()
+    binary = args.binary or next((str(p) for p in [ROOT / ".build-release/release/supportops", ROOT / ".build/debug/supportops"]
+                                  if p.exists()), None)
+    if not binary:
+        sys.exit("build supportops first (swift build -c release --scratch-path .build-release --product supportops)")
+    folder = Path(args.keep or tempfile.mkdtemp(prefix="supportops-dashboard-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    sqlite_path = folder / "dashboard.sqlite"
+    url = args.database_url or f"sqlite://{sqlite_path}"
+    env = {**os.environ, "DATABASE_URL": url, "SUPPORTOPS_ACTION_LOG": str(folder / "actions.jsonl"),
+           "SUPPORTOPS_AUTOMATION_INTERVAL_SECONDS": "0", "SUPPORTOPS_RETENTION_DAYS": "0",
+           "SUPPORTOPS_RATE_LIMIT_PER_ADDRESS": "0", "SUPPORTOPS_RATE_LIMIT_PER_KEY": "0", "SUPPORTOPS_LOG_LEVEL": "warning"}
+    kind = "PostgreSQL" if args.database_url else "SQLite"
+    if args.database_url or not sqlite_path.exists():
+        subprocess.run([binary, "migrate"], env=env, check=True, capture_output=True)
+        started = time.time()
+        seeded = subprocess.run([binary, "seed", "--reset", "--customers", "2000", "--orders", "6000",
+                                 "--conversations", str(args.conversations)], env=env, check=True, capture_output=True, text=True)
+        print(f"seed: {time.time() - started:.0f} s · {seeded.stdout.strip().splitlines()[-1]}")
+        if args.database_url:
+            subprocess.run(["psql", args.database_url, "-qc", "ANALYZE"], check=True)
+        else:
+            subprocess.run(["sqlite3", str(sqlite_path), "ANALYZE"], check=False)
+    server = subprocess.Popen([binary, "serve", "--port", str(args.port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{args.port}"
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(base + "/health", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        agent = Agent(base)
+        agent.login()
+        pages = [
+            ("dashboard, last 30 days", "/agent/dashboard"),
+            ("dashboard, 30 days, language es", "/agent/dashboard?language=es"),
+            ("dashboard, 90 days", f"/agent/dashboard?from={day(89)}"),
+            ("dashboard, a whole year", f"/agent/dashboard?from={day(364)}"),
+            ("CSV conversations, 30 days", "/agent/dashboard/csv?table=conversations"),
+            ("review list, last 7 days", "/agent/review"),
+            ("review list, 30 days, escalated", f"/agent/review?from={day(29)}&escalated=yes"),
+        ]
+        print(f"dashboard and review, {args.conversations:,} generated conversations, {kind}, {Path(binary).parent.name} build")
+        print(f"{'page':36} {'median ms':>10} {'max ms':>8}")
+        for label, path in pages:
+            times = []
+            for _ in range(5):
+                started = time.perf_counter()
+                agent.get(path)
+                times.append((time.perf_counter() - started) * 1000)
+            print(f"{label:36} {statistics.median(times):>10.1f} {max(times):>8.1f}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
