@@ -92,6 +92,46 @@ public protocol InsightStore: Sendable {
     func overrides(from: Date, to: Date, limit: Int) async throws -> [OverrideFact]
     /// Help-center searches that found nothing, last made in [from, to), most frequent first.
     func searchMisses(from: Date, to: Date, limit: Int) async throws -> [(query: String, count: Int)]
+    /// Suggested articles opened in [from, to), with the `limit` articles opened most.
+    func deflection(from: Date, to: Date, now: Date, limit: Int) async throws -> DeflectionFacts
+}
+
+/// Ticket deflection, counted on the suggestions a customer opened while writing a ticket: a suggestion opened
+/// **deflected** a ticket when that customer opened no ticket in the `window` after it; it was **followed by a ticket**
+/// when they did; one opened less than `window` ago has no verdict yet (**pending**).
+public struct DeflectionFacts: Sendable, Hashable {
+    public static let window: TimeInterval = 3_600
+
+    public struct Article: Sendable, Hashable {
+        public var title: String
+        public var opened: Int
+        public var deflected: Int
+
+        public init(title: String, opened: Int, deflected: Int) {
+            self.title = title
+            self.opened = opened
+            self.deflected = deflected
+        }
+    }
+
+    public var opened = 0
+    public var deflected = 0
+    public var followedByTicket = 0
+    public var pending = 0
+    public var articles: [Article] = []
+
+    public init(opened: Int = 0, deflected: Int = 0, followedByTicket: Int = 0, pending: Int = 0, articles: [Article] = []) {
+        self.opened = opened
+        self.deflected = deflected
+        self.followedByTicket = followedByTicket
+        self.pending = pending
+        self.articles = articles
+    }
+
+    /// Deflected among the suggestions with a verdict.
+    public var deflectionRate: Double? {
+        deflected + followedByTicket == 0 ? nil : Double(deflected) / Double(deflected + followedByTicket)
+    }
 }
 
 /// The dashboard's figures for one period.

@@ -53,6 +53,10 @@ public protocol ArticleStore: Sendable {
     /// Counts a help-center search that found nothing (a content gap), by its text, lower-cased and with personal data
     /// already masked by the caller.
     func recordSearchMiss(_ query: String, at now: Date) async throws
+    /// A customer writing a ticket opened an article the page suggested (see `DeflectionFacts`).
+    func recordSuggestionOpened(articleID: Int64, user: UserID, at now: Date) async throws
+    /// A customer opened a ticket: the suggestions they opened in the `DeflectionFacts.window` before did not deflect it.
+    func recordTicketOpened(user: UserID, at now: Date) async throws
     /// Passage vectors embedded earlier (by any instance), by key; keys not stored are left out.
     func storedVectors(keys: [String]) async throws -> [String: [Float]]
     /// Keeps passage vectors for the next start (a key already stored is left as it is).

@@ -193,7 +193,7 @@ private func configurePortal(_ app: Application, services: Services) throws {
                      tokens: services.tokens, publicURL: config.publicURL).register(on: portal)
     let pages = TicketPages(tickets: stores.tickets, accounts: stores.accounts, workflow: services.tickets,
                             clock: services.tickets.clock, macros: stores.macros, attachments: stores.attachments)
-    CustomerTicketController(pages: pages, knowledge: knowledge).register(on: portal)
+    CustomerTicketController(pages: pages, knowledge: knowledge, articles: stores.articles).register(on: portal)
     AgentDeskController(pages: pages, agent: services.agent, savedViews: stores.savedViews).register(on: portal)
     SurveyController(pages: pages).register(on: portal)
     AttachmentController(pages: pages, attachments: stores.attachments).register(on: portal)

@@ -82,6 +82,36 @@ public struct FluentInsightStore: InsightStore {
             """).all().map { (query: try $0.decode(column: "query", as: String.self), count: try $0.decode(column: "count", as: Int.self)) }
     }
 
+    public func deflection(from: Date, to: Date, now: Date, limit: Int) async throws -> DeflectionFacts {
+        let sql = try HotPath.sql(database)
+        let decided = now.addingTimeInterval(-DeflectionFacts.window)
+        let counts: SQLQueryString = """
+            COUNT(*) AS opened,
+            SUM(CASE WHEN s.ticket_opened_at IS NULL AND s.opened_at < \(bind: decided) THEN 1 ELSE 0 END) AS deflected,
+            SUM(CASE WHEN s.ticket_opened_at IS NOT NULL THEN 1 ELSE 0 END) AS followed
+            """
+        var facts = DeflectionFacts()
+        if let row = try await sql.raw("""
+            SELECT \(counts) FROM suggestion_opens s WHERE s.opened_at >= \(bind: from) AND s.opened_at < \(bind: to)
+            """).first() {
+            facts.opened = try row.decode(column: "opened", as: Int.self)
+            facts.deflected = try row.decode(column: "deflected", as: Int?.self) ?? 0
+            facts.followedByTicket = try row.decode(column: "followed", as: Int?.self) ?? 0
+            facts.pending = facts.opened - facts.deflected - facts.followedByTicket
+        }
+        facts.articles = try await sql.raw("""
+            SELECT COALESCE(a.title, 'article #' || CAST(s.article_id AS TEXT)) AS title, \(counts)
+            FROM suggestion_opens s LEFT JOIN kb_articles a ON a.id = s.article_id
+            WHERE s.opened_at >= \(bind: from) AND s.opened_at < \(bind: to)
+            GROUP BY s.article_id, a.title ORDER BY COUNT(*) DESC, a.title LIMIT \(bind: limit)
+            """).all().map { row in
+            DeflectionFacts.Article(title: try row.decode(column: "title", as: String.self),
+                                    opened: try row.decode(column: "opened", as: Int.self),
+                                    deflected: try row.decode(column: "deflected", as: Int?.self) ?? 0)
+        }
+        return facts
+    }
+
     public func overrides(from: Date, to: Date, limit: Int) async throws -> [OverrideFact] {
         try await HotPath.sql(database).raw("""
             SELECT created_at, parameters, result FROM audit_entries

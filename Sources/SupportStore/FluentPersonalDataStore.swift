@@ -138,6 +138,10 @@ public struct FluentPersonalDataStore: PersonalDataStore {
                 """, [("created_at", .date), ("channel", .text), ("language", .text), ("intent", .text),
                       ("action", .optionalText), ("text", .text), ("reply", .text)]),
             "tickets": tickets,
+            "suggested_articles_opened": try await Self.rows(sql, """
+                SELECT article_id, opened_at, ticket_opened_at FROM suggestion_opens
+                WHERE user_id IN (\(binds: userIDs.isEmpty ? [-1] : userIDs)) ORDER BY id
+                """, [("article_id", .int), ("opened_at", .date), ("ticket_opened_at", .optionalDate)]),
             "actions": try await Self.rows(sql, """
                 SELECT created_at, action, parameters, result FROM audit_entries WHERE customer_id = \(bind: id) ORDER BY id
                 """, [("created_at", .date), ("action", .text), ("parameters", .text), ("result", .text)]),
@@ -180,7 +184,8 @@ public struct FluentPersonalDataStore: PersonalDataStore {
                     """).run()
             }
             report.accounts = userIDs.count
-            for table in ["recovery_codes", "password_resets", "email_verifications", "saved_views", "ticket_presence"] {
+            for table in ["recovery_codes", "password_resets", "email_verifications", "saved_views", "ticket_presence",
+                          "suggestion_opens"] {
                 try await sql.raw("DELETE FROM \(ident: table) WHERE user_id IN (\(binds: someUsers))").run()
             }
             try await sql.raw("DELETE FROM login_attempts WHERE email IN (\(binds: emails))").run()

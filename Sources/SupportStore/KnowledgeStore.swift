@@ -67,6 +67,20 @@ public struct FluentArticleStore: ArticleStore {
             """).run()
     }
 
+    public func recordSuggestionOpened(articleID: Int64, user: UserID, at now: Date) async throws {
+        try await HotPath.sql(database).raw("""
+            INSERT INTO suggestion_opens (article_id, user_id, opened_at) VALUES (\(bind: articleID), \(bind: user.rawValue), \(bind: now))
+            """).run()
+    }
+
+    public func recordTicketOpened(user: UserID, at now: Date) async throws {
+        try await HotPath.sql(database).raw("""
+            UPDATE suggestion_opens SET ticket_opened_at = \(bind: now)
+            WHERE user_id = \(bind: user.rawValue) AND ticket_opened_at IS NULL
+              AND opened_at >= \(bind: now.addingTimeInterval(-DeflectionFacts.window)) AND opened_at <= \(bind: now)
+            """).run()
+    }
+
     public func storedVectors(keys: [String]) async throws -> [String: [Float]] {
         guard !keys.isEmpty else { return [:] }
         var found: [String: [Float]] = [:]
@@ -193,6 +207,29 @@ struct CreatePassageVectors: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         try await database.schema("passage_vectors").delete()
+    }
+}
+
+/// Suggested articles a customer opened while writing a ticket, and whether a ticket followed (deflection).
+struct CreateSuggestionOpens: AsyncMigration {
+    var name: String { "SupportOps.CreateSuggestionOpens.v1" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("suggestion_opens")
+            .field("id", .int64, .identifier(auto: true))
+            .field("article_id", .int64, .required)
+            .field("user_id", .int64, .required)
+            .field("opened_at", .datetime, .required)
+            .field("ticket_opened_at", .datetime)
+            .create()
+        if let sql = database as? any SQLDatabase {
+            try await sql.raw("CREATE INDEX idx_suggestion_opens_user ON suggestion_opens (user_id, opened_at)").run()
+            try await sql.raw("CREATE INDEX idx_suggestion_opens_opened ON suggestion_opens (opened_at)").run()
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("suggestion_opens").delete()
     }
 }
 

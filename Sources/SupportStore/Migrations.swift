@@ -116,5 +116,5 @@ public enum SupportMigrations {
                                          CreateIdempotencyKeys(), CreateRateCounters(),
                                          CreateAttachments(), AddTwoStepSignIn(),
                                          CreateDataRequests(), CreateSearchMisses(), CreatePassageVectors(),
-                                         CreateConversationTurns()] }
+                                         CreateConversationTurns(), CreateSuggestionOpens()] }
 }

@@ -49,6 +49,8 @@ import Testing
         func recordFeedback(id: Int64, helpful: Bool) async throws -> Bool { false }
         func saveArticle(_ article: KnowledgeArticle, now: Date) async throws -> Int64 { article.id }
         func recordSearchMiss(_ query: String, at now: Date) async throws {}
+        func recordSuggestionOpened(articleID: Int64, user: UserID, at now: Date) async throws {}
+        func recordTicketOpened(user: UserID, at now: Date) async throws {}
         func storedVectors(keys: [String]) async throws -> [String: [Float]] {
             state.withLock { state in state.vectors.filter { keys.contains($0.key) } }
         }

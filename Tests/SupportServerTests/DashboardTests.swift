@@ -141,3 +141,56 @@ import Fluent
         #expect(DashboardController.csvField("-12") == "-12")
     }
 }
+
+extension DashboardTests {
+    /// Deflection as a customer meets it: an article opened from the new-ticket page's suggestions counts; a ticket
+    /// opened in the hour after means it did not deflect; an hour without one means it did; staff and plain visits do
+    /// not count.
+    @Test func suggestionsThatDeflectedATicket() async throws {
+        try await TestHarness.with { h in
+            let alice = PortalClient(h)
+            try await alice.logIn("alice@example.com")
+            let suggestions = try await alice.get("/tickets/suggest?q=how%20long%20does%20a%20refund%20take")
+            let items = try #require(try JSONSerialization.jsonObject(with: Data(suggestions.body.string.utf8)) as? [[String: Any]])
+            let url = try #require(items.first?["url"] as? String)
+            #expect(url.hasSuffix("?via=suggestion"))
+            #expect(try await alice.get(url).status == .ok)
+            // The same article read without the suggestion, and by a member of staff from a suggestion: not counted.
+            #expect(try await alice.get(String(url.prefix { $0 != "?" })).status == .ok)
+            let agent = PortalClient(h)
+            try await agent.logIn("agent@example.com")
+            #expect(try await agent.get(url).status == .ok)
+            // Alice opens her ticket after all: her suggestion did not deflect it.
+            _ = try await alice.openTicket(title: "Refund timing", description: "How long does my refund take?")
+            // Bob reads a suggestion and, so far (less than an hour), opens nothing.
+            let bob = PortalClient(h)
+            try await bob.logIn("bob@example.com")
+            #expect(try await bob.get(url).status == .ok)
+            // Dan read one two hours ago and never opened a ticket: deflected.
+            let sql = try #require(h.app.db as? any SQLDatabase)
+            let dan = try #require(try await sql.raw("SELECT id FROM users WHERE email = 'dan@example.com'").first())
+                .decode(column: "id", as: Int64.self)
+            let article = try #require(Int64(url.split(separator: "/").last?.prefix { $0 != "?" } ?? ""))
+            try await sql.raw("""
+                INSERT INTO suggestion_opens (article_id, user_id, opened_at)
+                VALUES (\(bind: article), \(bind: dan), \(bind: testNow.addingTimeInterval(-2 * 3_600)))
+                """).run()
+
+            let lead = PortalClient(h)
+            try await lead.logIn("lead@example.com")
+            let html = try await lead.get("/agent/dashboard").body.string
+            #expect(html.contains("Suggested articles opened while writing a ticket</dt><dd>3</dd>"))
+            #expect(html.contains("Deflected (no ticket from that customer within an hour)</dt><dd>1 · 50 %"))
+            #expect(html.contains("Followed by a ticket</dt><dd>1</dd>"))
+            #expect(html.contains("no verdict yet)</dt><dd>1</dd>"))
+            let csv = try await lead.get("/agent/dashboard/csv?table=deflection").body.string
+            let rows = csv.split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            #expect(rows.first == ["article", "suggestions_opened", "deflected"])
+            #expect(rows.count == 2)
+            #expect(rows.last?.suffix(2) == ["3", "1"])
+            // A period before any of it: the empty state.
+            let empty = try await lead.get("/agent/dashboard?from=2020-01-01&to=2020-01-31").body.string
+            #expect(empty.contains(#"id="dashboard-deflection-empty""#))
+        }
+    }
+}

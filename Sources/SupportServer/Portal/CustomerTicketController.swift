@@ -9,6 +9,8 @@ import SupportSearch
 struct CustomerTicketController {
     let pages: TicketPages
     let knowledge: KnowledgeBase
+    /// Counts the suggested articles opened and the tickets that followed them (deflection).
+    let articles: any ArticleStore
 
     var workflow: TicketWorkflow { pages.workflow }
 
@@ -50,7 +52,8 @@ struct CustomerTicketController {
         struct Suggestion: Content { var title: String; var url: String; var summary: String }
         let q = String((request.query[String.self, at: "q"] ?? "").prefix(2000))
         let hits = q.trimmingCharacters(in: .whitespacesAndNewlines).count < 3 ? [] : try await knowledge.suggest(q, limit: 3)
-        let body = hits.map { Suggestion(title: $0.document.title, url: PortalPath.article($0.document.articleID ?? 0).path,
+        let body = hits.map { Suggestion(title: $0.document.title,
+                                         url: PortalPath.article($0.document.articleID ?? 0).with(query: [("via", "suggestion")]),
                                          summary: $0.document.summary) }
         let response = try await body.encodeResponse(for: request)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
@@ -74,6 +77,12 @@ struct CustomerTicketController {
                                                                              description: form.description ?? "")))
         }
         let ticket = try await workflow.open(by: user, title: title, description: description, requestID: request.id)
+        do {
+            try await articles.recordTicketOpened(user: user.id, at: pages.clock.now())
+        } catch {
+            // A figure on the dashboard; the ticket is open either way.
+            request.logger.warning("ticket not counted against suggestions", metadata: ["error": .string(String(describing: type(of: error)))])
+        }
         return request.redirect(to: .ticket(ticket.id))
     }
 

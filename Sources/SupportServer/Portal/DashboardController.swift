@@ -120,6 +120,8 @@ struct DashboardController {
         var overrides: [Row]
         var topArticles: [Row]
         var gaps: [Row]
+        var deflection: [Row]
+        var deflectionArticles: [Row]
         var csvBase: String
         var quietDays: Int
     }
@@ -138,6 +140,7 @@ struct DashboardController {
         func money(_ cents: Int64) -> String { String(format: "%.2f", Double(cents) / 100) }
         let dayLabels = report.days.map { String($0.date.suffix(5)) }
         let gaps = try await insight.searchMisses(from: query.from, to: query.to, limit: 10)
+        let deflection = try await insight.deflection(from: query.from, to: query.to, now: clock.now(), limit: 5)
         // Most read articles (all time: the counters are not dated), with how many readers said they helped.
         let top = try await articles.fetchAllArticles().sorted { ($0.views, $1.title) > ($1.views, $0.title) }.prefix(5)
         return try await PortalPage.render(request, "dashboard", title: "Dashboard", context: Context(
@@ -233,6 +236,16 @@ struct DashboardController {
                     + (answers == 0 ? "no feedback" : "\(article.helpful * 100 / answers) % of \(answers) found it helpful"))
             },
             gaps: gaps.map { .init(label: $0.query, value: "\($0.count) searches") },
+            deflection: deflection.opened == 0 ? [] : [
+                .init(label: "Suggested articles opened while writing a ticket", value: String(deflection.opened)),
+                .init(label: "Deflected (no ticket from that customer within an hour)",
+                      value: "\(deflection.deflected) · \(percent(deflection.deflectionRate)) of those decided"),
+                .init(label: "Followed by a ticket", value: String(deflection.followedByTicket)),
+                .init(label: "Opened within the last hour (no verdict yet)", value: String(deflection.pending)),
+            ],
+            deflectionArticles: deflection.articles.map {
+                .init(label: $0.title, value: "opened \($0.opened) times from a suggestion, deflected \($0.deflected)")
+            },
             csvBase: PortalPath.dashboardCSV.with(query: query.queryItems), quietDays: TicketFacts.quietDays))
     }
 
@@ -273,11 +286,15 @@ struct DashboardController {
             lines = [["intent", "conversations", "automatic", "escalated", "pending", "asked_back"]]
                 + talks.intents.map { [$0.intent, String($0.conversations), String($0.automatic), String($0.escalated),
                                        String($0.pending), String($0.askedBack)] }
+        case "deflection":
+            let facts = try await insight.deflection(from: query.from, to: query.to, now: clock.now(), limit: 1000)
+            lines = [["article", "suggestions_opened", "deflected"]]
+                + facts.articles.map { [$0.title, String($0.opened), String($0.deflected)] }
         case "gaps":
             lines = [["search", "count"]]
                 + (try await insight.searchMisses(from: query.from, to: query.to, limit: 1000)).map { [$0.query, String($0.count)] }
         default:
-            throw Abort(.badRequest, reason: "Unknown table \(table): choose days, intents, conversations, conversation_intents, money, overrides or gaps.")
+            throw Abort(.badRequest, reason: "Unknown table \(table): choose days, intents, conversations, conversation_intents, money, overrides, deflection or gaps.")
         }
         let body = lines.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
         let response = Response(status: .ok, body: .init(string: body))

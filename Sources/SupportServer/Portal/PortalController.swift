@@ -426,6 +426,10 @@ struct PortalController {
     func kbArticle(_ request: Request) async throws -> Response {
         let article = knowledge.filled(try await article(request))
         _ = try await articles.recordView(id: article.id)
+        // Opened from the suggestions on the new-ticket page by a signed-in customer: counted for deflection.
+        if request.query[String.self, at: "via"] == "suggestion", let user = request.portalUser, user.role == .customer {
+            try await articles.recordSuggestionOpened(articleID: article.id, user: user.id, at: clock.now())
+        }
         let related = try await knowledge.searchArticles(article.title + " " + article.tags.joined(separator: " "),
                                                          category: nil, limit: 4, offset: 0).hits
             .filter { $0.document.articleID != article.id }.prefix(3)
