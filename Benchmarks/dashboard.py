@@ -49,8 +49,9 @@ def main():
            "SUPPORTOPS_AUTOMATION_INTERVAL_SECONDS": "0", "SUPPORTOPS_RETENTION_DAYS": "0",
            "SUPPORTOPS_RATE_LIMIT_PER_ADDRESS": "0", "SUPPORTOPS_RATE_LIMIT_PER_KEY": "0", "SUPPORTOPS_LOG_LEVEL": "warning"}
     kind = "PostgreSQL" if args.database_url else "SQLite"
-    if args.database_url or not sqlite_path.exists():
-        subprocess.run([binary, "migrate"], env=env, check=True, capture_output=True)
+    fresh = args.database_url or not sqlite_path.exists()
+    subprocess.run([binary, "migrate"], env=env, check=True, capture_output=True)
+    if fresh:
         started = time.time()
         seeded = subprocess.run([binary, "seed", "--reset", "--customers", "2000", "--orders", "6000",
                                  "--conversations", str(args.conversations)], env=env, check=True, capture_output=True, text=True)

@@ -222,6 +222,10 @@ public protocol ConversationReviewStore: Sendable {
     func review(turnID: Int64, _ review: TurnReview?) async throws -> Bool
     /// Every turn of the conversations with at least one reviewed turn, conversation by conversation, in order.
     func reviewedConversations(limit: Int) async throws -> [[ConversationTurn]]
+    /// The dashboard's cells: `ConversationBucket.buckets` of the conversations with turns in [from, to + quiet days)
+    /// that `ReviewFilter(from:to:intent:language:channel:)` admits, summed up by the database.
+    func buckets(from: Date, to: Date, now: Date, intent: Intent?, language: String?,
+                 channel: ConversationTurn.Channel?) async throws -> [ConversationBucket]
 }
 
 /// The dashboard's conversation figures (API and portal turns, from `conversation_turns`), by the same definition as
@@ -262,45 +266,91 @@ public struct ConversationInsight: Sendable, Hashable {
 
     /// Conversations that started in [from, to), day by day (UTC).
     public static func compute(_ summaries: [ConversationSummary], from: Date, to: Date, now: Date) -> ConversationInsight {
+        compute(buckets: ConversationBucket.buckets(summaries, from: from, to: to, now: now), from: from, to: to)
+    }
+
+    /// The figures from the conversations counted by day, intent, outcome and whether the agent asked back (what the
+    /// store sums up in SQL).
+    public static func compute(buckets: [ConversationBucket], from: Date, to: Date) -> ConversationInsight {
         var insight = ConversationInsight()
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        var dayIndex: [String: Int] = [:]
+        var dayIndex: [Date: Int] = [:]
         var day = calendar.startOfDay(for: from)
         while day < to {
-            dayIndex[formatter.string(from: day)] = insight.days.count
-            insight.days.append(Day(date: formatter.string(from: day)))
+            dayIndex[day] = insight.days.count
+            insight.days.append(Day(date: ConversationBucket.dayText(day)))
             day = day.addingTimeInterval(86_400)
         }
         var byIntent: [String: IntentRow] = [:]
-        let quiet = Double(TicketFacts.quietDays) * 86_400
-        for summary in summaries where summary.firstAt >= from && summary.firstAt < to {
-            let verdict: TicketOutcome = summary.escalated ? .escalated
-                : summary.lastAt <= now.addingTimeInterval(-quiet) ? .automatic : .pending
-            let intent = summary.intent.rawValue
+        for bucket in buckets {
+            let intent = bucket.intent.rawValue
             var row = byIntent[intent] ?? IntentRow(intent: intent)
-            insight.conversations += 1
-            row.conversations += 1
-            if summary.askedBack { insight.askedBack += 1; row.askedBack += 1 }
-            let index = dayIndex[formatter.string(from: summary.firstAt)]
-            if let index { insight.days[index].opened += 1 }
-            switch verdict {
+            let count = bucket.count
+            insight.conversations += count
+            row.conversations += count
+            if bucket.askedBack { insight.askedBack += count; row.askedBack += count }
+            let index = dayIndex[bucket.day]
+            if let index { insight.days[index].opened += count }
+            switch bucket.outcome {
             case .automatic:
-                insight.automatic += 1; row.automatic += 1
-                if let index { insight.days[index].automatic += 1 }
+                insight.automatic += count; row.automatic += count
+                if let index { insight.days[index].automatic += count }
             case .escalated:
-                insight.escalated += 1; row.escalated += 1
-                if let index { insight.days[index].escalated += 1 }
+                insight.escalated += count; row.escalated += count
+                if let index { insight.days[index].escalated += count }
             case .pending:
-                insight.pending += 1; row.pending += 1
+                insight.pending += count; row.pending += count
             }
             byIntent[intent] = row
         }
         insight.intents = byIntent.values.sorted { ($0.conversations, $1.intent) > ($1.conversations, $0.intent) }
         return insight
     }
+}
+
+/// Conversations that started on one day (UTC), counted by main intent, verdict and whether the agent asked back: the
+/// cells the dashboard's conversation figures add up.
+public struct ConversationBucket: Sendable, Hashable, Comparable {
+    /// The start of the day (UTC).
+    public var day: Date
+    public var intent: Intent
+    public var outcome: TicketOutcome
+    public var askedBack: Bool
+    public var count: Int
+
+    public init(day: Date, intent: Intent, outcome: TicketOutcome, askedBack: Bool, count: Int) {
+        self.day = day
+        self.intent = intent
+        self.outcome = outcome
+        self.askedBack = askedBack
+        self.count = count
+    }
+
+    /// The definition (`ConversationInsight`): conversations that started in [from, to); escalated when a turn handed
+    /// over, resolved automatically when the last turn is `TicketFacts.quietDays` days old, pending otherwise. Sorted.
+    public static func buckets(_ summaries: [ConversationSummary], from: Date, to: Date, now: Date) -> [ConversationBucket] {
+        let quiet = Double(TicketFacts.quietDays) * 86_400
+        var counts: [ConversationBucket: Int] = [:]
+        for summary in summaries where summary.firstAt >= from && summary.firstAt < to {
+            let outcome: TicketOutcome = summary.escalated ? .escalated
+                : summary.lastAt <= now.addingTimeInterval(-quiet) ? .automatic : .pending
+            let day = Date(timeIntervalSince1970: (summary.firstAt.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
+            counts[ConversationBucket(day: day, intent: summary.intent, outcome: outcome, askedBack: summary.askedBack, count: 0),
+                   default: 0] += 1
+        }
+        return counts.map { key, count in
+            var bucket = key
+            bucket.count = count
+            return bucket
+        }.sorted(by: <)
+    }
+
+    public static func < (lhs: ConversationBucket, rhs: ConversationBucket) -> Bool {
+        (lhs.day, lhs.intent.rawValue, lhs.outcome.rawValue, lhs.askedBack ? 1 : 0)
+            < (rhs.day, rhs.intent.rawValue, rhs.outcome.rawValue, rhs.askedBack ? 1 : 0)
+    }
+
+    /// A day as 2026-11-30 (UTC).
+    static func dayText(_ day: Date) -> String { day.formatted(.iso8601.year().month().day()) }
 }

@@ -24,7 +24,8 @@ extension FluentConversationStore {
                     SUM(CASE WHEN review_verdict = 'wrong' THEN 1 ELSE 0 END) AS wrong,
                     MIN(CASE WHEN intent <> 'other' THEN id END) AS main_id,
                     \(unsafeRaw: distinct("intent")) AS intent_list, \(unsafeRaw: distinct("language")) AS language_list
-                FROM conversation_turns WHERE created_at >= \(bind: from) AND created_at < \(bind: to)
+                FROM conversation_turns\(unsafeRaw: postgres ? "" : " INDEXED BY idx_turns_created")
+                WHERE created_at >= \(bind: from) AND created_at < \(bind: to)
                 GROUP BY conversation_id
                 ORDER BY MAX(created_at) DESC, conversation_id DESC LIMIT \(bind: limit))
             SELECT g.conversation_id, g.turn_count, g.first_at, g.last_at, g.lowest, g.asked, g.escalated_any, g.reviewed,
@@ -59,5 +60,55 @@ extension FluentConversationStore {
                 outcome: escalated ? .escalated : lastTurnOutcome,
                 reviewed: try row.decode(column: "reviewed", as: Int.self), wrong: try row.decode(column: "wrong", as: Int?.self) ?? 0)
         }
+    }
+}
+
+extension FluentConversationStore {
+    /// The dashboard's conversation cells in one statement: the turns of the period (and the quiet days after it) grouped
+    /// by conversation, the conversations that started in the period and pass the filters kept (HAVING), then counted by
+    /// day, main intent, verdict and asked-back. The first and main turns are found without a join: the smallest
+    /// "zero-padded id + value" string of a group carries the value of its earliest turn.
+    public func buckets(from: Date, to: Date, now: Date, intent: Intent?, language: String?,
+                        channel: ConversationTurn.Channel?) async throws -> [ConversationBucket] {
+        await turnBuffer?.flush()
+        let sql = try HotPath.sql(database)
+        let postgres = sql.dialect.name == "postgresql"
+        func keyed(_ column: String) -> String {
+            postgres ? "lpad(CAST(id AS TEXT), 15, '0') || \(column)" : "printf('%015d', id) || \(column)"
+        }
+        let day = postgres ? "CAST(floor(EXTRACT(EPOCH FROM MIN(created_at)) / 86400) AS BIGINT)"
+            : "CAST(MIN(created_at) / 86400 AS INTEGER)"
+        // SQLite would rather walk the conversation index in order (every turn ever) than range-scan the period's.
+        let index = postgres ? "" : " INDEXED BY idx_turns_created"
+        var having: SQLQueryString = "MIN(created_at) >= \(bind: from) AND MIN(created_at) < \(bind: to)"
+        if let intent { having = having + " AND MAX(CASE WHEN intent = \(bind: intent.rawValue) THEN 1 ELSE 0 END) = 1" }
+        if let language { having = having + " AND MAX(CASE WHEN language = \(bind: language) THEN 1 ELSE 0 END) = 1" }
+        if let channel {
+            having = having + " AND substr(MIN(\(unsafeRaw: keyed("channel"))), 16) = \(bind: channel.rawValue)"
+        }
+        let quietEnd = to.addingTimeInterval(Double(TicketFacts.quietDays) * 86_400)
+        let decided = now.addingTimeInterval(-Double(TicketFacts.quietDays) * 86_400)
+        let rows = try await sql.raw("""
+            SELECT day, main_intent, outcome, asked, COUNT(*) AS n FROM (
+                SELECT \(unsafeRaw: day) AS day,
+                    COALESCE(substr(MIN(CASE WHEN intent <> 'other' THEN \(unsafeRaw: keyed("intent")) END), 16),
+                             substr(MIN(\(unsafeRaw: keyed("intent"))), 16)) AS main_intent,
+                    CASE WHEN MAX(CASE WHEN escalated THEN 1 ELSE 0 END) = 1 THEN 'escalated'
+                         WHEN MAX(created_at) <= \(bind: decided) THEN 'automatic' ELSE 'pending' END AS outcome,
+                    MAX(CASE WHEN needs_clarification THEN 1 ELSE 0 END) AS asked
+                FROM conversation_turns\(unsafeRaw: index)
+                WHERE created_at >= \(bind: from) AND created_at < \(bind: quietEnd)
+                GROUP BY conversation_id
+                HAVING \(having)) conversations
+            GROUP BY day, main_intent, outcome, asked
+            """).all()
+        return try rows.map { row in
+            ConversationBucket(
+                day: Date(timeIntervalSince1970: Double(try row.decode(column: "day", as: Int64.self)) * 86_400),
+                intent: Intent(rawValue: try row.decode(column: "main_intent", as: String.self)) ?? .other,
+                outcome: TicketOutcome(rawValue: try row.decode(column: "outcome", as: String.self)) ?? .pending,
+                askedBack: try row.decode(column: "asked", as: Int.self) != 0,
+                count: try row.decode(column: "n", as: Int.self))
+        }.sorted()
     }
 }

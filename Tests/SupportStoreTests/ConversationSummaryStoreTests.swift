@@ -76,6 +76,32 @@ extension StoreTier {
             }
         }
 
+        @Test("the dashboard's cells counted by the database equal the definition's, with every filter", arguments: Backend.available)
+        func bucketsMatchDefinition(_ backend: Backend) async throws {
+            try await StoreHarness.with(backend, seed: false) { h in
+                let store = FluentConversationStore(database: h.database())
+                let turns = Self.turns()
+                for turn in turns { try await store.recordTurn(turn) }
+                // "now" such that some conversations are older than the quiet days and some are not.
+                let now = StoreHarness.now.addingTimeInterval(Double(TicketFacts.quietDays - 10) * 86_400)
+                let from = StoreHarness.now.addingTimeInterval(-15 * 86_400), to = StoreHarness.now.addingTimeInterval(-2 * 86_400)
+                let window = turns.filter { $0.createdAt >= from && $0.createdAt < to.addingTimeInterval(Double(TicketFacts.quietDays) * 86_400) }
+                var checked = 0
+                for (intent, language, channel) in [(nil, nil, nil), (Intent.refund, nil, nil), (nil, "es", nil),
+                                                    (nil, nil, ConversationTurn.Channel.portal), (Intent.status, "fr", ConversationTurn.Channel.api)] {
+                    let filter = ReviewFilter(from: from, to: to, intent: intent, language: language, channel: channel)
+                    let expected = ConversationBucket.buckets(ConversationSummary.summarize(window).filter(filter.admits),
+                                                              from: from, to: to, now: now)
+                    let counted = try await store.buckets(from: from, to: to, now: now, intent: intent, language: language, channel: channel)
+                    #expect(counted == expected, "intent \(String(describing: intent)), language \(String(describing: language)), channel \(String(describing: channel))")
+                    checked += expected.reduce(0) { $0 + $1.count }
+                }
+                #expect(checked > 10)
+                let all = ConversationBucket.buckets(ConversationSummary.summarize(window), from: from, to: to, now: now)
+                #expect(Set(all.map(\.outcome)).count == 3)
+            }
+        }
+
         @Test("buffered turns: a read on the same store sees every turn handed over, in order; erasure drops the waiting ones",
               arguments: Backend.available)
         func bufferedTurns(_ backend: Backend) async throws {

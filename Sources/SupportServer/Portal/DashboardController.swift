@@ -90,11 +90,9 @@ struct DashboardController {
     /// The conversations (API and portal turns) of the period, by the same definition as tickets.
     func conversations(_ query: Query) async throws -> ConversationInsight {
         // Turns up to the quiet period after the end of the period decide whether its conversations came back.
-        let summaries = try await review.summaries(
-            from: query.from, to: query.to.addingTimeInterval(Double(TicketFacts.quietDays) * 86_400), limit: 5_000_000)
-        let filter = ReviewFilter(from: query.from, to: query.to, intent: query.intent, language: query.language, channel: query.channel)
-        return ConversationInsight.compute(summaries.filter(filter.admits),
-                                           from: query.from, to: query.to, now: clock.now())
+        let buckets = try await review.buckets(from: query.from, to: query.to, now: clock.now(), intent: query.intent,
+                                               language: query.language, channel: query.channel)
+        return ConversationInsight.compute(buckets: buckets, from: query.from, to: query.to)
     }
 
     struct Context: Encodable {
