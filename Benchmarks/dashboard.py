@@ -57,9 +57,15 @@ def main():
                                  "--conversations", str(args.conversations)], env=env, check=True, capture_output=True, text=True)
         print(f"seed: {time.time() - started:.0f} s · {seeded.stdout.strip().splitlines()[-1]}")
         if args.database_url:
-            subprocess.run(["psql", args.database_url, "-qc", "ANALYZE"], check=True)
+            subprocess.run(["psql", args.database_url, "-qc", "ANALYZE conversation_turns"], check=True)
         else:
             subprocess.run(["sqlite3", str(sqlite_path), "ANALYZE"], check=False)
+    # A kept store's agent set up two-step sign-in in an earlier run: set it up again (the key is not kept).
+    reset = "UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL WHERE email = 'agent@example.com'"
+    if args.database_url:
+        subprocess.run(["psql", args.database_url, "-qc", reset], check=True)
+    else:
+        subprocess.run(["sqlite3", str(sqlite_path), reset], check=True)
     server = subprocess.Popen([binary, "serve", "--port", str(args.port)], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
