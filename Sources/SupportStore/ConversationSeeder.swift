@@ -78,6 +78,7 @@ public struct ConversationSeeder: Sendable {
             written += count
         }
         try await flush(&rows, columns: columns, on: database)
+        try await database.guardedTransaction { tx in try await ConversationRollups.refresh(nil, on: try HotPath.sql(tx)) }
         return written
     }
 

@@ -71,7 +71,7 @@ public struct DemoSeeder: Sendable {
     public func run(on database: any Database, now: Date, reset: Bool) async throws -> Summary {
         guard let sql = database as? any SQLDatabase else { throw StoreError.notSQL }
         if reset {
-            for table in ["email_verifications", "tool_requests", "outbox", "ticket_messages", "tickets", "login_attempts", "users", "kb_articles", "conversation_turns", "conversations", "audit_entries", "escalations", "replacements", "refunds", "order_items", "orders",
+            for table in ["email_verifications", "tool_requests", "outbox", "ticket_messages", "tickets", "login_attempts", "users", "kb_articles", "conversation_rollups", "conversation_turns", "conversations", "audit_entries", "escalations", "replacements", "refunds", "order_items", "orders",
                           "products", "customers"] {
                 try await sql.delete(from: table).run()
             }

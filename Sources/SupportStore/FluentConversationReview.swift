@@ -23,10 +23,14 @@ extension FluentConversationStore: ConversationReviewStore {
              turn.errorCode, turn.needsClarification, turn.escalated, turn.text, turn.reply,
              String(decoding: try encoder.encode(turn.trace), as: UTF8.self), turn.createdAt]
         }
-        try await insert(try HotPath.sql(database), "conversation_turns", [
-            "conversation_id", "customer_id", "request_id", "channel", "language", "intent", "confidence", "order_id", "action",
-            "success", "error_code", "needs_clarification", "escalated", "text", "reply", "trace", "created_at",
-        ], rows)
+        try await database.guardedTransaction { tx in
+            let sql = try HotPath.sql(tx)
+            try await insert(sql, "conversation_turns", [
+                "conversation_id", "customer_id", "request_id", "channel", "language", "intent", "confidence", "order_id", "action",
+                "success", "error_code", "needs_clarification", "escalated", "text", "reply", "trace", "created_at",
+            ], rows)
+            try await ConversationRollups.refresh(turns.map(\.conversationID), on: sql)
+        }
     }
 
     static let columns = """

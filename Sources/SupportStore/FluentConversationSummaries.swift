@@ -63,43 +63,100 @@ extension FluentConversationStore {
     }
 }
 
+/// `conversation_rollups`: one row per conversation, the facts the dashboard counts (first and last turn, first
+/// channel, main intent, every intent and language, escalated, asked back), rebuilt from the conversation's turns in
+/// the same transaction that writes turns. The dashboard then reads one row per conversation through an index on the
+/// start instead of grouping every turn of the period (a year of a million conversations: 3.1 s on PostgreSQL).
+enum ConversationRollups {
+    static func keyed(_ column: String, postgres: Bool) -> String {
+        postgres ? "lpad(CAST(id AS TEXT), 15, '0') || \(column)" : "printf('%015d', id) || \(column)"
+    }
+
+    /// The rollups of these conversations (or, with nil, of every conversation) from their turns.
+    static func refresh(_ conversationIDs: [String]?, on sql: any SQLDatabase) async throws {
+        let postgres = sql.dialect.name == "postgresql"
+        func list(_ column: String) -> String {
+            postgres ? "',' || string_agg(DISTINCT \(column), ',') || ','" : "',' || group_concat(DISTINCT \(column)) || ','"
+        }
+        func statement(_ condition: SQLQueryString) -> SQLQueryString {
+            """
+            INSERT INTO conversation_rollups (conversation_id, customer_id, channel, first_at, last_at, main_intent, intents,
+                languages, escalated, asked, turns)
+            SELECT conversation_id, MIN(customer_id), substr(MIN(\(unsafeRaw: keyed("channel", postgres: postgres))), 16),
+                MIN(created_at), MAX(created_at),
+                COALESCE(substr(MIN(CASE WHEN intent <> 'other' THEN \(unsafeRaw: keyed("intent", postgres: postgres)) END), 16),
+                         substr(MIN(\(unsafeRaw: keyed("intent", postgres: postgres))), 16)),
+                \(unsafeRaw: list("intent")), \(unsafeRaw: list("language")),
+                MAX(CASE WHEN escalated THEN 1 ELSE 0 END), MAX(CASE WHEN needs_clarification THEN 1 ELSE 0 END), COUNT(*)
+            FROM conversation_turns WHERE \(condition) GROUP BY conversation_id
+            ON CONFLICT (conversation_id) DO UPDATE SET customer_id = excluded.customer_id, channel = excluded.channel,
+                first_at = excluded.first_at, last_at = excluded.last_at, main_intent = excluded.main_intent,
+                intents = excluded.intents, languages = excluded.languages, escalated = excluded.escalated,
+                asked = excluded.asked, turns = excluded.turns
+            """
+        }
+        guard let conversationIDs else {
+            try await sql.raw(statement("1 = 1")).run()
+            return
+        }
+        let distinct = Array(Set(conversationIDs)).sorted()
+        for start in stride(from: 0, to: distinct.count, by: 500) {
+            let slice = Array(distinct[start..<min(start + 500, distinct.count)])
+            try await sql.raw(statement("conversation_id IN (\(binds: slice))")).run()
+        }
+    }
+}
+
+struct CreateConversationRollups: AsyncMigration {
+    var name: String { "SupportOps.CreateConversationRollups.v1" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("conversation_rollups")
+            .field("conversation_id", .string, .identifier(auto: false))
+            .field("customer_id", .int64, .required)
+            .field("channel", .string, .required)
+            .field("first_at", .datetime, .required)
+            .field("last_at", .datetime, .required)
+            .field("main_intent", .string, .required)
+            .field("intents", .string, .required)
+            .field("languages", .string, .required)
+            .field("escalated", .int, .required)
+            .field("asked", .int, .required)
+            .field("turns", .int, .required)
+            .create()
+        guard let sql = database as? any SQLDatabase else { return }
+        try await sql.raw("CREATE INDEX idx_rollups_first ON conversation_rollups (first_at)").run()
+        try await sql.raw("CREATE INDEX idx_rollups_customer ON conversation_rollups (customer_id)").run()
+        try await sql.raw("CREATE INDEX idx_rollups_last ON conversation_rollups (last_at)").run()
+        // The turns kept before this migration.
+        try await ConversationRollups.refresh(nil, on: sql)
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("conversation_rollups").delete()
+    }
+}
+
 extension FluentConversationStore {
-    /// The dashboard's conversation cells in one statement: the turns of the period (and the quiet days after it) grouped
-    /// by conversation, the conversations that started in the period and pass the filters kept (HAVING), then counted by
-    /// day, main intent, verdict and asked-back. The first and main turns are found without a join: the smallest
-    /// "zero-padded id + value" string of a group carries the value of its earliest turn.
+    /// The dashboard's conversation cells in one statement over the rollups of the conversations that started in the
+    /// period (`idx_rollups_first`), filtered and counted by day, main intent, verdict and asked-back.
     public func buckets(from: Date, to: Date, now: Date, intent: Intent?, language: String?,
                         channel: ConversationTurn.Channel?) async throws -> [ConversationBucket] {
         await turnBuffer?.flush()
         let sql = try HotPath.sql(database)
         let postgres = sql.dialect.name == "postgresql"
-        func keyed(_ column: String) -> String {
-            postgres ? "lpad(CAST(id AS TEXT), 15, '0') || \(column)" : "printf('%015d', id) || \(column)"
-        }
-        let day = postgres ? "CAST(floor(EXTRACT(EPOCH FROM MIN(created_at)) / 86400) AS BIGINT)"
-            : "CAST(MIN(created_at) / 86400 AS INTEGER)"
-        // SQLite would rather walk the conversation index in order (every turn ever) than range-scan the period's.
-        let index = postgres ? "" : " INDEXED BY idx_turns_created"
-        var having: SQLQueryString = "MIN(created_at) >= \(bind: from) AND MIN(created_at) < \(bind: to)"
-        if let intent { having = having + " AND MAX(CASE WHEN intent = \(bind: intent.rawValue) THEN 1 ELSE 0 END) = 1" }
-        if let language { having = having + " AND MAX(CASE WHEN language = \(bind: language) THEN 1 ELSE 0 END) = 1" }
-        if let channel {
-            having = having + " AND substr(MIN(\(unsafeRaw: keyed("channel"))), 16) = \(bind: channel.rawValue)"
-        }
-        let quietEnd = to.addingTimeInterval(Double(TicketFacts.quietDays) * 86_400)
+        let day = postgres ? "CAST(floor(EXTRACT(EPOCH FROM first_at) / 86400) AS BIGINT)" : "CAST(first_at / 86400 AS INTEGER)"
+        var filters: SQLQueryString = ""
+        if let intent { filters = filters + " AND intents LIKE \(bind: "%," + intent.rawValue + ",%")" }
+        if let language { filters = filters + " AND languages LIKE \(bind: "%," + language + ",%")" }
+        if let channel { filters = filters + " AND channel = \(bind: channel.rawValue)" }
         let decided = now.addingTimeInterval(-Double(TicketFacts.quietDays) * 86_400)
         let rows = try await sql.raw("""
             SELECT day, main_intent, outcome, asked, COUNT(*) AS n FROM (
-                SELECT \(unsafeRaw: day) AS day,
-                    COALESCE(substr(MIN(CASE WHEN intent <> 'other' THEN \(unsafeRaw: keyed("intent")) END), 16),
-                             substr(MIN(\(unsafeRaw: keyed("intent"))), 16)) AS main_intent,
-                    CASE WHEN MAX(CASE WHEN escalated THEN 1 ELSE 0 END) = 1 THEN 'escalated'
-                         WHEN MAX(created_at) <= \(bind: decided) THEN 'automatic' ELSE 'pending' END AS outcome,
-                    MAX(CASE WHEN needs_clarification THEN 1 ELSE 0 END) AS asked
-                FROM conversation_turns\(unsafeRaw: index)
-                WHERE created_at >= \(bind: from) AND created_at < \(bind: quietEnd)
-                GROUP BY conversation_id
-                HAVING \(having)) conversations
+                SELECT \(unsafeRaw: day) AS day, main_intent,
+                    CASE WHEN escalated = 1 THEN 'escalated' WHEN last_at <= \(bind: decided) THEN 'automatic' ELSE 'pending' END AS outcome,
+                    asked
+                FROM conversation_rollups WHERE first_at >= \(bind: from) AND first_at < \(bind: to)\(filters)) conversations
             GROUP BY day, main_intent, outcome, asked
             """).all()
         return try rows.map { row in

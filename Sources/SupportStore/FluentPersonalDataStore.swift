@@ -205,6 +205,7 @@ public struct FluentPersonalDataStore: PersonalDataStore {
             report.conversations = try await count("DELETE FROM conversations WHERE customer_id = \(bind: id) RETURNING id")
             // The turns kept for review hold the customer's (redacted) words and the replies: they go too.
             try await sql.raw("DELETE FROM conversation_turns WHERE customer_id = \(bind: id)").run()
+            try await sql.raw("DELETE FROM conversation_rollups WHERE customer_id = \(bind: id)").run()
             report.escalations = try await count("""
                 UPDATE escalations SET summary = \(bind: erased) WHERE customer_id = \(bind: id) RETURNING id
                 """)
@@ -227,6 +228,8 @@ public struct FluentPersonalDataStore: PersonalDataStore {
             report.conversations = try await sql.raw("DELETE FROM conversations WHERE updated_at < \(bind: cutoff) RETURNING id")
                 .all().count
             try await sql.raw("DELETE FROM conversation_turns WHERE created_at < \(bind: cutoff)").run()
+            // The figures of a conversation wholly purged go with it (a rollup holds no text, only counts).
+            try await sql.raw("DELETE FROM conversation_rollups WHERE last_at < \(bind: cutoff)").run()
             let closed: SQLQueryString = "SELECT id FROM tickets WHERE status = 'closed' AND updated_at < \(bind: cutoff)"
             report.messages = try await sql.raw("""
                 UPDATE ticket_messages SET body = '[removed after the retention period]', citations = '[]'

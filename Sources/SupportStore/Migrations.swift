@@ -116,5 +116,6 @@ public enum SupportMigrations {
                                          CreateIdempotencyKeys(), CreateRateCounters(),
                                          CreateAttachments(), AddTwoStepSignIn(),
                                          CreateDataRequests(), CreateSearchMisses(), CreatePassageVectors(),
-                                         CreateConversationTurns(), CreateSuggestionOpens()] }
+                                         CreateConversationTurns(), CreateSuggestionOpens(),
+                                         CreateConversationRollups()] }
 }

@@ -8,6 +8,7 @@ import Testing
 import Vapor
 import VaporTesting
 import Fluent
+import SQLKit
 
 /// Data-protection requests: everything stored about a customer as one document, erasure that keeps the money and
 /// the audit trail but nothing that names the person, and retention.
@@ -61,6 +62,14 @@ import Fluent
             let ticket = try await aliceLeavesTraces(h)
             let refundsBefore = try await RefundModel.query(on: h.app.db).filter(\.$customerID == 1).all()
             let auditBefore = try await AuditEntryModel.query(on: h.app.db).filter(\.$customerID == 1).count()
+            // Alice's turns are written (the buffer flushed) with their rollup before the erasure.
+            await h.services.stores.turnBuffer?.flush()
+            let sql = try #require(h.app.db as? any SQLDatabase)
+            func rows(_ table: String) async throws -> Int {
+                try await sql.raw("SELECT COUNT(*) AS n FROM \(ident: table) WHERE customer_id = 1").first()?.decode(column: "n", as: Int.self) ?? -1
+            }
+            #expect(try await rows("conversation_turns") > 0)
+            #expect(try await rows("conversation_rollups") > 0)
             let admin = PortalClient(h)
             try await admin.logIn("admin@example.com")
             try await admin.get("/admin/customers?q=1")
@@ -86,6 +95,9 @@ import Fluent
             let search = try await h.services.stores.tickets.searchTickets(TicketFilter(text: "zyxwvuquince"), offset: 0, limit: 10)
             #expect(search.total == 0)
             #expect(try await ConversationModel.query(on: h.app.db).filter(\.$customerID == 1).count() == 0)
+            // The turns kept for review and their rollups for the dashboard go too.
+            #expect(try await rows("conversation_turns") == 0)
+            #expect(try await rows("conversation_rollups") == 0)
             let alice = PortalClient(h)
             try await alice.get("/login")
             #expect(try await alice.post("/login", ["email": "alice@example.com", "password": SupportOperations.demoPassword]).status
