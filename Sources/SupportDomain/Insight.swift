@@ -92,6 +92,8 @@ public protocol InsightStore: Sendable {
     func overrides(from: Date, to: Date, limit: Int) async throws -> [OverrideFact]
     /// Help-center searches that found nothing, last made in [from, to), most frequent first.
     func searchMisses(from: Date, to: Date, limit: Int) async throws -> [(query: String, count: Int)]
+    /// The tickets opened in [from, to) and not merged (optionally of one intent), counted as `TicketFigures` defines.
+    func ticketFigures(from: Date, to: Date, intent: Intent?, now: Date) async throws -> TicketFigures
     /// Suggested articles opened in [from, to), with the `limit` articles opened most.
     func deflection(from: Date, to: Date, now: Date, limit: Int) async throws -> DeflectionFacts
 }
@@ -161,7 +163,13 @@ public struct InsightReport: Sendable {
         public var median: Double?
         public var p90: Double?
 
-        init(minutes values: [Double]) {
+        public init(count: Int, median: Double?, p90: Double?) {
+            self.count = count
+            self.median = median
+            self.p90 = p90
+        }
+
+        public init(minutes values: [Double]) {
             let sorted = values.sorted()
             count = sorted.count
             // Linear interpolation between the closest ranks (the median of two values is their mean).
@@ -194,53 +202,42 @@ public struct InsightReport: Sendable {
 
     public init() {}
 
-    /// The figures of tickets opened in [from, to), as of `now`, by day in `timeZone`.
+    /// The figures of tickets opened in [from, to), as of `now`, by day (UTC).
     public static func compute(tickets: [TicketFacts], ratings: [(intent: Intent?, rating: Int)], money: MoneyFacts,
-                               overrides: [OverrideFact], from: Date, to: Date, now: Date,
-                               timeZone: TimeZone = TimeZone(identifier: "UTC")!) -> InsightReport {
+                               overrides: [OverrideFact], from: Date, to: Date, now: Date) -> InsightReport {
+        compute(figures: TicketFigures(tickets: tickets, now: now), ratings: ratings, money: money, overrides: overrides,
+                from: from, to: to)
+    }
+
+    /// The figures from the tickets counted by day, intent and verdict (what the store sums up in SQL).
+    public static func compute(figures: TicketFigures, ratings: [(intent: Intent?, rating: Int)], money: MoneyFacts,
+                               overrides: [OverrideFact], from: Date, to: Date) -> InsightReport {
         var report = InsightReport()
         report.money = money
         report.overrides = overrides
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let formatter = DateFormatter()
-        formatter.calendar = calendar
-        formatter.timeZone = timeZone
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd"
-        var dayIndex: [String: Int] = [:]
-        var day = calendar.startOfDay(for: from)
+        var dayIndex: [Date: Int] = [:]
+        var day = Date(timeIntervalSince1970: (from.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
         while day < to, report.days.count < 400 {
-            let key = formatter.string(from: day)
-            dayIndex[key] = report.days.count
-            report.days.append(Day(date: key))
-            day = calendar.date(byAdding: .day, value: 1, to: day) ?? to
+            dayIndex[day] = report.days.count
+            report.days.append(Day(date: ConversationBucket.dayText(day)))
+            day = day.addingTimeInterval(86_400)
         }
         var intents: [String: IntentRow] = [:]
-        var automaticMinutes: [Double] = [], humanMinutes: [Double] = [], firstResponseMinutes: [Double] = []
-        for ticket in tickets {
-            let outcome = ticket.outcome(asOf: now)
-            report.opened += 1
-            let name = ticket.intent?.rawValue ?? "unknown"
-            var row = intents[name] ?? IntentRow(intent: name)
-            row.opened += 1
-            switch outcome {
-            case .automatic: report.automatic += 1; row.automatic += 1
-            case .escalated: report.escalated += 1; row.escalated += 1
-            case .pending: report.pending += 1; row.pending += 1
+        for cell in figures.opened {
+            report.opened += cell.count
+            var row = intents[cell.intent] ?? IntentRow(intent: cell.intent)
+            row.opened += cell.count
+            switch cell.outcome {
+            case .automatic: report.automatic += cell.count; row.automatic += cell.count
+            case .escalated: report.escalated += cell.count; row.escalated += cell.count
+            case .pending: report.pending += cell.count; row.pending += cell.count
             }
-            intents[name] = row
-            if let index = dayIndex[formatter.string(from: ticket.createdAt)] { report.days[index].opened += 1 }
-            if let resolved = ticket.resolvedAt(asOf: now), resolved <= now {
-                let minutes = resolved.timeIntervalSince(ticket.createdAt) / 60
-                if let index = dayIndex[formatter.string(from: resolved)] {
-                    if outcome == .automatic { report.days[index].resolvedAutomatically += 1 } else { report.days[index].resolvedByPeople += 1 }
-                }
-                if outcome == .automatic { automaticMinutes.append(minutes) } else { humanMinutes.append(minutes) }
-            }
-            if let started = ticket.personStartedAt, let answered = ticket.firstRespondedAt {
-                firstResponseMinutes.append(max(0, answered.timeIntervalSince(started) / 60))
-            }
+            intents[cell.intent] = row
+            if let index = dayIndex[cell.day] { report.days[index].opened += cell.count }
+        }
+        for cell in figures.resolved {
+            guard let index = dayIndex[cell.day] else { continue }
+            if cell.automatic { report.days[index].resolvedAutomatically += cell.count } else { report.days[index].resolvedByPeople += cell.count }
         }
         for rating in ratings {
             let name = rating.intent?.rawValue ?? "unknown"
@@ -250,9 +247,92 @@ public struct InsightReport: Sendable {
             intents[name] = row
         }
         report.intents = intents.values.sorted { ($0.opened, $0.intent) > ($1.opened, $1.intent) }
-        report.automaticResolution = Spread(minutes: automaticMinutes)
-        report.humanResolution = Spread(minutes: humanMinutes)
-        report.firstResponse = Spread(minutes: firstResponseMinutes)
+        report.automaticResolution = figures.automaticResolution
+        report.humanResolution = figures.humanResolution
+        report.firstResponse = figures.firstResponse
         return report
+    }
+}
+
+/// Tickets counted by the day they were opened (UTC), intent (`unknown` when none) and verdict.
+public struct TicketCell: Sendable, Hashable, Comparable {
+    public var day: Date
+    public var intent: String
+    public var outcome: TicketOutcome
+    public var count: Int
+
+    public init(day: Date, intent: String, outcome: TicketOutcome, count: Int) {
+        self.day = day
+        self.intent = intent
+        self.outcome = outcome
+        self.count = count
+    }
+
+    public static func < (lhs: TicketCell, rhs: TicketCell) -> Bool {
+        (lhs.day, lhs.intent, lhs.outcome.rawValue) < (rhs.day, rhs.intent, rhs.outcome.rawValue)
+    }
+}
+
+/// Tickets resolved on a day (UTC), automatically or by people.
+public struct ResolvedCell: Sendable, Hashable, Comparable {
+    public var day: Date
+    public var automatic: Bool
+    public var count: Int
+
+    public init(day: Date, automatic: Bool, count: Int) {
+        self.day = day
+        self.automatic = automatic
+        self.count = count
+    }
+
+    public static func < (lhs: ResolvedCell, rhs: ResolvedCell) -> Bool {
+        (lhs.day, lhs.automatic ? 1 : 0) < (rhs.day, rhs.automatic ? 1 : 0)
+    }
+}
+
+/// The ticket figures of a period before they are laid out: what `InsightStore.ticketFigures` counts in SQL, and
+/// `init(tickets:now:)` defines from each ticket's facts.
+public struct TicketFigures: Sendable, Hashable {
+    public var opened: [TicketCell]
+    public var resolved: [ResolvedCell]
+    public var automaticResolution: InsightReport.Spread
+    public var humanResolution: InsightReport.Spread
+    public var firstResponse: InsightReport.Spread
+
+    public init(opened: [TicketCell], resolved: [ResolvedCell], automaticResolution: InsightReport.Spread,
+                humanResolution: InsightReport.Spread, firstResponse: InsightReport.Spread) {
+        self.opened = opened.sorted()
+        self.resolved = resolved.sorted()
+        self.automaticResolution = automaticResolution
+        self.humanResolution = humanResolution
+        self.firstResponse = firstResponse
+    }
+
+    static func day(_ date: Date) -> Date { Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400) }
+
+    /// The definition: each ticket's verdict as of `now` (`TicketFacts.outcome`), counted on the day it was opened; a
+    /// resolution (`TicketFacts.resolvedAt`) no later than `now` counted on its day, with its time from the opening; a
+    /// person's first response timed from when a person had to handle it.
+    public init(tickets: [TicketFacts], now: Date) {
+        var opened: [TicketCell: Int] = [:]
+        var resolved: [ResolvedCell: Int] = [:]
+        var automaticMinutes: [Double] = [], humanMinutes: [Double] = [], firstResponseMinutes: [Double] = []
+        for ticket in tickets {
+            let outcome = ticket.outcome(asOf: now)
+            opened[TicketCell(day: Self.day(ticket.createdAt), intent: ticket.intent?.rawValue ?? "unknown", outcome: outcome,
+                              count: 0), default: 0] += 1
+            if let at = ticket.resolvedAt(asOf: now), at <= now {
+                resolved[ResolvedCell(day: Self.day(at), automatic: outcome == .automatic, count: 0), default: 0] += 1
+                let minutes = at.timeIntervalSince(ticket.createdAt) / 60
+                if outcome == .automatic { automaticMinutes.append(minutes) } else { humanMinutes.append(minutes) }
+            }
+            if let started = ticket.personStartedAt, let answered = ticket.firstRespondedAt {
+                firstResponseMinutes.append(max(0, answered.timeIntervalSince(started) / 60))
+            }
+        }
+        self.init(opened: opened.map { var cell = $0.key; cell.count = $0.value; return cell },
+                  resolved: resolved.map { var cell = $0.key; cell.count = $0.value; return cell },
+                  automaticResolution: .init(minutes: automaticMinutes), humanResolution: .init(minutes: humanMinutes),
+                  firstResponse: .init(minutes: firstResponseMinutes))
     }
 }

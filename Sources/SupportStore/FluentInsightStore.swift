@@ -29,6 +29,85 @@ public struct FluentInsightStore: InsightStore {
         }
     }
 
+    /// Three statements over the period's tickets (through the index on `created_at`), each ticket's verdict and
+    /// resolution worked out in SQL as `TicketFacts` defines them: the tickets opened by day, intent and verdict, those
+    /// resolved by day, and the times (PostgreSQL's `percentile_cont` interpolates as `Spread` does; SQLite has no
+    /// percentile, so it returns the period's times sorted, one number a resolved ticket).
+    public func ticketFigures(from: Date, to: Date, intent: Intent?, now: Date) async throws -> TicketFigures {
+        let sql = try HotPath.sql(database)
+        let postgres = sql.dialect.name == "postgresql"
+        let decided = now.addingTimeInterval(-Double(TicketFacts.quietDays) * 86_400)
+        func seconds(_ column: String) -> String { postgres ? "EXTRACT(EPOCH FROM \(column))" : column }
+        // Days since 1970 (UTC); SQLite stores dates as seconds since 1970, and CAST truncates (the dates are positive).
+        func day(_ column: String) -> String {
+            postgres ? "CAST(floor(\(seconds(column)) / 86400) AS BIGINT)" : "CAST(\(column) / 86400 AS INTEGER)"
+        }
+        let afterQuiet = postgres ? "updated_at + INTERVAL '\(TicketFacts.quietDays) days'"
+            : "updated_at + \(TicketFacts.quietDays * 86_400)"
+        let intentFilter: SQLQueryString = intent.map { " AND intent = \(bind: $0.rawValue)" } ?? ""
+        let facts: SQLQueryString = """
+            SELECT created_at, COALESCE(intent, 'unknown') AS intent, sla_started_at, first_responded_at,
+                CASE WHEN sla_started_at IS NOT NULL THEN 'escalated' WHEN status IN ('resolved', 'closed') THEN 'automatic'
+                     WHEN updated_at <= \(bind: decided) THEN 'automatic' ELSE 'pending' END AS outcome,
+                CASE WHEN sla_started_at IS NOT NULL THEN sla_completed_at WHEN status IN ('resolved', 'closed') THEN updated_at
+                     WHEN updated_at <= \(bind: decided) THEN \(unsafeRaw: afterQuiet) END AS resolved_at
+            FROM tickets WHERE created_at >= \(bind: from) AND created_at < \(bind: to) AND merged_into IS NULL\(intentFilter)
+            """
+        let opened = try await sql.raw("""
+            SELECT \(unsafeRaw: day("created_at")) AS day, intent, outcome, COUNT(*) AS n FROM (\(facts)) t
+            GROUP BY \(unsafeRaw: day("created_at")), intent, outcome
+            """).all().map { row in
+            TicketCell(day: Date(timeIntervalSince1970: Double(try row.decode(column: "day", as: Int64.self)) * 86_400),
+                       intent: try row.decode(column: "intent", as: String.self),
+                       outcome: TicketOutcome(rawValue: try row.decode(column: "outcome", as: String.self)) ?? .pending,
+                       count: try row.decode(column: "n", as: Int.self))
+        }
+        let resolved = try await sql.raw("""
+            SELECT \(unsafeRaw: day("resolved_at")) AS day, outcome, COUNT(*) AS n FROM (\(facts)) t
+            WHERE resolved_at IS NOT NULL AND resolved_at <= \(bind: now)
+            GROUP BY \(unsafeRaw: day("resolved_at")), outcome
+            """).all()
+        var resolvedCells: [ResolvedCell: Int] = [:]
+        for row in resolved {
+            let cell = ResolvedCell(day: Date(timeIntervalSince1970: Double(try row.decode(column: "day", as: Int64.self)) * 86_400),
+                                    automatic: try row.decode(column: "outcome", as: String.self) == "automatic", count: 0)
+            resolvedCells[cell, default: 0] += try row.decode(column: "n", as: Int.self)
+        }
+        let zero = postgres ? "GREATEST" : "MAX"
+        let times: SQLQueryString = """
+            SELECT CASE WHEN outcome = 'automatic' THEN 'automatic' ELSE 'human' END AS kind,
+                CAST((\(unsafeRaw: seconds("resolved_at")) - \(unsafeRaw: seconds("created_at"))) / 60.0 AS DOUBLE PRECISION) AS minutes
+            FROM (\(facts)) t WHERE resolved_at IS NOT NULL AND resolved_at <= \(bind: now)
+            UNION ALL
+            SELECT 'first_response' AS kind,
+                CAST(\(unsafeRaw: zero)(0, (\(unsafeRaw: seconds("first_responded_at")) - \(unsafeRaw: seconds("sla_started_at"))) / 60.0)
+                    AS DOUBLE PRECISION) AS minutes
+            FROM (\(facts)) t WHERE sla_started_at IS NOT NULL AND first_responded_at IS NOT NULL
+            """
+        var spreads: [String: InsightReport.Spread] = [:]
+        if postgres {
+            for row in try await sql.raw("""
+                SELECT kind, COUNT(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY minutes) AS median,
+                    percentile_cont(0.9) WITHIN GROUP (ORDER BY minutes) AS p90
+                FROM (\(times)) v GROUP BY kind
+                """).all() {
+                spreads[try row.decode(column: "kind", as: String.self)] = .init(
+                    count: try row.decode(column: "n", as: Int.self), median: try row.decode(column: "median", as: Double?.self),
+                    p90: try row.decode(column: "p90", as: Double?.self))
+            }
+        } else {
+            var minutes: [String: [Double]] = [:]
+            for row in try await sql.raw("SELECT kind, minutes FROM (\(times)) v ORDER BY kind, minutes").all() {
+                minutes[try row.decode(column: "kind", as: String.self), default: []].append(try row.decode(column: "minutes", as: Double.self))
+            }
+            spreads = minutes.mapValues { InsightReport.Spread(minutes: $0) }
+        }
+        let none = InsightReport.Spread(minutes: [])
+        return TicketFigures(opened: opened, resolved: resolvedCells.map { var cell = $0.key; cell.count = $0.value; return cell },
+                             automaticResolution: spreads["automatic"] ?? none, humanResolution: spreads["human"] ?? none,
+                             firstResponse: spreads["first_response"] ?? none)
+    }
+
     public func ratings(from: Date, to: Date) async throws -> [(intent: Intent?, rating: Int)] {
         try await HotPath.sql(database).raw("""
             SELECT intent, rating FROM surveys WHERE answered_at >= \(bind: from) AND answered_at < \(bind: to) AND rating IS NOT NULL

@@ -79,6 +79,20 @@ import Fluent
             #expect(report.days.map(\.resolvedByPeople).reduce(0, +) == 1)
             // An intent filter keeps only its tickets.
             #expect(try await store.ticketFacts(from: from, to: to, intent: .status).count == 2)
+            // The database's counts (what the page shows) equal the definition's, with and without a filter, and
+            // at a "now" at which fewer tickets are decided.
+            for (intent, now) in [(nil, testNow), (Intent.status, testNow), (nil, testNow.addingTimeInterval(-7 * 86_400)),
+                                  (Intent.refund, testNow.addingTimeInterval(-86_400))] {
+                let counted = try await store.ticketFigures(from: from, to: to, intent: intent, now: now)
+                let defined = TicketFigures(tickets: try await store.ticketFacts(from: from, to: to, intent: intent), now: now)
+                #expect(counted.opened == defined.opened && counted.resolved == defined.resolved)
+                for (a, b) in [(counted.automaticResolution, defined.automaticResolution),
+                               (counted.humanResolution, defined.humanResolution), (counted.firstResponse, defined.firstResponse)] {
+                    #expect(a.count == b.count)
+                    #expect(abs((a.median ?? -1) - (b.median ?? -1)) < 1e-6 && abs((a.p90 ?? -1) - (b.p90 ?? -1)) < 1e-6)
+                }
+            }
+            #expect(try await store.ticketFigures(from: from, to: to, intent: nil, now: testNow).opened.reduce(0) { $0 + $1.count } == 5)
         }
     }
 

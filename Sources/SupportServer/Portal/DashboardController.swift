@@ -79,12 +79,13 @@ struct DashboardController {
     }
 
     func report(_ query: Query) async throws -> InsightReport {
-        async let tickets = insight.ticketFacts(from: query.from, to: query.to, intent: query.intent)
+        let now = clock.now()
+        async let tickets = insight.ticketFigures(from: query.from, to: query.to, intent: query.intent, now: now)
         async let ratings = insight.ratings(from: query.from, to: query.to)
         async let money = insight.money(from: query.from, to: query.to)
         async let overrides = insight.overrides(from: query.from, to: query.to, limit: 50)
-        return InsightReport.compute(tickets: try await tickets, ratings: try await ratings, money: try await money,
-                                     overrides: try await overrides, from: query.from, to: query.to, now: clock.now())
+        return InsightReport.compute(figures: try await tickets, ratings: try await ratings, money: try await money,
+                                     overrides: try await overrides, from: query.from, to: query.to)
     }
 
     /// The conversations (API and portal turns) of the period, by the same definition as tickets.
