@@ -63,7 +63,7 @@ public enum SupportOperations {
         }
     }
 
-    public static func seed(config: AppConfig, customers: Int, orders: Int, conversations: Int = 0,
+    public static func seed(config: AppConfig, customers: Int, orders: Int, conversations: Int = 0, tickets: Int = 0,
                             reset: Bool) async throws -> String {
         try await withApplication(config) { built in
             let app = built.app
@@ -72,9 +72,11 @@ public enum SupportOperations {
                 .run(on: app.db, now: Date(), reset: reset)
             let articles = try await seedKnowledgeBase(built)
             let accounts = try await seedPortalAccounts(built)
+            let seededTickets = tickets > 0 ? try await TicketSeeder(tickets: tickets).run(on: app.db, now: Date()) : 0
             let turns = conversations > 0 ? try await ConversationSeeder(conversations: conversations).run(on: app.db, now: Date()) : 0
             return summary.description + (articles > 0 ? " Added \(articles) knowledge-base articles." : "")
                 + (turns > 0 ? " Added \(conversations) conversations (\(turns) turns)." : "")
+                + (seededTickets > 0 ? " Added \(seededTickets) tickets." : "")
                 + (accounts > 0 ? " Added \(accounts) demo portal accounts." : "")
         }
     }

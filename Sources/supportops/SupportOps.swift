@@ -55,18 +55,20 @@ struct Seed: AsyncParsableCommand {
     @Option(help: "Generated orders besides the demo ones.") var orders = 160
     @Option(help: "Generated conversations over the past year, for the dashboard and the review page at scale (added even when the store already holds customers).")
     var conversations = 0
+    @Option(help: "Generated tickets over the past year, each with its first message, for the dashboard and the ticket list at scale (added even when the store already holds customers).")
+    var tickets = 0
     @Flag(help: "Delete all existing data first.") var reset = false
 
     func validate() throws {
-        guard customers >= 0, orders >= 0, conversations >= 0 else {
-            throw ValidationError("--customers, --orders and --conversations must not be negative.")
+        guard customers >= 0, orders >= 0, conversations >= 0, tickets >= 0 else {
+            throw ValidationError("--customers, --orders, --conversations and --tickets must not be negative.")
         }
         guard orders == 0 || customers > 0 else { throw ValidationError("--orders needs at least one --customers.") }
     }
 
     func run() async throws {
         print(try await SupportOperations.seed(config: try loadConfig(), customers: customers, orders: orders,
-                                                 conversations: conversations, reset: reset))
+                                                 conversations: conversations, tickets: tickets, reset: reset))
     }
 }
 

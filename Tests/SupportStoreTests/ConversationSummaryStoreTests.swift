@@ -104,6 +104,45 @@ extension StoreTier {
             }
         }
 
+        @Test("seed --tickets and --conversations: a year of generated data the dashboard counts in full", arguments: Backend.available)
+        func generatedAtScale(_ backend: Backend) async throws {
+            try await StoreHarness.with(backend) { h in
+                let database = h.database()
+                _ = try await DemoSeeder().seedAccounts(on: database, passwordHash: "!", now: StoreHarness.now)
+                #expect(try await TicketSeeder(tickets: 500).run(on: database, now: StoreHarness.now) == 500)
+                let turns = try await ConversationSeeder(conversations: 300).run(on: database, now: StoreHarness.now)
+                #expect(turns >= 300 && turns <= 1_200)
+                let sql = try #require(database as? any SQLDatabase)
+                func count(_ query: SQLQueryString) async throws -> Int {
+                    try await sql.raw(query).first()?.decode(column: "n", as: Int.self) ?? -1
+                }
+                #expect(try await count("SELECT COUNT(*) AS n FROM tickets") == 500)
+                #expect(try await count("SELECT COUNT(*) AS n FROM ticket_messages") == 500)
+                #expect(try await count("SELECT COUNT(*) AS n FROM conversation_turns") == turns)
+                #expect(try await count("SELECT COUNT(*) AS n FROM conversation_rollups") == 300)
+                let from = StoreHarness.now.addingTimeInterval(-366 * 86_400), to = StoreHarness.now.addingTimeInterval(86_400)
+                let figures = try await FluentInsightStore(database: database).ticketFigures(from: from, to: to, intent: nil,
+                                                                                             now: StoreHarness.now)
+                #expect(figures.opened.reduce(0) { $0 + $1.count } == 500)
+                for outcome in TicketOutcome.allCases {
+                    #expect(figures.opened.filter { $0.outcome == outcome }.reduce(0) { $0 + $1.count } > 0, "\(outcome)")
+                }
+                #expect(figures.humanResolution.count > 0 && figures.firstResponse.count > 0)
+                let buckets = try await FluentConversationStore(database: database).buckets(
+                    from: from, to: to, now: StoreHarness.now, intent: nil, language: nil, channel: nil)
+                #expect(buckets.reduce(0) { $0 + $1.count } == 300)
+                // A ticket opened after the seed gets the next id (PostgreSQL's sequence was moved past the seeded ids).
+                let user = try await count("SELECT MIN(id) AS n FROM users")
+                let next = try await sql.raw("""
+                    INSERT INTO tickets (user_id, title, status, priority, conversation_id, trace, proposal_serial, created_at,
+                        updated_at, revision)
+                    VALUES (\(bind: user), 'after the seed', 'open', 'normal', 'after', '[]', 0, \(bind: StoreHarness.now),
+                        \(bind: StoreHarness.now), 0) RETURNING id
+                    """).first()?.decode(column: "id", as: Int.self)
+                #expect(next == 501)
+            }
+        }
+
         @Test("buffered turns: a read on the same store sees every turn handed over, in order; erasure drops the waiting ones",
               arguments: Backend.available)
         func bufferedTurns(_ backend: Backend) async throws {
