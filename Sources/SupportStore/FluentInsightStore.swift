@@ -29,10 +29,10 @@ public struct FluentInsightStore: InsightStore {
         }
     }
 
-    /// Three statements over the period's tickets (through the index on `created_at`), each ticket's verdict and
+    /// Three statements over the period's tickets (an index-only scan of `tickets_figures`), each ticket's verdict and
     /// resolution worked out in SQL as `TicketFacts` defines them: the tickets opened by day, intent and verdict, those
-    /// resolved by day, and the times (PostgreSQL's `percentile_cont` interpolates as `Spread` does; SQLite has no
-    /// percentile, so it returns the period's times sorted, one number a resolved ticket).
+    /// resolved by day, and the times (PostgreSQL's `percentile_cont` interpolates as `Spread` does; on SQLite a window
+    /// function picks the times around each percentile's position).
     public func ticketFigures(from: Date, to: Date, intent: Intent?, now: Date) async throws -> TicketFigures {
         let sql = try HotPath.sql(database)
         let postgres = sql.dialect.name == "postgresql"
@@ -96,11 +96,33 @@ public struct FluentInsightStore: InsightStore {
                     p90: try row.decode(column: "p90", as: Double?.self))
             }
         } else {
-            var minutes: [String: [Double]] = [:]
-            for row in try await sql.raw("SELECT kind, minutes FROM (\(times)) v ORDER BY kind, minutes").all() {
-                minutes[try row.decode(column: "kind", as: String.self), default: []].append(try row.decode(column: "minutes", as: Double.self))
+            // SQLite has no percentile: the database numbers each kind's times in order and returns only the (at most
+            // four) around the median's and the 90th percentile's positions, q × (n − 1), interpolated here as
+            // `Spread` does.
+            var around: [String: (count: Int, values: [Int: Double])] = [:]
+            for row in try await sql.raw("""
+                SELECT kind, r, n, minutes FROM (
+                    SELECT kind, minutes, ROW_NUMBER() OVER (PARTITION BY kind ORDER BY minutes) - 1 AS r,
+                        COUNT(*) OVER (PARTITION BY kind) AS n
+                    FROM (\(times)) v) ranked
+                WHERE r IN (CAST((n - 1) * 0.5 AS INTEGER), CAST((n - 1) * 0.5 AS INTEGER) + 1,
+                            CAST((n - 1) * 0.9 AS INTEGER), CAST((n - 1) * 0.9 AS INTEGER) + 1)
+                """).all() {
+                let kind = try row.decode(column: "kind", as: String.self)
+                let count = try row.decode(column: "n", as: Int.self)
+                var entry = around[kind] ?? (count: count, values: [:])
+                entry.values[try row.decode(column: "r", as: Int.self)] = try row.decode(column: "minutes", as: Double.self)
+                around[kind] = entry
             }
-            spreads = minutes.mapValues { InsightReport.Spread(minutes: $0) }
+            spreads = around.mapValues { entry in
+                func quantile(_ q: Double) -> Double? {
+                    let position = q * Double(entry.count - 1)
+                    let lower = Int(position.rounded(.down)), upper = Int(position.rounded(.up))
+                    guard let low = entry.values[lower], let high = entry.values[upper] else { return nil }
+                    return low + (high - low) * (position - Double(lower))
+                }
+                return InsightReport.Spread(count: entry.count, median: quantile(0.5), p90: quantile(0.9))
+            }
         }
         let none = InsightReport.Spread(minutes: [])
         return TicketFigures(opened: opened, resolved: resolvedCells.map { var cell = $0.key; cell.count = $0.value; return cell },

@@ -117,5 +117,5 @@ public enum SupportMigrations {
                                          CreateAttachments(), AddTwoStepSignIn(),
                                          CreateDataRequests(), CreateSearchMisses(), CreatePassageVectors(),
                                          CreateConversationTurns(), CreateSuggestionOpens(),
-                                         CreateConversationRollups()] }
+                                         CreateConversationRollups(), AddTicketFiguresIndex()] }
 }

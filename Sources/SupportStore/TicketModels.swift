@@ -283,6 +283,24 @@ struct AddTicketMerge: AsyncMigration {
     }
 }
 
+/// The dashboard's ticket figures read every column they need from one index over the period (an index-only scan):
+/// at a million tickets, 30 days' three statements took 600 ms on SQLite fetching the rows, 143 ms from the index.
+struct AddTicketFiguresIndex: AsyncMigration {
+    var name: String { "SupportOps.AddTicketFiguresIndex.v1" }
+
+    func prepare(on database: any Database) async throws {
+        guard let sql = database as? any SQLDatabase else { return }
+        try await sql.raw("""
+            CREATE INDEX tickets_figures ON tickets (created_at, merged_into, intent, status, updated_at, sla_started_at,
+                first_responded_at, sla_completed_at)
+            """).run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await dropIndexes(["tickets_figures"], on: database)
+    }
+}
+
 /// Drops indexes before a revert drops their columns (SQLite refuses to drop an indexed column).
 func dropIndexes(_ names: [String], on database: any Database) async throws {
     guard let sql = database as? any SQLDatabase else { return }

@@ -128,6 +128,15 @@ extension StoreTier {
                     #expect(figures.opened.filter { $0.outcome == outcome }.reduce(0) { $0 + $1.count } > 0, "\(outcome)")
                 }
                 #expect(figures.humanResolution.count > 0 && figures.firstResponse.count > 0)
+                // Hundreds of times per kind: the database's percentiles are the definition's.
+                let defined = TicketFigures(tickets: try await FluentInsightStore(database: database).ticketFacts(
+                    from: from, to: to, intent: nil), now: StoreHarness.now)
+                #expect(figures.opened == defined.opened && figures.resolved == defined.resolved)
+                for (a, b) in [(figures.automaticResolution, defined.automaticResolution),
+                               (figures.humanResolution, defined.humanResolution), (figures.firstResponse, defined.firstResponse)] {
+                    #expect(a.count == b.count && a.count > 20)
+                    #expect(abs((a.median ?? -1) - (b.median ?? -1)) < 1e-6 && abs((a.p90 ?? -1) - (b.p90 ?? -1)) < 1e-6)
+                }
                 let buckets = try await FluentConversationStore(database: database).buckets(
                     from: from, to: to, now: StoreHarness.now, intent: nil, language: nil, channel: nil)
                 #expect(buckets.reduce(0) { $0 + $1.count } == 300)
