@@ -17,12 +17,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Benchmarks"))
-from ticket_list import Agent  # noqa: E402  (signs the demo agent in, two-step included)
+from ticket_list import serve_signed_in  # noqa: E402  (serves and signs the demo agent in, two-step included)
 
 
 def day(offset_days):
@@ -68,18 +67,8 @@ def main():
         subprocess.run(["psql", args.database_url, "-qc", reset], check=True)
     else:
         subprocess.run(["sqlite3", str(sqlite_path), reset], check=True)
-    server = subprocess.Popen([binary, "serve", "--port", str(args.port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server, agent = serve_signed_in(binary, args.port, env)
     try:
-        base = f"http://127.0.0.1:{args.port}"
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/health", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        agent = Agent(base)
-        agent.login()
         pages = [
             ("dashboard, last 30 days", "/agent/dashboard"),
             ("dashboard, 30 days, language es", "/agent/dashboard?language=es"),

@@ -93,6 +93,27 @@ class Agent:
         self.post("/profile/two-step", {"code": two_step.code(key, two_step.current_step())})
 
 
+def serve_signed_in(binary, port, env):
+    """Starts `supportops serve` on the port, waits until it answers, and returns the process and the signed-in agent."""
+    server = subprocess.Popen([binary, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(base + "/health", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        agent = Agent(base)
+        agent.login()
+    except BaseException:
+        server.terminate()
+        server.wait(timeout=30)
+        raise
+    return server, agent
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=1_000_000)
@@ -114,18 +135,8 @@ def main():
         subprocess.run([binary, "migrate"], env=env, check=True, capture_output=True)
         subprocess.run([binary, "seed"], env=env, check=True, capture_output=True)
         fill(str(db), args.tickets, time.time())
-    server = subprocess.Popen([binary, "serve", "--port", str(args.port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server, agent = serve_signed_in(binary, args.port, env)
     try:
-        base = f"http://127.0.0.1:{args.port}"
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + "/health", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        agent = Agent(base)
-        agent.login()
         queries = [
             ("every ticket, page 1", "/agent/tickets"),
             ("every ticket, page 200", "/agent/tickets?page=200"),

@@ -273,15 +273,9 @@ public struct ConversationInsight: Sendable, Hashable {
     /// store sums up in SQL).
     public static func compute(buckets: [ConversationBucket], from: Date, to: Date) -> ConversationInsight {
         var insight = ConversationInsight()
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        var dayIndex: [Date: Int] = [:]
-        var day = calendar.startOfDay(for: from)
-        while day < to {
-            dayIndex[day] = insight.days.count
-            insight.days.append(Day(date: ConversationBucket.dayText(day)))
-            day = day.addingTimeInterval(86_400)
-        }
+        let days = Date.utcDays(from: from, to: to, limit: .max)
+        let dayIndex = Dictionary(uniqueKeysWithValues: days.enumerated().map { ($1, $0) })
+        insight.days = days.map { Day(date: $0.utcString("yyyy-MM-dd")) }
         var byIntent: [String: IntentRow] = [:]
         for bucket in buckets {
             let intent = bucket.intent.rawValue
@@ -335,8 +329,7 @@ public struct ConversationBucket: Sendable, Hashable, Comparable {
         for summary in summaries where summary.firstAt >= from && summary.firstAt < to {
             let outcome: TicketOutcome = summary.escalated ? .escalated
                 : summary.lastAt <= now.addingTimeInterval(-quiet) ? .automatic : .pending
-            let day = Date(timeIntervalSince1970: (summary.firstAt.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
-            counts[ConversationBucket(day: day, intent: summary.intent, outcome: outcome, askedBack: summary.askedBack, count: 0),
+            counts[ConversationBucket(day: summary.firstAt.utcDayStart, intent: summary.intent, outcome: outcome, askedBack: summary.askedBack, count: 0),
                    default: 0] += 1
         }
         return counts.map { key, count in
@@ -351,6 +344,4 @@ public struct ConversationBucket: Sendable, Hashable, Comparable {
             < (rhs.day, rhs.intent.rawValue, rhs.outcome.rawValue, rhs.askedBack ? 1 : 0)
     }
 
-    /// A day as 2026-11-30 (UTC).
-    static func dayText(_ day: Date) -> String { day.formatted(.iso8601.year().month().day()) }
 }

@@ -172,15 +172,19 @@ public struct InsightReport: Sendable {
         public init(minutes values: [Double]) {
             let sorted = values.sorted()
             count = sorted.count
-            // Linear interpolation between the closest ranks (the median of two values is their mean).
-            func quantile(_ q: Double) -> Double? {
-                guard !sorted.isEmpty else { return nil }
-                let position = q * Double(sorted.count - 1)
-                let lower = Int(position.rounded(.down)), upper = Int(position.rounded(.up))
-                return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - Double(lower))
-            }
-            median = quantile(0.5)
-            p90 = quantile(0.9)
+            median = Self.quantile(0.5, count: sorted.count) { sorted[$0] }
+            p90 = Self.quantile(0.9, count: sorted.count) { sorted[$0] }
+        }
+
+        /// The q-quantile of `count` values in order, `value(rank)` giving the value at a 0-based rank: linear
+        /// interpolation between the closest ranks around q × (count − 1) (the median of two values is their mean; as
+        /// PostgreSQL's `percentile_cont`). Nil when there are none, or when `value` lacks a rank it needs.
+        public static func quantile(_ q: Double, count: Int, value: (Int) -> Double?) -> Double? {
+            guard count > 0 else { return nil }
+            let position = q * Double(count - 1)
+            let lower = Int(position.rounded(.down)), upper = Int(position.rounded(.up))
+            guard let low = value(lower), let high = value(upper) else { return nil }
+            return low + (high - low) * (position - Double(lower))
         }
     }
 
@@ -215,13 +219,9 @@ public struct InsightReport: Sendable {
         var report = InsightReport()
         report.money = money
         report.overrides = overrides
-        var dayIndex: [Date: Int] = [:]
-        var day = Date(timeIntervalSince1970: (from.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
-        while day < to, report.days.count < 400 {
-            dayIndex[day] = report.days.count
-            report.days.append(Day(date: ConversationBucket.dayText(day)))
-            day = day.addingTimeInterval(86_400)
-        }
+        let days = Date.utcDays(from: from, to: to)
+        let dayIndex = Dictionary(uniqueKeysWithValues: days.enumerated().map { ($1, $0) })
+        report.days = days.map { Day(date: $0.utcString("yyyy-MM-dd")) }
         var intents: [String: IntentRow] = [:]
         for cell in figures.opened {
             report.opened += cell.count
@@ -308,8 +308,6 @@ public struct TicketFigures: Sendable, Hashable {
         self.firstResponse = firstResponse
     }
 
-    static func day(_ date: Date) -> Date { Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400) }
-
     /// The definition: each ticket's verdict as of `now` (`TicketFacts.outcome`), counted on the day it was opened; a
     /// resolution (`TicketFacts.resolvedAt`) no later than `now` counted on its day, with its time from the opening; a
     /// person's first response timed from when a person had to handle it.
@@ -319,10 +317,10 @@ public struct TicketFigures: Sendable, Hashable {
         var automaticMinutes: [Double] = [], humanMinutes: [Double] = [], firstResponseMinutes: [Double] = []
         for ticket in tickets {
             let outcome = ticket.outcome(asOf: now)
-            opened[TicketCell(day: Self.day(ticket.createdAt), intent: ticket.intent?.rawValue ?? "unknown", outcome: outcome,
+            opened[TicketCell(day: ticket.createdAt.utcDayStart, intent: ticket.intent?.rawValue ?? "unknown", outcome: outcome,
                               count: 0), default: 0] += 1
             if let at = ticket.resolvedAt(asOf: now), at <= now {
-                resolved[ResolvedCell(day: Self.day(at), automatic: outcome == .automatic, count: 0), default: 0] += 1
+                resolved[ResolvedCell(day: at.utcDayStart, automatic: outcome == .automatic, count: 0), default: 0] += 1
                 let minutes = at.timeIntervalSince(ticket.createdAt) / 60
                 if outcome == .automatic { automaticMinutes.append(minutes) } else { humanMinutes.append(minutes) }
             }

@@ -9,4 +9,18 @@ extension Date {
         formatter.dateFormat = pattern
         return formatter.string(from: self)
     }
+
+    /// The start of the date's day in UTC (the dashboard's days; the stores count by the same days since 1970).
+    public var utcDayStart: Date { Date(timeIntervalSince1970: (timeIntervalSince1970 / 86_400).rounded(.down) * 86_400) }
+
+    /// The starts of the UTC days from `from`'s day until `to` (exclusive), at most `limit`.
+    public static func utcDays(from: Date, to: Date, limit: Int = 400) -> [Date] {
+        var days: [Date] = []
+        var day = from.utcDayStart
+        while day < to, days.count < limit {
+            days.append(day)
+            day = day.addingTimeInterval(86_400)
+        }
+        return days
+    }
 }

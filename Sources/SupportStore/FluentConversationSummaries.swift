@@ -145,7 +145,7 @@ extension FluentConversationStore {
         await turnBuffer?.flush()
         let sql = try HotPath.sql(database)
         let postgres = sql.dialect.name == "postgresql"
-        let day = postgres ? "CAST(floor(EXTRACT(EPOCH FROM first_at) / 86400) AS BIGINT)" : "CAST(first_at / 86400 AS INTEGER)"
+        let day = SQLDates.utcDay("first_at", postgres: postgres)
         var filters: SQLQueryString = ""
         if let intent { filters = filters + " AND intents LIKE \(bind: "%," + intent.rawValue + ",%")" }
         if let language { filters = filters + " AND languages LIKE \(bind: "%," + language + ",%")" }

@@ -37,11 +37,8 @@ public struct FluentInsightStore: InsightStore {
         let sql = try HotPath.sql(database)
         let postgres = sql.dialect.name == "postgresql"
         let decided = now.addingTimeInterval(-Double(TicketFacts.quietDays) * 86_400)
-        func seconds(_ column: String) -> String { postgres ? "EXTRACT(EPOCH FROM \(column))" : column }
-        // Days since 1970 (UTC); SQLite stores dates as seconds since 1970, and CAST truncates (the dates are positive).
-        func day(_ column: String) -> String {
-            postgres ? "CAST(floor(\(seconds(column)) / 86400) AS BIGINT)" : "CAST(\(column) / 86400 AS INTEGER)"
-        }
+        func seconds(_ column: String) -> String { SQLDates.seconds(column, postgres: postgres) }
+        func day(_ column: String) -> String { SQLDates.utcDay(column, postgres: postgres) }
         let afterQuiet = postgres ? "updated_at + INTERVAL '\(TicketFacts.quietDays) days'"
             : "updated_at + \(TicketFacts.quietDays * 86_400)"
         let intentFilter: SQLQueryString = intent.map { " AND intent = \(bind: $0.rawValue)" } ?? ""
@@ -115,13 +112,9 @@ public struct FluentInsightStore: InsightStore {
                 around[kind] = entry
             }
             spreads = around.mapValues { entry in
-                func quantile(_ q: Double) -> Double? {
-                    let position = q * Double(entry.count - 1)
-                    let lower = Int(position.rounded(.down)), upper = Int(position.rounded(.up))
-                    guard let low = entry.values[lower], let high = entry.values[upper] else { return nil }
-                    return low + (high - low) * (position - Double(lower))
-                }
-                return InsightReport.Spread(count: entry.count, median: quantile(0.5), p90: quantile(0.9))
+                InsightReport.Spread(count: entry.count,
+                                     median: InsightReport.Spread.quantile(0.5, count: entry.count) { entry.values[$0] },
+                                     p90: InsightReport.Spread.quantile(0.9, count: entry.count) { entry.values[$0] })
             }
         }
         let none = InsightReport.Spread(minutes: [])
