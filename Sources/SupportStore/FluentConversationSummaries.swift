@@ -3,17 +3,15 @@ public import Foundation
 import SQLKit
 public import SupportDomain
 
-/// Conversations summed up by the database: one `GROUP BY conversation_id` over the turns of a period (through
-/// `idx_turns_created`), joined back to each conversation's first, last and first-understood turn, so the review list
-/// and the dashboard read one row per conversation instead of every turn with its text and trace.
+/// Conversations summed up by the database for the review list: one `GROUP BY conversation_id` over the turns of a
+/// period (through `idx_turns_created`), joined back to each conversation's first, last and first-understood turn, so
+/// the list reads one row per conversation instead of every turn with its text and trace.
 extension FluentConversationStore {
     public func summaries(from: Date, to: Date, limit: Int) async throws -> [ConversationSummary] {
         await turnBuffer?.flush()
         let sql = try HotPath.sql(database)
         let postgres = sql.dialect.name == "postgresql"
-        func distinct(_ column: String) -> String {
-            postgres ? "string_agg(DISTINCT \(column), ',')" : "group_concat(DISTINCT \(column))"
-        }
+        func distinct(_ column: String) -> String { ConversationRollups.distinct(column, postgres: postgres) }
         let rows = try await sql.raw("""
             WITH g AS (
                 SELECT conversation_id, COUNT(*) AS turn_count, MIN(id) AS first_id, MAX(id) AS last_id,
@@ -68,6 +66,11 @@ extension FluentConversationStore {
 /// the same transaction that writes turns. The dashboard then reads one row per conversation through an index on the
 /// start instead of grouping every turn of the period (a year of a million conversations: 3.1 s on PostgreSQL).
 enum ConversationRollups {
+    /// The group's distinct values of the column, joined by commas.
+    static func distinct(_ column: String, postgres: Bool) -> String {
+        postgres ? "string_agg(DISTINCT \(column), ',')" : "group_concat(DISTINCT \(column))"
+    }
+
     static func keyed(_ column: String, postgres: Bool) -> String {
         postgres ? "lpad(CAST(id AS TEXT), 15, '0') || \(column)" : "printf('%015d', id) || \(column)"
     }
@@ -75,9 +78,8 @@ enum ConversationRollups {
     /// The rollups of these conversations (or, with nil, of every conversation) from their turns.
     static func refresh(_ conversationIDs: [String]?, on sql: any SQLDatabase) async throws {
         let postgres = sql.dialect.name == "postgresql"
-        func list(_ column: String) -> String {
-            postgres ? "',' || string_agg(DISTINCT \(column), ',') || ','" : "',' || group_concat(DISTINCT \(column)) || ','"
-        }
+        // Commas on both ends, so a filter finds ",refund," in any position.
+        func list(_ column: String) -> String { "',' || \(Self.distinct(column, postgres: postgres)) || ','" }
         func statement(_ condition: SQLQueryString) -> SQLQueryString {
             """
             INSERT INTO conversation_rollups (conversation_id, customer_id, channel, first_at, last_at, main_intent, intents,
