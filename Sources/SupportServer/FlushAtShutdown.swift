@@ -13,6 +13,16 @@ struct FlushAtShutdown: LifecycleHandler {
     }
 }
 
+/// SQLite's writer closes last: registered before every other handler, it shuts down after them (the turns flushed
+/// at shutdown are written through it).
+struct CloseWriter: LifecycleHandler {
+    let writer: SQLiteWriter
+
+    func shutdownAsync(_ application: Application) async {
+        await writer.close()
+    }
+}
+
 /// On SIGTERM the server stops accepting connections and lets the requests in flight finish (up to the server's
 /// shutdown timeout, 10 s) before anything else stops. Without it the database pools could close under requests still
 /// running (Vapor shuts its stored services down in no set order), and those requests failed.

@@ -10,12 +10,12 @@ extension FluentConversationStore: ConversationReviewStore {
         if let turnBuffer {
             await turnBuffer.add(turn)
         } else {
-            try await Self.insertTurns([turn], on: database)
+            try await Self.insertTurns([turn], into: source)
         }
     }
 
     /// One multi-row INSERT (in chunks under SQLite's parameter limit).
-    static func insertTurns(_ turns: [ConversationTurn], on database: any Database) async throws {
+    static func insertTurns(_ turns: [ConversationTurn], into source: DatabaseSource) async throws {
         let encoder = JSONEncoder()
         let rows: [[any Encodable & Sendable]] = try turns.map { turn in
             [turn.conversationID, turn.customerID.rawValue, turn.requestID, turn.channel.rawValue, turn.language,
@@ -23,8 +23,7 @@ extension FluentConversationStore: ConversationReviewStore {
              turn.errorCode, turn.needsClarification, turn.escalated, turn.text, turn.reply,
              String(decoding: try encoder.encode(turn.trace), as: UTF8.self), turn.createdAt]
         }
-        try await database.guardedTransaction { tx in
-            let sql = try HotPath.sql(tx)
+        try await source.writeTransaction(durable: false) { sql in
             try await insert(sql, "conversation_turns", [
                 "conversation_id", "customer_id", "request_id", "channel", "language", "intent", "confidence", "order_id", "action",
                 "success", "error_code", "needs_clarification", "escalated", "text", "reply", "trace", "created_at",

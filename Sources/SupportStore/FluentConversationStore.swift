@@ -33,12 +33,14 @@ public struct FluentConversationStore: ConversationStore {
     /// Inserts the conversation or updates it; another customer's conversation id is never continued or overwritten.
     public func saveState(_ state: DialogueState, conversationID: String, customer: CustomerID, now: Date) async throws {
         let encoded = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
-        try await HotPath.sql(database).raw("""
-            INSERT INTO conversations (id, customer_id, pending, turns, updated_at)
-            VALUES (\(bind: conversationID), \(bind: customer.rawValue), \(bind: encoded), 1, \(bind: now))
-            ON CONFLICT (id) DO UPDATE SET pending = excluded.pending, turns = conversations.turns + 1,
-                updated_at = excluded.updated_at
-            WHERE conversations.customer_id = excluded.customer_id
-            """).run()
+        try await source.write { sql in
+            try await sql.raw("""
+                INSERT INTO conversations (id, customer_id, pending, turns, updated_at)
+                VALUES (\(bind: conversationID), \(bind: customer.rawValue), \(bind: encoded), 1, \(bind: now))
+                ON CONFLICT (id) DO UPDATE SET pending = excluded.pending, turns = conversations.turns + 1,
+                    updated_at = excluded.updated_at
+                WHERE conversations.customer_id = excluded.customer_id
+                """).run()
+        }
     }
 }

@@ -56,16 +56,38 @@ public struct FluentStores: Sendable {
 /// database picked at start every statement of every request went through one loop's single SQLite connection.
 public struct DatabaseSource: Sendable {
     private let pick: @Sendable () -> any Database
+    /// SQLite's one writer (see `SQLiteWriter`), when the service runs on SQLite; nil on PostgreSQL and in tests that
+    /// hand a store one database.
+    public let writer: SQLiteWriter?
 
-    /// Always this database (tests, commands).
-    public static func fixed(_ database: any Database) -> DatabaseSource { DatabaseSource { database } }
+    /// Always this database (tests, commands), and SQLite's writer if given.
+    public static func fixed(_ database: any Database, writer: SQLiteWriter? = nil) -> DatabaseSource {
+        DatabaseSource(pick: { database }, writer: writer)
+    }
 
-    /// The database of the current event loop (any loop of `group` when the caller is on none).
-    public static func perEventLoop(_ databases: Databases, group: any EventLoopGroup, logger: Logger) -> DatabaseSource {
-        DatabaseSource { databases.database(logger: logger, on: group.any())! }
+    /// The database of the current event loop (any loop of `group` when the caller is on none); the hot writes go to
+    /// `writer` when there is one.
+    public static func perEventLoop(_ databases: Databases, group: any EventLoopGroup, logger: Logger,
+                                    writer: SQLiteWriter? = nil) -> DatabaseSource {
+        DatabaseSource(pick: { databases.database(logger: logger, on: group.any())! }, writer: writer)
     }
 
     public var database: any Database { pick() }
+
+    /// One write transaction: on SQLite's writer when there is one, otherwise a transaction on `database` (`durable`:
+    /// on disk when it returns, see `SQLiteTuning`).
+    func writeTransaction<T: Sendable>(durable: Bool,
+                                       _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        if let writer { return try await writer.transaction(durable: durable, body) }
+        let run: @Sendable (any Database) async throws -> T = { tx in try await body(try HotPath.sql(tx)) }
+        return durable ? try await SQLiteTuning.durableTransaction(on: database, run) : try await database.guardedTransaction(run)
+    }
+
+    /// Statements that commit one by one (a single INSERT or upsert): on SQLite's writer when there is one.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        if let writer { return try await writer.write(body) }
+        return try await body(try HotPath.sql(database))
+    }
 }
 
 /// `SELECT 1` on the database.

@@ -29,7 +29,7 @@ public struct FluentToolbox: SupportToolbox {
     }
 
     public func fetchCustomer(_ id: CustomerID) async throws -> CustomerSnapshot? {
-        try await HotPath.customer(id, on: database)
+        try await HotPath.customer(id, on: HotPath.sql(database))
     }
 
     public func fetchCustomers(limit: Int) async throws -> [CustomerSnapshot] {
@@ -37,11 +37,11 @@ public struct FluentToolbox: SupportToolbox {
     }
 
     public func fetchOrders(of customer: CustomerID) async throws -> [OrderSnapshot] {
-        try await HotPath.orders(of: customer, on: database)
+        try await HotPath.orders(of: customer, on: HotPath.sql(database))
     }
 
     public func fetchHistory(of customer: CustomerID) async throws -> CustomerHistory {
-        try await HotPath.history(of: customer, on: database)
+        try await HotPath.history(of: customer, on: HotPath.sql(database))
     }
 
     public func run(_ invocation: ToolInvocation, context: ToolContext) async throws -> ToolResult {
@@ -49,41 +49,36 @@ public struct FluentToolbox: SupportToolbox {
         let result: ToolResult
         if !invocation.action.isWrite, context.idempotencyKey == nil {
             // A read changes nothing but its audit row: no transaction and no customer lock, one read and one insert.
+            let sql = try HotPath.sql(database)
             switch invocation {
-            case let .getOrderStatus(orderID): result = try await orderStatus(orderID, customer: context.customerID, on: database)
-            default: result = try await listOrders(context.customerID, on: database)
+            case let .getOrderStatus(orderID): result = try await orderStatus(orderID, customer: context.customerID, on: sql)
+            default: result = try await listOrders(context.customerID, on: sql)
             }
             let audit = AuditRecord(context: context, invocation: invocation, result: result, time: now)
-            try await HotPath.insertAudit(audit, on: database)
+            try await source.write { try await HotPath.insertAudit(audit, on: $0) }
             await actionLog?.append(audit)
             return result
         }
         do {
-            result = try await SQLiteTuning.durableTransaction(on: database) { tx in
+            result = try await source.writeTransaction(durable: true) { tx in
                 // Write first: the customer's row lock serialises one customer's tool calls on PostgreSQL (so the rolling
                 // refund limit holds under concurrency), and on SQLite it takes the write lock before anything is read,
                 // so a transaction never has to upgrade a stale read snapshot (SQLITE_BUSY_SNAPSHOT).
                 try await lockCustomer(context.customerID, on: tx)
                 if let key = context.idempotencyKey {
                     // Serialised by the row lock above, so two calls with one key cannot both pass this check.
-                    guard try await ToolRequestModel.query(on: tx).filter(\.$key == key).count() == 0 else {
-                        throw ToolError.duplicateRequest
-                    }
-                    let request = ToolRequestModel()
-                    request.key = key
-                    request.customerID = Int(context.customerID.rawValue)
-                    request.action = invocation.action.rawValue
-                    request.createdAt = now
-                    try await request.create(on: tx)
+                    try await HotPath.claimToolRequest(key: key, customer: context.customerID, action: invocation.action,
+                                                       at: now, on: tx)
                 }
                 let result = try await perform(invocation, context: context, now: now, on: tx)
-                try await record(AuditRecord(context: context, invocation: invocation, result: result, time: now), on: tx)
+                try await HotPath.insertAudit(AuditRecord(context: context, invocation: invocation, result: result, time: now), on: tx)
                 return result
             }
         } catch let refusal as ToolError {
             // The transaction rolled back; the refusal itself is still audited.
             result = .failure(invocation.action, orderID: invocation.orderID, refusal)
-            try await record(AuditRecord(context: context, invocation: invocation, result: result, time: now), on: database)
+            let audit = AuditRecord(context: context, invocation: invocation, result: result, time: now)
+            try await source.write { try await HotPath.insertAudit(audit, on: $0) }
         }
         await actionLog?.append(AuditRecord(context: context, invocation: invocation, result: result, time: now))
         return result
@@ -92,7 +87,7 @@ public struct FluentToolbox: SupportToolbox {
     public func preview(_ invocation: ToolInvocation, context: ToolContext) async throws -> ToolResult {
         struct Rollback: Error { var result: ToolResult }
         do {
-            try await database.guardedTransaction { tx in
+            try await source.writeTransaction(durable: false) { tx in
                 try await lockCustomer(context.customerID, on: tx)
                 // The real checks and writes, then a rollback: the preview cannot drift from what `run` does.
                 throw Rollback(result: try await perform(invocation, context: context, now: clock.now(), on: tx))
@@ -110,37 +105,31 @@ public struct FluentToolbox: SupportToolbox {
     }
 
     /// Takes the customer's row lock (PostgreSQL) or the write lock (SQLite) before anything is read.
-    private func lockCustomer(_ customer: CustomerID, on tx: any Database) async throws {
-        guard let sql = tx as? any SQLDatabase else { throw StoreError.notSQL }
-        try await sql.raw("UPDATE customers SET refund_guard = refund_guard + 1 WHERE id = \(bind: Int(customer.rawValue))").run()
+    private func lockCustomer(_ customer: CustomerID, on tx: any SQLDatabase) async throws {
+        try await tx.raw("UPDATE customers SET refund_guard = refund_guard + 1 WHERE id = \(bind: Int(customer.rawValue))").run()
     }
 
     private func perform(_ invocation: ToolInvocation, context: ToolContext, now: Date,
-                         on tx: any Database) async throws -> ToolResult {
+                         on tx: any SQLDatabase) async throws -> ToolResult {
         let customerID = context.customerID
         switch invocation {
         case let .issueRefund(orderID, reason):
             return try await refund(orderID, reason: reason, context: context, now: now, on: tx)
         case let .cancelOrder(orderID):
-            let order = try await fetchOwnedOrder(orderID, customer: customerID, on: tx)
-            let snapshot = order.snapshot()
-            try SupportRules.checkCancel(order: snapshot)
-            order.status = OrderStatus.cancelled.rawValue
-            try await order.save(on: tx)
-            return ToolResult(action: .cancelOrder, orderID: orderID, amount: snapshot.total, orderStatus: .cancelled)
+            guard let order = try await HotPath.orders(of: customerID, orderID: orderID, on: tx).first else {
+                throw ToolError.orderNotFound
+            }
+            try SupportRules.checkCancel(order: order)
+            try await HotPath.setStatus(.cancelled, of: orderID, on: tx)
+            return ToolResult(action: .cancelOrder, orderID: orderID, amount: order.total, orderStatus: .cancelled)
         case let .requestReplacement(orderID, reason):
-            let order = try await fetchOwnedOrder(orderID, customer: customerID, on: tx)
-            try SupportRules.checkReplacement(order: order.snapshot(), alreadyRefunded: try await hasRefund(orderID, on: tx),
-                                              alreadyReplaced: try await hasReplacement(orderID, on: tx), policy: policy, now: now)
-            let replacement = ReplacementModel()
-            replacement.orderID = try order.requireID()
-            replacement.customerID = order.$customer.id
-            replacement.reason = reason.rawValue
-            replacement.status = "requested"
-            replacement.createdAt = now
-            try await replacement.create(on: tx)
+            let (order, _, counts) = try await facts(customer: customerID, order: orderID, now: now, on: tx)
+            try SupportRules.checkReplacement(order: order, alreadyRefunded: counts.orderRefunded,
+                                              alreadyReplaced: counts.orderReplaced, policy: policy, now: now)
+            let replacementID = try await HotPath.insertReplacement(order: orderID, customer: customerID, reason: reason,
+                                                                    at: now, on: tx)
             return ToolResult(action: .requestReplacement, orderID: orderID, orderStatus: .delivered,
-                              replacementID: replacement.id.map { ReplacementID(Int64($0)) })
+                              replacementID: replacementID)
         case let .getOrderStatus(orderID):
             return try await orderStatus(orderID, customer: customerID, on: tx)
         case .listOrders:
@@ -148,36 +137,44 @@ public struct FluentToolbox: SupportToolbox {
         case let .escalateCase(orderID, summary):
             // An escalation may name an order only if it is the caller's; otherwise it is filed without one.
             var ownedOrder: OrderID?
-            if let orderID, (try? await fetchOwnedOrder(orderID, customer: customerID, on: tx)) != nil { ownedOrder = orderID }
-            let escalation = try await insertEscalation(customer: customerID, order: ownedOrder, refund: nil,
-                                                        kind: "customer_request", summary: summary, now: now, on: tx)
+            if let orderID, try await !HotPath.orders(of: customerID, orderID: orderID, on: tx).isEmpty { ownedOrder = orderID }
+            let escalation = try await HotPath.insertEscalation(customer: customerID, order: ownedOrder, refund: nil,
+                                                                kind: "customer_request", summary: summary, at: now, on: tx)
             return ToolResult(action: .escalateCase, orderID: ownedOrder, escalationID: escalation)
         }
     }
 
     /// An order's status, only the caller's own (a foreign and a missing order are the same refusal).
-    private func orderStatus(_ orderID: OrderID, customer: CustomerID, on db: any Database) async throws -> ToolResult {
-        guard let snapshot = try await HotPath.orders(of: customer, orderID: orderID, on: db).first else {
+    private func orderStatus(_ orderID: OrderID, customer: CustomerID, on sql: any SQLDatabase) async throws -> ToolResult {
+        guard let snapshot = try await HotPath.orders(of: customer, orderID: orderID, on: sql).first else {
             return .failure(.getOrderStatus, orderID: orderID, .orderNotFound)
         }
         return ToolResult(action: .getOrderStatus, orderID: orderID, orderStatus: snapshot.status, order: snapshot)
     }
 
-    private func listOrders(_ customer: CustomerID, on db: any Database) async throws -> ToolResult {
-        ToolResult(action: .listOrders, orders: try await HotPath.orders(of: customer, limit: 20, on: db))
+    private func listOrders(_ customer: CustomerID, on sql: any SQLDatabase) async throws -> ToolResult {
+        ToolResult(action: .listOrders, orders: try await HotPath.orders(of: customer, limit: 20, on: sql))
+    }
+
+    /// The order with its lines if it is the customer's (a missing and a foreign order are the same `orderNotFound`),
+    /// the customer, and the counts the rules need, in one statement.
+    private func facts(customer: CustomerID, order: OrderID, now: Date,
+                       on tx: any SQLDatabase) async throws -> (OrderSnapshot, CustomerSnapshot, HotPath.RefundCounts) {
+        let windowStart = SupportRules.refundLimitWindowStart(policy: policy, now: now)
+        let lookback = now.addingTimeInterval(-Double(SupportRules.fraudLookbackDays) * 86_400)
+        guard let facts = try await HotPath.refundFacts(customer: customer, order: order, windowStart: windowStart,
+                                                        lookback: lookback, on: tx) else {
+            throw ToolError.orderNotFound
+        }
+        return facts
     }
 
     /// A refund in as few statements as the rules allow: one read (the order with its lines, the customer and every count
     /// the rules need), the insert, the order's new status (plus the escalation when it is held for review).
     private func refund(_ orderID: OrderID, reason: ReturnReason, context: ToolContext, now: Date,
-                        on tx: any Database) async throws -> ToolResult {
+                        on tx: any SQLDatabase) async throws -> ToolResult {
         let customerID = context.customerID
-        let windowStart = SupportRules.refundLimitWindowStart(policy: policy, now: now)
-        let lookback = now.addingTimeInterval(-Double(SupportRules.fraudLookbackDays) * 86_400)
-        guard let (snapshot, customer, counts) = try await HotPath.refundFacts(
-            customer: customerID, order: orderID, windowStart: windowStart, lookback: lookback, on: tx) else {
-            throw ToolError.orderNotFound
-        }
+        let (snapshot, customer, counts) = try await facts(customer: customerID, order: orderID, now: now, on: tx)
         try SupportRules.checkRefund(order: snapshot, alreadyRefunded: counts.orderRefunded,
                                      alreadyReplaced: counts.orderReplaced, refundsInLimitWindow: counts.inLimitWindow,
                                      policy: policy, now: now, goodwill: context.goodwill)
@@ -190,54 +187,14 @@ public struct FluentToolbox: SupportToolbox {
         if status == .approved {
             try await HotPath.setStatus(.returned, of: orderID, on: tx)
         } else {
-            escalationID = try await insertEscalation(
-                customer: customerID, order: orderID, refund: Int(refundID.rawValue), kind: "fraud_review",
+            escalationID = try await HotPath.insertEscalation(
+                customer: customerID, order: orderID, refund: refundID, kind: "fraud_review",
                 summary: "Refund of \(snapshot.total.decimalString) held for review: "
-                    + signals.map(\.rawValue).joined(separator: ", "), now: now, on: tx)
+                    + signals.map(\.rawValue).joined(separator: ", "), at: now, on: tx)
         }
         return ToolResult(action: .issueRefund, orderID: orderID, amount: snapshot.total, refundID: refundID,
                           refundStatus: status, fraudSignals: signals,
                           orderStatus: status == .approved ? .returned : snapshot.status, escalationID: escalationID)
-    }
-
-    /// The order if it belongs to `customer`; a missing and a foreign order are the same `orderNotFound`.
-    private func fetchOwnedOrder(_ id: OrderID, customer: CustomerID, on db: any Database) async throws -> OrderModel {
-        guard let orderID = Int(exactly: id.rawValue), let order = try await OrderModel.query(on: db)
-            .filter(\.$id == orderID)
-            .filter(\.$customer.$id == Int(customer.rawValue))
-            .with(\.$items, { $0.with(\.$product) })
-            .first()
-        else { throw ToolError.orderNotFound }
-        return order
-    }
-
-    private func hasRefund(_ id: OrderID, on db: any Database) async throws -> Bool {
-        try await RefundModel.query(on: db)
-            .filter(\.$orderID == Int(id.rawValue))
-            .filter(\.$status != RefundStatus.rejected.rawValue)
-            .count() > 0
-    }
-
-    private func hasReplacement(_ id: OrderID, on db: any Database) async throws -> Bool {
-        try await ReplacementModel.query(on: db).filter(\.$orderID == Int(id.rawValue)).count() > 0
-    }
-
-    private func insertEscalation(customer: CustomerID, order: OrderID?, refund: Int?, kind: String, summary: String,
-                                  now: Date, on db: any Database) async throws -> EscalationID {
-        let escalation = EscalationModel()
-        escalation.customerID = Int(customer.rawValue)
-        escalation.orderID = order.map { Int($0.rawValue) }
-        escalation.refundID = refund
-        escalation.kind = kind
-        escalation.summary = String(summary.prefix(MessageLimits.maxCharacters))
-        escalation.status = EscalationStatus.open.rawValue
-        escalation.createdAt = now
-        try await escalation.create(on: db)
-        return EscalationID(Int64(try escalation.requireID()))
-    }
-
-    private func record(_ audit: AuditRecord, on db: any Database) async throws {
-        try await HotPath.insertAudit(audit, on: db)
     }
 }
 

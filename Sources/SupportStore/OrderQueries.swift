@@ -11,8 +11,8 @@ enum HotPath {
         return sql
     }
 
-    static func customer(_ id: CustomerID, on database: any Database) async throws -> CustomerSnapshot? {
-        let row = try await sql(database).raw("""
+    static func customer(_ id: CustomerID, on sql: any SQLDatabase) async throws -> CustomerSnapshot? {
+        let row = try await sql.raw("""
             SELECT id, name, created_at FROM customers WHERE id = \(bind: id.rawValue)
             """).first()
         guard let row else { return nil }
@@ -23,10 +23,10 @@ enum HotPath {
 
     /// The customer's orders with their lines, newest first; with `orderID`, only that order if it is the customer's.
     static func orders(of customer: CustomerID, orderID: OrderID? = nil, limit: Int = 50,
-                       on database: any Database) async throws -> [OrderSnapshot] {
+                       on sql: any SQLDatabase) async throws -> [OrderSnapshot] {
         let filter: SQLQueryString = orderID.map { "o.id = \(bind: $0.rawValue) AND o.customer_id = \(bind: customer.rawValue)" }
             ?? "o.id IN (SELECT id FROM orders WHERE customer_id = \(bind: customer.rawValue) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit))"
-        let rows = try await sql(database).raw("""
+        let rows = try await sql.raw("""
             SELECT \(orderColumns)
             FROM orders o
             LEFT JOIN order_items i ON i.order_id = o.id
@@ -69,9 +69,9 @@ enum HotPath {
     /// the order with its lines if it is the customer's, the customer, and the counts the rules need. Nil when the order
     /// is not the customer's (or does not exist).
     static func refundFacts(customer: CustomerID, order: OrderID, windowStart: Date, lookback: Date,
-                            on database: any Database) async throws -> (OrderSnapshot, CustomerSnapshot, RefundCounts)? {
+                            on sql: any SQLDatabase) async throws -> (OrderSnapshot, CustomerSnapshot, RefundCounts)? {
         let rejected = RefundStatus.rejected.rawValue
-        let rows = try await sql(database).raw("""
+        let rows = try await sql.raw("""
             SELECT \(orderColumns), c.name AS customer_name, c.created_at AS customer_created_at,
               (SELECT COUNT(*) FROM refunds WHERE customer_id = \(bind: customer.rawValue) AND created_at >= \(bind: windowStart)
                  AND status <> \(bind: rejected)) AS in_window,
@@ -97,12 +97,46 @@ enum HotPath {
         return (orders[0], snapshot, counts)
     }
 
-    static func insertAudit(_ audit: AuditRecord, on database: any Database) async throws {
-        try await sql(database).raw("""
+    static func insertAudit(_ audit: AuditRecord, on sql: any SQLDatabase) async throws {
+        try await sql.raw("""
             INSERT INTO audit_entries (created_at, request_id, customer_id, action, parameters, result)
             VALUES (\(bind: audit.time), \(bind: audit.requestID), \(bind: audit.customerID.rawValue),
                     \(bind: audit.action.rawValue), \(bind: JSONLine.encode(audit.parameters)), \(bind: JSONLine.encode(audit.result)))
             """).run()
+    }
+
+    /// Records an idempotency key's first use; `duplicateRequest` when the key was used before.
+    static func claimToolRequest(key: String, customer: CustomerID, action: ToolAction, at now: Date,
+                                 on sql: any SQLDatabase) async throws {
+        guard try await sql.raw("SELECT id FROM tool_requests WHERE request_key = \(bind: key)").first() == nil else {
+            throw ToolError.duplicateRequest
+        }
+        try await sql.raw("""
+            INSERT INTO tool_requests (request_key, customer_id, action, created_at)
+            VALUES (\(bind: key), \(bind: customer.rawValue), \(bind: action.rawValue), \(bind: now))
+            """).run()
+    }
+
+    static func insertReplacement(order: OrderID, customer: CustomerID, reason: ReturnReason, at now: Date,
+                                  on sql: any SQLDatabase) async throws -> ReplacementID {
+        guard let row = try await sql.raw("""
+            INSERT INTO replacements (order_id, customer_id, reason, status, created_at)
+            VALUES (\(bind: order.rawValue), \(bind: customer.rawValue), \(bind: reason.rawValue), 'requested', \(bind: now))
+            RETURNING id
+            """).first() else { throw StoreError.notFound }
+        return ReplacementID(try row.decode(column: "id", as: Int64.self))
+    }
+
+    /// An open escalation; the summary is the customer's redacted message, cut to the message limit.
+    static func insertEscalation(customer: CustomerID, order: OrderID?, refund: RefundID?, kind: String, summary: String,
+                                 at now: Date, on sql: any SQLDatabase) async throws -> EscalationID {
+        guard let row = try await sql.raw("""
+            INSERT INTO escalations (customer_id, order_id, refund_id, kind, summary, status, created_at)
+            VALUES (\(bind: customer.rawValue), \(bind: order?.rawValue), \(bind: refund?.rawValue), \(bind: kind),
+                    \(bind: String(summary.prefix(MessageLimits.maxCharacters))), \(bind: EscalationStatus.open.rawValue), \(bind: now))
+            RETURNING id
+            """).first() else { throw StoreError.notFound }
+        return EscalationID(try row.decode(column: "id", as: Int64.self))
     }
 
     /// What the refund rules count.
@@ -114,8 +148,8 @@ enum HotPath {
     }
 
     static func insertRefund(order: OrderID, customer: CustomerID, amount: Money, reason: ReturnReason, status: RefundStatus,
-                             signals: [FraudSignal], at now: Date, on database: any Database) async throws -> RefundID {
-        guard let row = try await sql(database).raw("""
+                             signals: [FraudSignal], at now: Date, on sql: any SQLDatabase) async throws -> RefundID {
+        guard let row = try await sql.raw("""
             INSERT INTO refunds (order_id, customer_id, amount_cents, reason, status, fraud_signals, created_at)
             VALUES (\(bind: order.rawValue), \(bind: customer.rawValue), \(bind: amount.minorUnits), \(bind: reason.rawValue),
                     \(bind: status.rawValue), \(bind: signals.map(\.rawValue).joined(separator: ",")), \(bind: now))
@@ -124,12 +158,11 @@ enum HotPath {
         return RefundID(try row.decode(column: "id", as: Int64.self))
     }
 
-    static func setStatus(_ status: OrderStatus, of order: OrderID, on database: any Database) async throws {
-        try await sql(database).raw("UPDATE orders SET status = \(bind: status.rawValue) WHERE id = \(bind: order.rawValue)").run()
+    static func setStatus(_ status: OrderStatus, of order: OrderID, on sql: any SQLDatabase) async throws {
+        try await sql.raw("UPDATE orders SET status = \(bind: status.rawValue) WHERE id = \(bind: order.rawValue)").run()
     }
 
-    static func history(of customer: CustomerID, limit: Int = 50, on database: any Database) async throws -> CustomerHistory {
-        let sql = try sql(database)
+    static func history(of customer: CustomerID, limit: Int = 50, on sql: any SQLDatabase) async throws -> CustomerHistory {
         let refunds = try await sql.raw("""
             SELECT id, order_id, amount_cents, status, created_at FROM refunds WHERE customer_id = \(bind: customer.rawValue)
             ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)

@@ -89,7 +89,7 @@ public actor TurnBuffer {
 
     private func write(_ batch: [ConversationTurn]) async {
         do {
-            try await FluentConversationStore.insertTurns(batch, on: source.database)
+            try await FluentConversationStore.insertTurns(batch, into: source)
         } catch {
             // Kept for the next attempt (the database may be restarting); bounded, so a long outage cannot fill memory.
             pending.insert(contentsOf: batch, at: 0)

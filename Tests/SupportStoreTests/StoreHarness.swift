@@ -11,13 +11,16 @@ import Testing
 /// Every store suite, one test at a time: the PostgreSQL cases share one database and reset it.
 @Suite(.serialized) enum StoreTier {}
 
-/// The databases every store test runs against: SQLite always, PostgreSQL when `SUPPORTOPS_TEST_POSTGRES_URL` is set
-/// (`scripts/test.sh` starts one when Debian's postgresql is installed; under CI it must be).
+/// The databases every store test runs against: SQLite always, both with the stores' writes on the event loops'
+/// connections and, as the server runs, with the hot writes on SQLite's one writer (`SQLiteWriter`); PostgreSQL when
+/// `SUPPORTOPS_TEST_POSTGRES_URL` is set (`scripts/test.sh` starts one when Debian's postgresql is installed; under CI it
+/// must be).
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite, postgres
+    case sqlite, sqliteWriter = "sqlite+writer", postgres
 
     static var available: [Backend] {
-        ProcessInfo.processInfo.environment["SUPPORTOPS_TEST_POSTGRES_URL"] == nil ? [.sqlite] : [.sqlite, .postgres]
+        ProcessInfo.processInfo.environment["SUPPORTOPS_TEST_POSTGRES_URL"] == nil ? [.sqlite, .sqliteWriter]
+            : [.sqlite, .sqliteWriter, .postgres]
     }
 
     var testDescription: String { rawValue }
@@ -35,6 +38,8 @@ struct StoreHarness: Sendable {
     let threadPool: NIOThreadPool
     let directory: URL
     let logger: Logger
+    /// SQLite's one writer (backend `sqliteWriter`), opened once the database is migrated.
+    var writer: SQLiteWriter? = nil
 
     /// A database handle on any of the group's loops (each loop has its own connection pool, as in the server).
     func database() -> any Database {
@@ -42,7 +47,7 @@ struct StoreHarness: Sendable {
     }
 
     func stores(clock: any WallClock = FixedClock(StoreHarness.now)) -> FluentStores {
-        FluentStores(database: database(), policy: .standard, clock: clock,
+        FluentStores(source: .fixed(database(), writer: writer), policy: .standard, clock: clock,
                      actionLog: ActionLog(path: directory.appendingPathComponent("action_log.jsonl").path, logger: logger),
                      logger: logger)
     }
@@ -57,10 +62,10 @@ struct StoreHarness: Sendable {
         var logger = Logger(label: "store-tests")
         logger.logLevel = .warning
         let location: DatabaseLocation = switch backend {
-        case .sqlite: .sqlite(path: directory.appendingPathComponent("store.sqlite").path)
+        case .sqlite, .sqliteWriter: .sqlite(path: directory.appendingPathComponent("store.sqlite").path)
         case .postgres: try DatabaseLocation(url: ProcessInfo.processInfo.environment["SUPPORTOPS_TEST_POSTGRES_URL"] ?? "")
         }
-        let harness = StoreHarness(backend: backend, databases: databases, group: group, threadPool: threadPool,
+        var harness = StoreHarness(backend: backend, databases: databases, group: group, threadPool: threadPool,
                                    directory: directory, logger: logger)
         do {
             try location.register(on: databases)
@@ -75,6 +80,9 @@ struct StoreHarness: Sendable {
             try await migrator.setupIfNeeded().get()
             try await migrator.prepareBatch().get()
             try await location.prepare(databases, eventLoops: group, logger: logger)
+            if backend == .sqliteWriter, case let .sqlite(path) = location {
+                harness.writer = try await SQLiteWriter.open(path: path, logger: logger)
+            }
             if seed {
                 _ = try await DemoSeeder(generatedCustomers: 5, generatedOrders: 20).run(on: harness.database(), now: now, reset: false)
             }
@@ -88,6 +96,7 @@ struct StoreHarness: Sendable {
     }
 
     func shutdown() async {
+        await writer?.close()
         await databases.shutdownAsync()
         try? await threadPool.shutdownGracefully()
         try? await group.shutdownGracefully()

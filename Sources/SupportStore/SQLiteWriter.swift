@@ -1,0 +1,198 @@
+public import Logging
+import NIOCore
+import NIOPosix
+import SQLiteKit
+import SQLiteNIO
+import SQLKit
+import Synchronization
+
+/// SQLite's one writer: a connection of its own, on a thread of its own, that runs the service's hot writes one after
+/// the other (a refund's transaction, the audit row of a lookup, the conversation state, the review turns).
+///
+/// Why (issue 14, measured on the refund benchmark): SQLite lets one transaction write at a time. With the writes spread
+/// over the event loops' connections, a refund held the write lock for eight statements, and between two of them its
+/// task waited in a busy event loop's queue behind the requests being parsed and understood there, while every other
+/// writer slept in SQLite's busy handler (1 ms and more per try). Here the whole transaction runs on the writer's own
+/// thread: each statement's answer continues the transaction on the thread that computed it (`InlineExecutor`), no
+/// event loop is involved between BEGIN and COMMIT, and writers queue in a FIFO in the process instead of sleeping in
+/// SQLite.
+///
+/// Durability: a `durable` transaction (money) commits with `synchronous=FULL`, everything else with NORMAL (see
+/// `SQLiteTuning`); the writer switches only when the next write asks for the other level.
+public final class SQLiteWriter: Sendable {
+    private let threadPool: NIOThreadPool
+    private let connection: SQLiteConnection
+    private let sql: any SQLDatabase
+    private let executor: InlineExecutor
+    private let gate = WriteGate()
+    /// The connection's `synchronous` level (true: FULL); read and changed only while holding the gate.
+    private let full = Mutex(false)
+    private let closed = Mutex(false)
+
+    private init(threadPool: NIOThreadPool, connection: SQLiteConnection) {
+        self.threadPool = threadPool
+        self.connection = connection
+        self.sql = connection.sql(queryLogLevel: nil) // bound values are customer data: never logged
+        self.executor = InlineExecutor(pool: threadPool)
+    }
+
+    /// Opens the writer's connection to the SQLite file at `path` (WAL mode is set by `DatabaseLocation.prepare`).
+    public static func open(path: String, logger: Logger) async throws -> SQLiteWriter {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        do {
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: pool, logger: logger,
+                                                             on: MultiThreadedEventLoopGroup.singleton.any())
+            let writer = SQLiteWriter(threadPool: pool, connection: connection)
+            // Fluent's SQLite connections enforce foreign keys; so does this one.
+            for statement in ["PRAGMA foreign_keys = ON"] + SQLiteTuning.connectionStatements {
+                try await writer.sql.raw(SQLQueryString(statement)).run()
+            }
+            return writer
+        } catch {
+            try? await pool.shutdownGracefully()
+            throw error
+        }
+    }
+
+    /// Runs `body` as one transaction (BEGIN IMMEDIATE: the write lock is taken before anything is read, so a
+    /// transaction never has to upgrade a stale snapshot). Rolls back when `body` throws.
+    func transaction<T: Sendable>(durable: Bool,
+                                  _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await exclusively(durable: durable) { sql in
+            try await sql.raw("BEGIN IMMEDIATE").run()
+            do {
+                let value = try await body(sql)
+                try await sql.raw("COMMIT").run()
+                return value
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body`, whose statements commit one by one (a single INSERT or upsert), with NORMAL durability.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await exclusively(durable: false, body)
+    }
+
+    /// Closes the connection and stops the writer's thread. Writes after this fail.
+    public func close() async {
+        let closing = await withTaskExecutorPreference(executor) { [self] in
+            await gate.acquire()
+            defer { gate.release() }
+            guard !closed.withLock({ closed in defer { closed = true }; return closed }) else { return false }
+            try? await connection.close()
+            return true
+        }
+        if closing { try? await threadPool.shutdownGracefully() }
+    }
+
+    /// The gate is taken and given back on the writer's thread: the next writer starts there as soon as the last one is
+    /// done, without waiting for the event loop the last one returns to.
+    private func exclusively<T: Sendable>(durable: Bool,
+                                          _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await withTaskExecutorPreference(executor) { [self] in
+            await gate.acquire()
+            defer { gate.release() }
+            guard !closed.withLock({ $0 }) else { throw SQLiteWriterClosed() }
+            if full.withLock({ $0 }) != durable {
+                try await sql.raw(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL").run()
+                full.withLock { $0 = durable }
+            }
+            return try await body(sql)
+        }
+    }
+}
+
+/// A write after the service began to stop.
+public struct SQLiteWriterClosed: Error, CustomStringConvertible {
+    public var description: String { "The database writer is closed (the service is stopping)." }
+}
+
+/// A FIFO lock for async code: one holder; the others wait, suspended, in arrival order.
+final class WriteGate: Sendable {
+    private struct State {
+        var held = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var next = 0 // index of the first waiter still waiting (the array is compacted when it drains)
+    }
+
+    private let state = Mutex(State())
+
+    func acquire() async {
+        if state.withLock({ state in
+            guard !state.held else { return false }
+            state.held = true
+            return true
+        }) { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let acquired = state.withLock { state in
+                guard state.held else {
+                    state.held = true
+                    return true
+                }
+                state.waiters.append(continuation)
+                return false
+            }
+            if acquired { continuation.resume() }
+        }
+    }
+
+    /// Hands the lock to the longest waiter, or frees it.
+    func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard state.next < state.waiters.count else {
+                state.held = false
+                state.waiters.removeAll(keepingCapacity: true)
+                state.next = 0
+                return nil
+            }
+            defer { state.next += 1 }
+            return state.waiters[state.next]
+        }
+        next?.resume()
+    }
+}
+
+/// Runs a task's jobs on the writer's single pool thread. A job resumed on that thread (a statement's answer, which
+/// SQLiteNIO delivers from the pool thread that ran the statement) runs right there, without a thread switch; a job
+/// enqueued from anywhere else (or while a job is already running on the pool thread) is submitted to the pool.
+final class InlineExecutor: TaskExecutor, @unchecked Sendable {
+    private let pool: NIOThreadPool
+    /// The pool thread's state, touched only on that thread.
+    private let onPoolThread = ThreadSpecificVariable<Flag>()
+
+    private final class Flag {
+        var running = false
+    }
+
+    init(pool: NIOThreadPool) {
+        self.pool = pool
+        pool.submit { [onPoolThread] _ in onPoolThread.currentValue = Flag() }
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        if let flag = onPoolThread.currentValue, !flag.running {
+            run(job, flag: flag)
+        } else {
+            pool.submit { [self] state in
+                guard case .active = state, let flag = onPoolThread.currentValue else {
+                    // The pool has stopped (the writer closed) and calls this at once, on the enqueuing thread: the job
+                    // runs on an event loop instead, where the closed writer refuses it.
+                    MultiThreadedEventLoopGroup.singleton.any().execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+                    return
+                }
+                run(job, flag: flag)
+            }
+        }
+    }
+
+    private func run(_ job: UnownedJob, flag: Flag) {
+        flag.running = true
+        job.runSynchronously(on: asUnownedTaskExecutor())
+        flag.running = false
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import SQLKit
+import SupportDomain
+@testable import SupportStore
+import Testing
+
+extension StoreTier {
+    @Suite("SQLite's one writer")
+    struct SQLiteWriterTests {
+        @Test("money commits FULL and everything else NORMAL; a failed transaction leaves nothing; writes run one at a time")
+        func writer() async throws {
+            try await StoreHarness.with(.sqliteWriter, seed: false) { h in
+                let writer = try #require(h.writer)
+                @Sendable func synchronous(_ sql: any SQLDatabase) async throws -> Int {
+                    try #require(try await sql.raw("PRAGMA synchronous").first()).decode(column: "synchronous", as: Int.self)
+                }
+                // synchronous: 1 = NORMAL, 2 = FULL; the level follows what each write asks for.
+                #expect(try await writer.transaction(durable: true) { try await synchronous($0) } == 2)
+                #expect(try await writer.write { try await synchronous($0) } == 1)
+                #expect(try await writer.transaction(durable: false) { try await synchronous($0) } == 1)
+
+                struct Boom: Error {}
+                await #expect(throws: Boom.self) {
+                    try await writer.transaction(durable: true) { sql in
+                        try await sql.raw("INSERT INTO products (id, sku, name, price_cents, stock, final_sale) VALUES (77, 'X-1', 'x', 100, 1, false)").run()
+                        throw Boom()
+                    }
+                }
+                let sql = try #require(h.database() as? any SQLDatabase)
+                #expect(try await sql.raw("SELECT id FROM products WHERE id = 77").all().isEmpty)
+
+                // Fifty writers at once: each runs alone and whole (each reads the count the one before it left).
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for n in 0..<50 {
+                        group.addTask {
+                            try await writer.transaction(durable: n % 2 == 0) { sql in
+                                let row = try #require(try await sql.raw("SELECT COUNT(*) AS n FROM products").first())
+                                let count = try row.decode(column: "n", as: Int.self)
+                                try await sql.raw("""
+                                    INSERT INTO products (id, sku, name, price_cents, stock, final_sale)
+                                    VALUES (\(bind: 1_000 + count), \(bind: "SKU-\(n)"), 'p', 100, 1, false)
+                                    """).run()
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                // Had two transactions interleaved, both would have read the same count and the second insert failed.
+                let ids = try await sql.raw("SELECT id FROM products ORDER BY id").all().map { try $0.decode(column: "id", as: Int.self) }
+                #expect(ids == Array(1_000..<1_050))
+
+                await writer.close()
+                await #expect(throws: SQLiteWriterClosed.self) { try await writer.write { try await synchronous($0) } }
+            }
+        }
+    }
+}
