@@ -98,13 +98,17 @@ def wait_ready(base, seconds=120):
     return False
 
 
-def verify(url, cluster_dir, name, work, outcomes, failures):
+def verify(url, cluster_dir, name, work, outcomes, failures, rows=None, order_of=None):
+    """Every acknowledged refund stored, none without its audit row, the action logs never ahead of the database.
+    `rows(query)` runs a query (default: psql on `url`); `order_of` is the SQL for the audit row's order id."""
+    rows = rows or (lambda query: psql(url, query))
+    order_of = order_of or "(parameters::json->>'order_id')::bigint"
     orders = [order for _, order in work]
     order_list = ",".join(map(str, orders))
-    stored = {int(r[0]) for r in psql(url, f"SELECT order_id FROM refunds WHERE order_id IN ({order_list})")}
-    audited = {int(r[0]) for r in psql(url, f"""SELECT DISTINCT (parameters::json->>'order_id')::bigint FROM audit_entries
+    stored = {int(r[0]) for r in rows(f"SELECT order_id FROM refunds WHERE order_id IN ({order_list})")}
+    audited = {int(r[0]) for r in rows(f"""SELECT DISTINCT {order_of} FROM audit_entries
         WHERE action = 'issue_refund' AND result LIKE '%"success":"true"%'
-          AND (parameters::json->>'order_id')::bigint IN ({order_list})""")}
+          AND {order_of} IN ({order_list})""")}
     logged = set()
     for path in glob.glob(os.path.join(cluster_dir, "actions-*.jsonl")):
         with open(path, encoding="utf-8") as handle:

@@ -83,6 +83,14 @@ if [ -n "${SUPPORTOPS_TEST_POSTGRES_URL:-}" ] && [ $# -eq 0 ]; then
   fi
 fi
 
+# One server on SQLite (the default database) killed with SIGKILL, then stopped with SIGTERM, under refund load: no
+# acknowledged refund lost, none without its audit row, no buffered review turn lost at a clean stop.
+if [ $# -eq 0 ]; then
+  echo "SQLite crash check:"
+  if swift build --product supportops >/dev/null 2>&1 && python3 scripts/sqlite_crash_check.py --orders 300; then :
+  else echo "SQLite crash check: FAILED"; status=1; fi
+fi
+
 # Two instances behind nginx on one PostgreSQL (scripts/cluster.sh): simultaneous refunds and cancels over both stay
 # exact (scripts/cluster_check.py), and a kill -9 of an instance and a rolling restart under write load lose no
 # acknowledged refund (scripts/crash_check.py); on a fresh database, at a small scale. Where this script manages the
