@@ -9,7 +9,7 @@ struct FlushAtShutdown: LifecycleHandler {
 
     func shutdownAsync(_ application: Application) async {
         await turnBuffer?.close()
-        await actionLog?.close()
+        actionLog?.close()
     }
 }
 

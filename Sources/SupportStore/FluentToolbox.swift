@@ -56,7 +56,7 @@ public struct FluentToolbox: SupportToolbox {
             }
             let audit = AuditRecord(context: context, invocation: invocation, result: result, time: now)
             try await source.write { try await HotPath.insertAudit(audit, on: $0) }
-            await actionLog?.append(audit)
+            actionLog?.append(audit)
             return result
         }
         do {
@@ -80,7 +80,7 @@ public struct FluentToolbox: SupportToolbox {
             let audit = AuditRecord(context: context, invocation: invocation, result: result, time: now)
             try await source.write { try await HotPath.insertAudit(audit, on: $0) }
         }
-        await actionLog?.append(AuditRecord(context: context, invocation: invocation, result: result, time: now))
+        actionLog?.append(AuditRecord(context: context, invocation: invocation, result: result, time: now))
         return result
     }
 

@@ -26,7 +26,7 @@ import Fluent
             let audit = try await AuditEntryModel.query(on: h.app.db).all()
             #expect(audit.count == 2)
             let auditText = audit.map { "\($0.requestID) \($0.action) \($0.parameters) \($0.result)" }.joined(separator: "\n")
-            await h.services.stores.actionLog?.flush()  // buffered: written a moment after the answer
+            h.services.stores.actionLog?.flush()  // buffered: written a moment after the answer
             let logText = (try? String(contentsOfFile: h.actionLogPath, encoding: .utf8)) ?? ""
             #expect(logText.split(separator: "\n").count == 2)
             let summaries = try await EscalationModel.query(on: h.app.db).all().map(\.summary).joined(separator: "\n")

@@ -159,7 +159,7 @@ struct TestHarness {
 
     /// The action log's lines, after writing what is buffered.
     func actionLogLines() async throws -> [[String: Any]] {
-        await services.stores.actionLog?.flush()
+        services.stores.actionLog?.flush()
         guard let text = try? String(contentsOfFile: actionLogPath, encoding: .utf8) else { return [] }
         return try text.split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
