@@ -8,7 +8,7 @@ public import SupportDomain
 extension FluentConversationStore: ConversationReviewStore {
     public func recordTurn(_ turn: ConversationTurn) async throws {
         if let turnBuffer {
-            await turnBuffer.add(turn)
+            turnBuffer.add(turn)
         } else {
             try await Self.insertTurns([turn], into: source)
         }

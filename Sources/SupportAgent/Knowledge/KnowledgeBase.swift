@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import SupportSearch
 public import SupportDomain
 
@@ -15,7 +16,11 @@ public actor KnowledgeBase {
     private var vectorCache: [String: [Float]] = [:]
     private var fingerprint: String?
     private var lastCheck: ContinuousClock.Instant?
-    private let recheckInterval: Duration
+    private nonisolated let recheckInterval: Duration
+    /// The retriever and when it was last confirmed current, readable without entering the actor: a search takes it
+    /// from here and runs on the caller's thread (before, every search of every request ran inside the actor, one at a
+    /// time, two executor hops away). Nil until the first check, and after `invalidate()`.
+    private nonisolated let confirmed = Mutex<(retriever: HybridRetriever, at: ContinuousClock.Instant)?>(nil)
 
     /// With an `embedder`, searches fuse BM25 with sentence embeddings (see `HybridRetriever`).
     public init(policies: PolicyLibrary, store: (any ArticleStore)?, embedder: (any TextEmbedder)? = nil,
@@ -47,7 +52,7 @@ public actor KnowledgeBase {
     }
 
     /// Whether searches use embeddings as well as words.
-    public var isHybrid: Bool { embedder != nil }
+    public nonisolated var isHybrid: Bool { embedder != nil }
 
     /// A policy section as a search document; its id is `policy:FILE#heading-slug`.
     public static func document(_ section: PolicySection) -> SearchDocument {
@@ -78,14 +83,26 @@ public actor KnowledgeBase {
     }
 
     /// The index, rebuilt when the articles changed since the last look (checked at most every `recheckInterval`).
-    public func currentIndex() async throws -> SearchIndex {
-        try await currentRetriever().index
+    public nonisolated func currentIndex() async throws -> SearchIndex {
+        try await retrieverNow().index
+    }
+
+    /// The retriever confirmed current within `recheckInterval`, without entering the actor; otherwise the actor checks.
+    private nonisolated func retrieverNow() async throws -> HybridRetriever {
+        if let confirmed = confirmed.withLock({ $0 }), ContinuousClock.now - confirmed.at < recheckInterval {
+            return confirmed.retriever
+        }
+        return try await currentRetriever()
     }
 
     /// The retriever, rebuilt (and changed passages re-embedded) when the articles changed.
     public func currentRetriever() async throws -> HybridRetriever {
-        guard let store else { return retriever }
         let now = ContinuousClock.now
+        guard let store else {
+            let fixed = retriever
+            confirmed.withLock { $0 = (fixed, now) }
+            return retriever
+        }
         if let lastCheck, now - lastCheck < recheckInterval, fingerprint != nil { return retriever }
         lastCheck = now
         let current = try await store.fingerprint()
@@ -110,6 +127,8 @@ public actor KnowledgeBase {
             }
             fingerprint = current
         }
+        let confirmedRetriever = retriever
+        confirmed.withLock { $0 = (confirmedRetriever, now) }
         return retriever
     }
 
@@ -132,12 +151,13 @@ public actor KnowledgeBase {
     public func invalidate() {
         fingerprint = nil
         lastCheck = nil
+        confirmed.withLock { $0 = nil }
     }
 
     /// Ranked help articles for the search page and API.
-    public func searchArticles(_ query: String, category: String?, limit: Int, offset: Int) async throws
+    public nonisolated func searchArticles(_ query: String, category: String?, limit: Int, offset: Int) async throws
         -> (hits: [SearchIndex.Hit], total: Int) {
-        try await currentRetriever().search(query, kind: .article, category: category, limit: limit, offset: offset)
+        try await retrieverNow().search(query, kind: .article, category: category, limit: limit, offset: offset)
     }
 
     /// Cosine a passage found only by meaning must reach to be suggested while a ticket is written.
@@ -145,21 +165,21 @@ public actor KnowledgeBase {
 
     /// The articles most relevant to a ticket being written (deflection): clear word matches, or (with embeddings)
     /// close in meaning.
-    public func suggest(_ text: String, limit: Int = 3) async throws -> [SearchIndex.Hit] {
-        let retriever = try await currentRetriever()
+    public nonisolated func suggest(_ text: String, limit: Int = 3) async throws -> [SearchIndex.Hit] {
+        let retriever = try await retrieverNow()
         return retriever.search(text, kind: .article, limit: limit, denseFloor: Self.suggestionFloor).hits
             .filter { $0.coverage >= 0.25 || ($0.coverage == 0 && retriever.isHybrid) }
     }
 
     /// Policy sections for a reply, the intent's governing document first when relevant.
-    public func policyPassages(_ query: String, governing: String?, limit: Int = 2) async throws -> [SearchIndex.Hit] {
+    public nonisolated func policyPassages(_ query: String, governing: String?, limit: Int = 2) async throws -> [SearchIndex.Hit] {
         try await currentIndex().search(query, kind: .policy, limit: limit) { document in
             document.source == governing ? 2.0 : 1.0
         }.hits
     }
 
     /// An answer to a general question, only when the best passage covers most of the question.
-    public func answer(_ question: String) async throws -> SearchIndex.Hit? {
+    public nonisolated func answer(_ question: String) async throws -> SearchIndex.Hit? {
         guard let best = try await currentIndex().search(question, limit: 1).hits.first else { return nil }
         // A short question is about its words: one the texts never mention (a "sofa") means the question is not
         // covered; a long one carries incidental words, so up to a third of them may be unknown.
