@@ -49,17 +49,19 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     for migration in SupportMigrations.all + [SessionRecord.migration] { app.migrations.add(migration) }
     try await config.database.prepare(app.databases, eventLoops: app.eventLoopGroup, logger: app.logger)
 
-    var writer: SQLiteWriter?
+    // On SQLite the hot writes go to its one writer and the hot reads to read connections of their own (see
+    // `SQLiteWriter`, `SQLiteReaders`); every other statement to the pool of the event loop it runs on (`DatabaseSource`).
+    var writer: SQLiteWriter?, readers: SQLiteReaders?
     if case let .sqlite(path) = config.database {
-        writer = try await SQLiteWriter.open(path: path, logger: app.logger)
-        app.lifecycle.use(CloseWriter(writer: writer!))
+        let opened = (try await SQLiteWriter.open(path: path, logger: app.logger),
+                      try await SQLiteReaders.open(path: path, logger: app.logger))
+        app.lifecycle.use(CloseSQLiteConnections(writer: opened.0, readers: opened.1))
+        (writer, readers) = opened
     }
 
     let clock = dependencies.clock
-    // Each statement goes to the pool of the event loop it runs on, the hot writes on SQLite to its one writer (see
-    // `DatabaseSource`).
     let stores = dependencies.makeStores(.perEventLoop(app.databases, group: app.eventLoopGroup, logger: app.logger,
-                                                       writer: writer), config, clock, app.logger)
+                                                       writer: writer, readers: readers), config, clock, app.logger)
     let policies = try PolicyLibrary.bundled(policy: config.policy)
     // One provider (one circuit breaker) for understanding and replies.
     let provider = dependencies.languageModel

@@ -13,13 +13,15 @@ struct FlushAtShutdown: LifecycleHandler {
     }
 }
 
-/// SQLite's writer closes last: registered before every other handler, it shuts down after them (the turns flushed
-/// at shutdown are written through it).
-struct CloseWriter: LifecycleHandler {
+/// SQLite's own connections close last: registered before every other handler, this shuts down after them (the turns
+/// flushed at shutdown are written through the writer).
+struct CloseSQLiteConnections: LifecycleHandler {
     let writer: SQLiteWriter
+    let readers: SQLiteReaders
 
     func shutdownAsync(_ application: Application) async {
         await writer.close()
+        await readers.close()
     }
 }
 

@@ -20,7 +20,7 @@ public struct FluentConversationStore: ConversationStore {
     /// The state is JSON in the conversation row's `pending` column (a row written before the dialogue state existed
     /// reads as a fresh state).
     public func fetchState(conversationID: String, customer: CustomerID) async throws -> DialogueState? {
-        guard let row = try await HotPath.sql(database).raw("""
+        guard let row = try await source.reader().raw("""
                 SELECT pending FROM conversations WHERE id = \(bind: conversationID) AND customer_id = \(bind: customer.rawValue)
                 """).first() else { return nil }
         guard let json = try row.decode(column: "pending", as: String?.self),

@@ -59,20 +59,28 @@ public struct DatabaseSource: Sendable {
     /// SQLite's one writer (see `SQLiteWriter`), when the service runs on SQLite; nil on PostgreSQL and in tests that
     /// hand a store one database.
     public let writer: SQLiteWriter?
+    /// SQLite's read connections for the hot reads (see `SQLiteReaders`), with the writer.
+    public let readers: SQLiteReaders?
 
-    /// Always this database (tests, commands), and SQLite's writer if given.
-    public static func fixed(_ database: any Database, writer: SQLiteWriter? = nil) -> DatabaseSource {
-        DatabaseSource(pick: { database }, writer: writer)
+    /// Always this database (tests, commands), and SQLite's writer and readers if given.
+    public static func fixed(_ database: any Database, writer: SQLiteWriter? = nil, readers: SQLiteReaders? = nil) -> DatabaseSource {
+        DatabaseSource(pick: { database }, writer: writer, readers: readers)
     }
 
     /// The database of the current event loop (any loop of `group` when the caller is on none); the hot writes go to
-    /// `writer` when there is one.
+    /// `writer` and the hot reads to `readers` when there are.
     public static func perEventLoop(_ databases: Databases, group: any EventLoopGroup, logger: Logger,
-                                    writer: SQLiteWriter? = nil) -> DatabaseSource {
-        DatabaseSource(pick: { databases.database(logger: logger, on: group.any())! }, writer: writer)
+                                    writer: SQLiteWriter? = nil, readers: SQLiteReaders? = nil) -> DatabaseSource {
+        DatabaseSource(pick: { databases.database(logger: logger, on: group.any())! }, writer: writer, readers: readers)
     }
 
     public var database: any Database { pick() }
+
+    /// Where a hot read goes: SQLite's readers when there are, otherwise `database`.
+    func reader() throws -> any SQLDatabase {
+        if let readers { return readers.database }
+        return try HotPath.sql(database)
+    }
 
     /// One write transaction: on SQLite's writer when there is one, otherwise a transaction on `database` (`durable`:
     /// on disk when it returns, see `SQLiteTuning`).

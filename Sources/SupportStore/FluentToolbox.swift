@@ -29,7 +29,7 @@ public struct FluentToolbox: SupportToolbox {
     }
 
     public func fetchCustomer(_ id: CustomerID) async throws -> CustomerSnapshot? {
-        try await HotPath.customer(id, on: HotPath.sql(database))
+        try await HotPath.customer(id, on: source.reader())
     }
 
     public func fetchCustomers(limit: Int) async throws -> [CustomerSnapshot] {
@@ -37,11 +37,11 @@ public struct FluentToolbox: SupportToolbox {
     }
 
     public func fetchOrders(of customer: CustomerID) async throws -> [OrderSnapshot] {
-        try await HotPath.orders(of: customer, on: HotPath.sql(database))
+        try await HotPath.orders(of: customer, on: source.reader())
     }
 
     public func fetchHistory(of customer: CustomerID) async throws -> CustomerHistory {
-        try await HotPath.history(of: customer, on: HotPath.sql(database))
+        try await HotPath.history(of: customer, on: source.reader())
     }
 
     public func run(_ invocation: ToolInvocation, context: ToolContext) async throws -> ToolResult {
@@ -49,7 +49,7 @@ public struct FluentToolbox: SupportToolbox {
         let result: ToolResult
         if !invocation.action.isWrite, context.idempotencyKey == nil {
             // A read changes nothing but its audit row: no transaction and no customer lock, one read and one insert.
-            let sql = try HotPath.sql(database)
+            let sql = try source.reader()
             switch invocation {
             case let .getOrderStatus(orderID): result = try await orderStatus(orderID, customer: context.customerID, on: sql)
             default: result = try await listOrders(context.customerID, on: sql)

@@ -11,8 +11,9 @@ import Testing
 /// Every store suite, one test at a time: the PostgreSQL cases share one database and reset it.
 @Suite(.serialized) enum StoreTier {}
 
-/// The databases every store test runs against: SQLite always, both with the stores' writes on the event loops'
-/// connections and, as the server runs, with the hot writes on SQLite's one writer (`SQLiteWriter`); PostgreSQL when
+/// The databases every store test runs against: SQLite always, both with every statement on the event loops'
+/// connections and, as the server runs, with the hot writes on SQLite's one writer and the hot reads on its readers
+/// (`SQLiteWriter`, `SQLiteReaders`); PostgreSQL when
 /// `SUPPORTOPS_TEST_POSTGRES_URL` is set (`scripts/test.sh` starts one when Debian's postgresql is installed; under CI it
 /// must be).
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
@@ -38,8 +39,9 @@ struct StoreHarness: Sendable {
     let threadPool: NIOThreadPool
     let directory: URL
     let logger: Logger
-    /// SQLite's one writer (backend `sqliteWriter`), opened once the database is migrated.
+    /// SQLite's one writer and its readers (backend `sqliteWriter`), opened once the database is migrated.
     var writer: SQLiteWriter? = nil
+    var readers: SQLiteReaders? = nil
 
     /// A database handle on any of the group's loops (each loop has its own connection pool, as in the server).
     func database() -> any Database {
@@ -47,7 +49,7 @@ struct StoreHarness: Sendable {
     }
 
     func stores(clock: any WallClock = FixedClock(StoreHarness.now)) -> FluentStores {
-        FluentStores(source: .fixed(database(), writer: writer), policy: .standard, clock: clock,
+        FluentStores(source: .fixed(database(), writer: writer, readers: readers), policy: .standard, clock: clock,
                      actionLog: ActionLog(path: directory.appendingPathComponent("action_log.jsonl").path, logger: logger),
                      logger: logger)
     }
@@ -82,6 +84,7 @@ struct StoreHarness: Sendable {
             try await location.prepare(databases, eventLoops: group, logger: logger)
             if backend == .sqliteWriter, case let .sqlite(path) = location {
                 harness.writer = try await SQLiteWriter.open(path: path, logger: logger)
+                harness.readers = try await SQLiteReaders.open(path: path, logger: logger)
             }
             if seed {
                 _ = try await DemoSeeder(generatedCustomers: 5, generatedOrders: 20).run(on: harness.database(), now: now, reset: false)
@@ -97,6 +100,7 @@ struct StoreHarness: Sendable {
 
     func shutdown() async {
         await writer?.close()
+        await readers?.close()
         await databases.shutdownAsync()
         try? await threadPool.shutdownGracefully()
         try? await group.shutdownGracefully()
