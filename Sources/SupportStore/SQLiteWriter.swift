@@ -28,6 +28,8 @@ public final class SQLiteWriter: Sendable {
     /// The connection's `synchronous` level (true: FULL); read and changed only while holding the gate.
     private let full = Mutex(false)
     private let closed = Mutex(false)
+    /// Single-statement writes waiting for the writer, and whether a task is already draining them.
+    private let batch = Mutex<(writes: [BatchedWrite], draining: Bool)>(([], false))
 
     private init(threadPool: NIOThreadPool, connection: SQLiteConnection) {
         self.threadPool = threadPool
@@ -72,9 +74,25 @@ public final class SQLiteWriter: Sendable {
         }
     }
 
-    /// Runs `body`, whose statements commit one by one (a single INSERT or upsert), with NORMAL durability.
+    /// Runs `body`, one statement (an INSERT, an upsert), with NORMAL durability; it has committed when this returns.
+    ///
+    /// Group commit: the statements that arrive while the writer is busy wait in `batch`, and the next turn of the writer
+    /// runs them all in one transaction (one commit, one append to the log, for what were as many commits). Should one
+    /// of them fail, the batch rolls back and each runs again on its own, so a failure stays with its own caller.
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await exclusively(durable: false, body)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let write = BatchedWrite(
+                run: { sql in
+                    do { return .success(try await body(sql)) } catch { return .failure(error) }
+                },
+                finish: { result in continuation.resume(with: result.map { $0 as! T }) })
+            let drain = batch.withLock { batch in
+                batch.writes.append(write)
+                defer { batch.draining = true }
+                return !batch.draining
+            }
+            if drain { Task(executorPreference: executor) { await self.drainBatch() } }
+        }
     }
 
     /// Closes the connection and stops the writer's thread. Writes after this fail.
@@ -102,6 +120,52 @@ public final class SQLiteWriter: Sendable {
                 full.withLock { $0 = durable }
             }
             return try await body(sql)
+        }
+    }
+}
+
+/// A statement waiting for the writer: `run` executes it (its outcome, not yet told), `finish` tells its caller.
+struct BatchedWrite: Sendable {
+    let run: @Sendable (any SQLDatabase) async -> Result<any Sendable, any Error>
+    let finish: @Sendable (Result<any Sendable, any Error>) -> Void
+}
+
+extension SQLiteWriter {
+    /// Runs the waiting writes, batch after batch, until none is left.
+    fileprivate func drainBatch() async {
+        while true {
+            let writes = batch.withLock { batch in
+                defer { batch.writes.removeAll(keepingCapacity: true) }
+                if batch.writes.isEmpty { batch.draining = false }
+                return batch.writes
+            }
+            if writes.isEmpty { return }
+            do {
+                try await exclusively(durable: false) { sql in
+                    if writes.count == 1 {
+                        let outcome = await writes[0].run(sql)
+                        writes[0].finish(outcome)
+                        return
+                    }
+                    try await sql.raw("BEGIN IMMEDIATE").run()
+                    var outcomes: [Result<any Sendable, any Error>] = []
+                    for write in writes {
+                        let outcome = await write.run(sql)
+                        if case .failure = outcome { break }
+                        outcomes.append(outcome)
+                    }
+                    if outcomes.count == writes.count, (try? await sql.raw("COMMIT").run()) != nil {
+                        for (write, outcome) in zip(writes, outcomes) { write.finish(outcome) }
+                        return
+                    }
+                    // One failed (or the commit did): nothing of the batch stays, and each runs again alone.
+                    try? await sql.raw("ROLLBACK").run()
+                    for write in writes { write.finish(await write.run(sql)) }
+                }
+            } catch {
+                // The writer is closed: every waiting write learns it.
+                for write in writes { write.finish(.failure(error)) }
+            }
         }
     }
 }

@@ -53,5 +53,31 @@ extension StoreTier {
                 await #expect(throws: SQLiteWriterClosed.self) { try await writer.write { try await synchronous($0) } }
             }
         }
+
+        @Test("writes that arrive together commit together, and one that fails fails alone")
+        func groupCommit() async throws {
+            try await StoreHarness.with(.sqliteWriter, seed: false) { h in
+                let writer = try #require(h.writer)
+                // 200 inserts at once; ten of them reuse one SKU (unique), so exactly one of those ten can succeed.
+                let succeeded = await withTaskGroup(of: Bool.self) { group in
+                    for n in 0..<200 {
+                        group.addTask {
+                            let sku = n % 20 == 19 ? "SAME" : "SKU-\(n)"
+                            return (try? await writer.write { sql in
+                                try await sql.raw("""
+                                    INSERT INTO products (id, sku, name, price_cents, stock, final_sale)
+                                    VALUES (\(bind: 1 + n), \(bind: sku), 'p', 100, 1, false)
+                                    """).run()
+                            }) != nil
+                        }
+                    }
+                    return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+                }
+                #expect(succeeded == 191)
+                let sql = try #require(h.database() as? any SQLDatabase)
+                let stored = try #require(try await sql.raw("SELECT COUNT(*) AS n FROM products").first()).decode(column: "n", as: Int.self)
+                #expect(stored == 191)
+            }
+        }
     }
 }
