@@ -87,20 +87,23 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
 
     // Nothing a client sends may produce a stack trace or an internal message.
     app.middleware = Middlewares()
-    app.middleware.use(AccessLogMiddleware(level: .info))
-    app.middleware.use(ClientAddressMiddleware(trusted: TrustedProxies(config.trustedProxies)))
-    app.middleware.use(UnmatchedRouteMiddleware())
+    // Each list of middlewares runs as one group (see `AsyncMiddlewareGroup`), in the order written.
+    app.middleware.use(AsyncMiddlewareGroup([AccessLogMiddleware(level: .info),
+                                             ClientAddressMiddleware(trusted: TrustedProxies(config.trustedProxies)),
+                                             UnmatchedRouteMiddleware()]))
     app.routes.defaultMaxBodySize = "64kb"
     app.http.server.configuration.idleTimeout = .seconds(Int64(config.readTimeoutSeconds))
 
-    let api = app.grouped(APIErrorMiddleware()).grouped(RequestContextMiddleware())
-    let protected = api.grouped(RateLimitMiddleware(limiter: stores.rateLimiter, clock: clock, perAddress: config.rateLimitPerAddress,
-                                                    perKey: config.rateLimitPerKey, prefixes: ["/support/"]))
-        .grouped(APIKeyMiddleware(keys: config.apiKeys, protectedPrefixes: ["/support/"]))
-        .grouped(IdempotencyMiddleware(store: stores.idempotency, clock: clock, paths: ["/support/resolve"]))
-        .grouped(JSONBodyCheck(path: "/support/resolve", fields: [("user_input", .string, true), ("user_id", .integer, true),
-                                                                  ("conversation_id", .string, false)]))
-        .grouped(ExplicitNullsMiddleware(paths: ["/support/resolve"], keys: ExplicitNullsMiddleware.resolveResponseKeys))
+    let protected = app.grouped(AsyncMiddlewareGroup([
+        APIErrorMiddleware(), RequestContextMiddleware(),
+        RateLimitMiddleware(limiter: stores.rateLimiter, clock: clock, perAddress: config.rateLimitPerAddress,
+                            perKey: config.rateLimitPerKey, prefixes: ["/support/"]),
+        APIKeyMiddleware(keys: config.apiKeys, protectedPrefixes: ["/support/"]),
+        IdempotencyMiddleware(store: stores.idempotency, clock: clock, paths: ["/support/resolve"]),
+        JSONBodyCheck(path: "/support/resolve", fields: [("user_input", .string, true), ("user_id", .integer, true),
+                                                         ("conversation_id", .string, false)]),
+        ExplicitNullsMiddleware(paths: ["/support/resolve"], keys: ExplicitNullsMiddleware.resolveResponseKeys),
+    ]))
     MetricsBackend.start()
     let handler = SupportAPI(pipeline: agent, knowledge: knowledge, articles: stores.articles, health: stores.health,
                              databaseKind: config.database.kind, currency: config.currency,
