@@ -88,9 +88,11 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
 /// In WAL mode `synchronous=NORMAL` appends a commit to the log without waiting for the disk: it survives the process
 /// being killed (the crash check's `kill -9` phase) but the last commits before a power loss or an OS crash may be
 /// rolled back. `FULL` waits for the disk on every commit. The service runs NORMAL for everything that is not money
-/// (conversation state, the audit row of a status lookup, tickets, sessions) and switches a connection to FULL for the
-/// transaction of a write tool (refund, cancel, replacement, escalation): an acknowledged refund is on disk before the
-/// customer hears of it. A FULL commit also flushes every NORMAL commit logged before it, so nothing is kept out of order.
+/// (conversation state, the audit row of a status lookup, tickets, sessions) and FULL for the transaction of a write
+/// tool (refund, cancel, replacement, escalation): an acknowledged refund is on disk before the customer hears of it.
+/// In the service, SQLite's one writer (`SQLiteWriter`) sets the level its next transaction needs; elsewhere (commands,
+/// store tests) `durableTransaction` switches a connection to FULL for one transaction. A FULL commit also flushes
+/// every NORMAL commit logged before it, so nothing is kept out of order.
 ///
 /// `busy_timeout` replaces the driver's busy handler, which retried at once and forever on a pool thread, with
 /// SQLite's own, which sleeps between tries and gives up (`SQLITE_BUSY`) after the timeout.
