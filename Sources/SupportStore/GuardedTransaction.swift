@@ -37,15 +37,23 @@ extension Database {
             }
             let channel = try await postgres.withConnection { $0.eventLoop.makeSucceededFuture($0) }.get()
             let live = LiveConnectionDatabase(base: connection, sql: sql, connection: channel)
-            try await live.raw("BEGIN").run()
-            do {
-                let value = try await body(live)
-                try await live.raw("COMMIT").run()
-                return value
-            } catch {
-                try? await live.raw("ROLLBACK").run()
-                throw error
-            }
+            return try await live.explicitTransaction(begin: "BEGIN") { try await body(live) }
+        }
+    }
+}
+
+extension SQLDatabase {
+    /// `begin`, the body, COMMIT; ROLLBACK and the error again when the body or the commit fails. For a session that
+    /// holds one connection (a leased PostgreSQL connection, SQLite's writer).
+    func explicitTransaction<T>(begin: SQLQueryString, _ body: () async throws -> T) async throws -> T {
+        try await raw(begin).run()
+        do {
+            let value = try await body()
+            try await raw("COMMIT").run()
+            return value
+        } catch {
+            try? await raw("ROLLBACK").run()
+            throw error
         }
     }
 }

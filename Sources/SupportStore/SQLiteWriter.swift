@@ -62,15 +62,7 @@ public final class SQLiteWriter: Sendable {
     func transaction<T: Sendable>(durable: Bool,
                                   _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await exclusively(durable: durable) { sql in
-            try await sql.raw("BEGIN IMMEDIATE").run()
-            do {
-                let value = try await body(sql)
-                try await sql.raw("COMMIT").run()
-                return value
-            } catch {
-                try? await sql.raw("ROLLBACK").run()
-                throw error
-            }
+            try await sql.explicitTransaction(begin: "BEGIN IMMEDIATE") { try await body(sql) }
         }
     }
 
