@@ -61,9 +61,14 @@ public final class SQLiteWriter: Sendable {
     /// transaction never has to upgrade a stale snapshot). Rolls back when `body` throws.
     func transaction<T: Sendable>(durable: Bool,
                                   _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await exclusively(durable: durable) { sql in
-            try await sql.explicitTransaction(begin: "BEGIN IMMEDIATE") { try await body(sql) }
-        }
+        // In a task of its own: a caller cancelled half way (a client gone) must not cancel the statements, the
+        // ROLLBACK included, of a transaction already begun (SQLiteNIO skips a cancelled task's statements, and a
+        // skipped ROLLBACK would leave the writer inside the transaction, failing every write after it).
+        try await Task(executorPreference: executor) { [self] in
+            try await exclusively(durable: durable) { sql in
+                try await sql.explicitTransaction(begin: "BEGIN IMMEDIATE") { try await body(sql) }
+            }
+        }.value
     }
 
     /// Runs `body`, one statement (an INSERT, an upsert), with NORMAL durability; it has committed when this returns.
@@ -100,7 +105,8 @@ public final class SQLiteWriter: Sendable {
     }
 
     /// The gate is taken and given back on the writer's thread: the next writer starts there as soon as the last one is
-    /// done, without waiting for the event loop the last one returns to.
+    /// done, without waiting for the event loop the last one returns to. Callers run it in a task of their own (not
+    /// cancelled with the request that asked for the write).
     private func exclusively<T: Sendable>(durable: Bool,
                                           _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await withTaskExecutorPreference(executor) { [self] in

@@ -79,5 +79,38 @@ extension StoreTier {
                 #expect(stored == 191)
             }
         }
+
+        @Test("a transaction already begun completes when its caller is cancelled, and the writer goes on")
+        func cancelledCaller() async throws {
+            try await StoreHarness.with(.sqliteWriter, seed: false) { h in
+                let writer = try #require(h.writer)
+                let (started, startedSignal) = AsyncStream<Void>.makeStream()
+                let (proceed, proceedSignal) = AsyncStream<Void>.makeStream()
+                @Sendable func insert(_ id: Int, on sql: any SQLDatabase) async throws {
+                    try await sql.raw("""
+                        INSERT INTO products (id, sku, name, price_cents, stock, final_sale)
+                        VALUES (\(bind: id), \(bind: "SKU-\(id)"), 'p', 100, 1, false)
+                        """).run()
+                }
+                let caller = Task {
+                    try await writer.transaction(durable: true) { sql in
+                        try await insert(501, on: sql)
+                        startedSignal.yield()
+                        for await _ in proceed { break }
+                        try await insert(502, on: sql)
+                    }
+                }
+                for await _ in started { break }
+                caller.cancel()
+                proceedSignal.yield()
+                _ = try? await caller.value
+                // Had the cancellation reached the statements, 502 and the COMMIT (or the ROLLBACK) would have been
+                // skipped, and this write would fail inside a transaction that never ended.
+                try await writer.write { try await insert(503, on: $0) }
+                let sql = try #require(h.database() as? any SQLDatabase)
+                let ids = try await sql.raw("SELECT id FROM products ORDER BY id").all().map { try $0.decode(column: "id", as: Int.self) }
+                #expect(ids == [501, 502, 503])
+            }
+        }
     }
 }
