@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Benchmarks"))
-from ticket_list import serve_signed_in  # noqa: E402  (serves and signs the demo agent in, two-step included)
+from ticket_list import bench_env, find_binary, serve_signed_in  # noqa: E402  (the server, its environment, the signed-in agent)
 
 
 def day(offset_days):
@@ -37,17 +37,12 @@ def main():
     parser.add_argument("--port", type=int, default=18991)
     parser.add_argument("--keep", default=None, help="a folder for the SQLite store, kept and reused when it exists")
     args = parser.parse_args()
-    binary = args.binary or next((str(p) for p in [ROOT / ".build-release/release/supportops", ROOT / ".build/debug/supportops"]
-                                  if p.exists()), None)
-    if not binary:
-        sys.exit("build supportops first (swift build -c release --scratch-path .build-release --product supportops)")
+    binary = find_binary(args.binary)
     folder = Path(args.keep or tempfile.mkdtemp(prefix="supportops-dashboard-"))
     folder.mkdir(parents=True, exist_ok=True)
     sqlite_path = folder / "dashboard.sqlite"
     url = args.database_url or f"sqlite://{sqlite_path}"
-    env = {**os.environ, "DATABASE_URL": url, "SUPPORTOPS_ACTION_LOG": str(folder / "actions.jsonl"),
-           "SUPPORTOPS_AUTOMATION_INTERVAL_SECONDS": "0", "SUPPORTOPS_RETENTION_DAYS": "0",
-           "SUPPORTOPS_RATE_LIMIT_PER_ADDRESS": "0", "SUPPORTOPS_RATE_LIMIT_PER_KEY": "0", "SUPPORTOPS_LOG_LEVEL": "warning"}
+    env = bench_env(url, folder, SUPPORTOPS_RETENTION_DAYS="0")
     kind = "PostgreSQL" if args.database_url else "SQLite"
     fresh = args.database_url or not sqlite_path.exists()
     subprocess.run([binary, "migrate"], env=env, check=True, capture_output=True)

@@ -114,6 +114,23 @@ def serve_signed_in(binary, port, env):
     return server, agent
 
 
+def find_binary(given):
+    """The supportops binary to measure: the one given, else the release build, else the debug build."""
+    binary = given or next((str(p) for p in [ROOT / ".build-release/release/supportops", ROOT / ".build/debug/supportops"]
+                            if p.exists()), None)
+    if not binary:
+        sys.exit("build supportops first (swift build -c release --scratch-path .build-release --product supportops)")
+    return binary
+
+
+def bench_env(url, folder, **extra):
+    """The server's environment for a benchmark: its database, its action log in `folder`, no scheduled work, no rate
+    limits (one client sends as fast as it can), warnings only."""
+    return {**os.environ, "DATABASE_URL": url, "SUPPORTOPS_ACTION_LOG": str(folder / "actions.jsonl"),
+            "SUPPORTOPS_AUTOMATION_INTERVAL_SECONDS": "0", "SUPPORTOPS_RATE_LIMIT_PER_ADDRESS": "0",
+            "SUPPORTOPS_RATE_LIMIT_PER_KEY": "0", "SUPPORTOPS_LOG_LEVEL": "warning", **extra}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=1_000_000)
@@ -121,16 +138,11 @@ def main():
     parser.add_argument("--port", type=int, default=18990)
     parser.add_argument("--keep", default=None, help="a folder to build the store in and keep (reused when it exists)")
     args = parser.parse_args()
-    binary = args.binary or next((str(p) for p in [ROOT / ".build-release/release/supportops", ROOT / ".build/debug/supportops"]
-                                  if p.exists()), None)
-    if not binary:
-        sys.exit("build supportops first (swift build -c release --scratch-path .build-release --product supportops)")
+    binary = find_binary(args.binary)
     folder = Path(args.keep or tempfile.mkdtemp(prefix="supportops-list-"))
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "list.sqlite"
-    env = {**os.environ, "DATABASE_URL": f"sqlite://{db}", "SUPPORTOPS_ACTION_LOG": str(folder / "actions.jsonl"),
-           "SUPPORTOPS_AUTOMATION_INTERVAL_SECONDS": "0",
-           "SUPPORTOPS_RATE_LIMIT_PER_ADDRESS": "0", "SUPPORTOPS_RATE_LIMIT_PER_KEY": "0", "SUPPORTOPS_LOG_LEVEL": "warning"}
+    env = bench_env(f"sqlite://{db}", folder)
     if not db.exists():
         subprocess.run([binary, "migrate"], env=env, check=True, capture_output=True)
         subprocess.run([binary, "seed"], env=env, check=True, capture_output=True)

@@ -50,17 +50,6 @@ public final class OrderModel: Model, @unchecked Sendable {
     @Children(for: \.$order) public var items: [OrderItemModel]
 
     public init() {}
-
-    /// The domain view of the order; requires `items` and their products to be eager-loaded.
-    func snapshot() -> OrderSnapshot {
-        let lines = items.sorted { ($0.id ?? 0) < ($1.id ?? 0) }.map { item in
-            OrderLine(productID: ProductID(Int64(item.$product.id)), productName: item.product.name, sku: item.product.sku,
-                      quantity: item.quantity, unitPrice: Money(minorUnits: item.unitPriceCents), finalSale: item.product.finalSale)
-        }
-        return OrderSnapshot(id: OrderID(Int64(id ?? 0)), customerID: CustomerID(Int64($customer.id)),
-                             status: OrderStatus(rawValue: status) ?? .pending, createdAt: createdAt, shippedAt: shippedAt,
-                             deliveredAt: deliveredAt, lines: lines, total: Money(minorUnits: totalCents))
-    }
 }
 
 public final class OrderItemModel: Model, @unchecked Sendable {

@@ -28,24 +28,9 @@ public final class SQLiteReaders: Sendable {
 
     /// `count` read-only connections to the SQLite file at `path`, with as many threads.
     public static func open(path: String, count: Int = System.coreCount, logger: Logger) async throws -> SQLiteReaders {
-        let pool = NIOThreadPool(numberOfThreads: max(1, count))
-        pool.start()
-        var connections: [SQLiteConnection] = []
-        do {
-            for _ in 0..<max(1, count) {
-                let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: pool, logger: logger,
-                                                                 on: MultiThreadedEventLoopGroup.singleton.any())
-                connections.append(connection)
-                for statement in ["PRAGMA query_only = ON"] + SQLiteTuning.connectionStatements {
-                    try await connection.sql().raw(SQLQueryString(statement)).run()
-                }
-            }
-            return SQLiteReaders(threadPool: pool, connections: connections)
-        } catch {
-            for connection in connections { try? await connection.close() }
-            try? await pool.shutdownGracefully()
-            throw error
-        }
+        let (pool, connections) = try await SQLiteTuning.openConnections(path: path, count: max(1, count),
+                                                                         settings: ["PRAGMA query_only = ON"], logger: logger)
+        return SQLiteReaders(threadPool: pool, connections: connections)
     }
 
     /// A reader, in turn.
@@ -55,7 +40,37 @@ public final class SQLiteReaders: Sendable {
 
     /// Closes the connections and stops the threads (at shutdown, after the server stopped taking requests).
     public func close() async {
+        await SQLiteTuning.close(connections, threadPool)
+    }
+}
+
+extension SQLiteTuning {
+    /// `count` connections of the service's own to the SQLite file at `path`, on a thread pool of `count` threads, each
+    /// with `settings` and then the settings every connection gets; on a failure, what was opened is closed again.
+    static func openConnections(path: String, count: Int, settings: [String],
+                                logger: Logger) async throws -> (NIOThreadPool, [SQLiteConnection]) {
+        let pool = NIOThreadPool(numberOfThreads: count)
+        pool.start()
+        var connections: [SQLiteConnection] = []
+        do {
+            for _ in 0..<count {
+                let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: pool, logger: logger,
+                                                                 on: MultiThreadedEventLoopGroup.singleton.any())
+                connections.append(connection)
+                for statement in settings + connectionStatements {
+                    try await connection.sql().raw(SQLQueryString(statement)).run()
+                }
+            }
+            return (pool, connections)
+        } catch {
+            await close(connections, pool)
+            throw error
+        }
+    }
+
+    /// Closes the connections, then stops their threads.
+    static func close(_ connections: [SQLiteConnection], _ pool: NIOThreadPool) async {
         for connection in connections { try? await connection.close() }
-        try? await threadPool.shutdownGracefully()
+        try? await pool.shutdownGracefully()
     }
 }

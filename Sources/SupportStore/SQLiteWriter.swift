@@ -40,21 +40,10 @@ public final class SQLiteWriter: Sendable {
 
     /// Opens the writer's connection to the SQLite file at `path` (WAL mode is set by `DatabaseLocation.prepare`).
     public static func open(path: String, logger: Logger) async throws -> SQLiteWriter {
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
-        do {
-            let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: pool, logger: logger,
-                                                             on: MultiThreadedEventLoopGroup.singleton.any())
-            let writer = SQLiteWriter(threadPool: pool, connection: connection)
-            // Fluent's SQLite connections enforce foreign keys; so does this one.
-            for statement in ["PRAGMA foreign_keys = ON"] + SQLiteTuning.connectionStatements {
-                try await writer.sql.raw(SQLQueryString(statement)).run()
-            }
-            return writer
-        } catch {
-            try? await pool.shutdownGracefully()
-            throw error
-        }
+        // Fluent's SQLite connections enforce foreign keys; so does this one.
+        let (pool, connections) = try await SQLiteTuning.openConnections(path: path, count: 1,
+                                                                         settings: ["PRAGMA foreign_keys = ON"], logger: logger)
+        return SQLiteWriter(threadPool: pool, connection: connections[0])
     }
 
     /// Runs `body` as one transaction (BEGIN IMMEDIATE: the write lock is taken before anything is read, so a

@@ -95,18 +95,6 @@ public final class OutboxModel: Model, @unchecked Sendable {
     }
 }
 
-/// A tool call carried out under an idempotency key; the unique key makes a second call with it impossible.
-public final class ToolRequestModel: Model, @unchecked Sendable {
-    public static let schema = "tool_requests"
-    @ID(custom: "id", generatedBy: .database) public var id: Int?
-    @Field(key: "request_key") public var key: String
-    @Field(key: "customer_id") public var customerID: Int
-    @Field(key: "action") public var action: String
-    @Field(key: "created_at") public var createdAt: Date
-
-    public init() {}
-}
-
 /// A pending e-mail confirmation: proves the account holder reads the customer record's address.
 public final class EmailVerificationModel: Model, @unchecked Sendable {
     public static let schema = "email_verifications"
