@@ -43,6 +43,7 @@ public struct AppConfig: Sendable {
         case rateLimitPerKey = "SUPPORTOPS_RATE_LIMIT_PER_KEY"
         case rateLimitPerAddress = "SUPPORTOPS_RATE_LIMIT_PER_ADDRESS"
         case trustedProxies = "SUPPORTOPS_TRUSTED_PROXIES"
+        case benchmarkFloor = "SUPPORTOPS_BENCHMARK_FLOOR"
         case mailServer = "MAIL_SERVER"
         case mailPort = "MAIL_PORT"
         case mailUsername = "MAIL_USERNAME"
@@ -119,6 +120,9 @@ public struct AppConfig: Sendable {
     /// Conversation state, and the text and files of closed tickets, are removed this many days after their last
     /// change (an hourly job; 0 keeps them).
     public var retentionDays = 0
+    /// Serve `POST /benchmark/floor` (the storage work of a status question alone, unauthenticated): for
+    /// `Benchmarks/run` only, never in production.
+    public var benchmarkFloorRoute = false
     /// A directory with all-MiniLM-L6-v2 (model.safetensors, vocab.txt): retrieval then fuses BM25 with embeddings.
     public var embeddingModelPath: String?
 
@@ -232,6 +236,7 @@ public struct AppConfig: Sendable {
         config.automation = AutomationSettings(closeResolvedAfterDays: try days(.autoCloseDays, default: 7),
                                                remindAfterDays: try days(.reminderDays, default: 3))
         config.retentionDays = try days(.retentionDays, default: 0)
+        config.benchmarkFloorRoute = try flag(.benchmarkFloor, value, default: false)
         for variable in [Variable.rateLimitPerKey, .rateLimitPerAddress] {
             guard let raw = value(variable) else { continue }
             guard let number = Int(raw), (0...1_000_000).contains(number) else {

@@ -113,6 +113,10 @@ private func configure(_ app: Application, config: AppConfig, dependencies: AppD
     try handler.registerHandlers(on: VaporTransport(routesBuilder: protected), serverURL: URL(string: "/")!,
                                  configuration: Configuration(jsonEncodingOptions: [.sortedKeys]))
 
+    if config.benchmarkFloorRoute {
+        app.logger.warning("SUPPORTOPS_BENCHMARK_FLOOR is on: POST /benchmark/floor is served without authentication")
+        BenchmarkFloor(stores: stores, clock: clock).register(on: app)
+    }
     app.lifecycle.use(FlushAtShutdown(actionLog: stores.actionLog, turnBuffer: stores.turnBuffer))
     try DocsController().register(on: app)
     try configurePortal(app, services: services)

@@ -3,6 +3,7 @@ import Foundation
 @testable import SupportServer
 import Vapor
 import SupportStore
+import SupportDomain
 import Testing
 import VaporTesting
 
@@ -33,6 +34,38 @@ import VaporTesting
             throw error
         }
         try await built.app.asyncShutdown()
+    }
+
+    /// The benchmark's floor route is served only when switched on, and then does the status question's storage work:
+    /// the tool's audit row and the conversation state are written, and another customer's order is not found.
+    @Test func theBenchmarkFloorRouteIsOffUnlessSwitchedOn() async throws {
+        let body = ByteBuffer(string: #"{"user_id": 1, "order_id": 1003}"#)
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        try await TestHarness.with { h in
+            #expect(h.config.benchmarkFloorRoute == false)
+            let response = try await h.app.testing().sendRequest(.POST, "/benchmark/floor", headers: headers, body: body)
+            #expect(response.status == .notFound)
+        }
+        #expect(try AppConfig.fromEnvironment(["SUPPORTOPS_BENCHMARK_FLOOR": "1"]).benchmarkFloorRoute)
+        #expect(throws: AppConfig.Invalid.self) { try AppConfig.fromEnvironment(["SUPPORTOPS_BENCHMARK_FLOOR": "maybe"]) }
+        try await TestHarness.with(adjust: { $0.benchmarkFloorRoute = true }) { h in
+            let audits = try await AuditEntryModel.query(on: h.app.db).count()
+            let response = try await h.app.testing().sendRequest(.POST, "/benchmark/floor", headers: headers, body: body)
+            #expect(response.status == .ok)
+            let json = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
+            #expect(json?["status"] as? String == "shipped")
+            #expect(json?["success"] as? Bool == true)
+            #expect(try await AuditEntryModel.query(on: h.app.db).count() == audits + 1)
+            let conversation = try #require(json?["conversation_id"] as? String)
+            let state = try await h.services.stores.conversations.fetchState(conversationID: conversation, customer: CustomerID(1))
+            #expect(state?.focusOrder == OrderID(1003))
+            let foreign = try await h.app.testing().sendRequest(.POST, "/benchmark/floor", headers: headers,
+                                                                body: ByteBuffer(string: #"{"user_id": 2, "order_id": 1003}"#))
+            let refused = try JSONSerialization.jsonObject(with: Data(foreign.body.readableBytesView)) as? [String: Any]
+            #expect(refused?["success"] as? Bool == false)
+            #expect(refused?["status"] == nil)
+        }
     }
 
     @Test func readyOnlyWhenMigratedAndIndexed() async throws {
