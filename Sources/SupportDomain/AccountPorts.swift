@@ -204,3 +204,12 @@ public struct MailDeliveryFailure: Error, CustomStringConvertible, Sendable {
 
     public init(description: String) { self.description = description }
 }
+
+/// The portal's sign-in sessions: the random key the browser's cookie carries and the values kept for it (the signed-in
+/// account, the CSRF token, a pending two-step sign-in).
+public protocol SessionStore: Sendable {
+    func readSession(key: String) async throws -> [String: String]?
+    func createSession(key: String, data: [String: String]) async throws
+    func updateSession(key: String, data: [String: String]) async throws
+    func deleteSession(key: String) async throws
+}

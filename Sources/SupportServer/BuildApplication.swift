@@ -186,7 +186,8 @@ private func configurePortal(_ app: Application, services: Services) throws {
     app.leaf.sources = .singleSource(NIOLeafFiles(fileio: app.fileio, limits: [.toSandbox, .requireExtensions],
                                                   sandboxDirectory: views.path, viewDirectory: views.path))
     app.leaf.cache.isEnabled = app.environment.isRelease
-    app.sessions.use(.fluent)
+    let sessions = stores.sessions
+    app.sessions.use { _ in StoreSessions(store: sessions) }
     app.sessions.configuration = .init(cookieName: "supportops_session") { id in
         HTTPCookies.Value(string: id.string, maxAge: 60 * 60 * 24 * 7, path: "/", isSecure: false, isHTTPOnly: true,
                           sameSite: .lax)

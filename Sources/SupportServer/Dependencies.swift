@@ -61,6 +61,8 @@ public struct Stores: Sendable {
     public var personalData: any PersonalDataStore
     public var insight: any InsightStore
     public var review: any ConversationReviewStore
+    /// The portal's sign-in sessions.
+    public var sessions: any SessionStore
     /// The action log the toolbox appends to, flushed when the server stops.
     public var actionLog: ActionLog?
     /// The conversation turns waiting to be written, flushed when the server stops.
@@ -71,8 +73,10 @@ public struct Stores: Sendable {
                 scheduledWork: any ScheduledWork, surveys: any SurveyStore, macros: any MacroStore,
                 savedViews: any SavedViewStore, idempotency: any IdempotencyStore, rateLimiter: any RateLimiter,
                 attachments: any AttachmentStore, personalData: any PersonalDataStore, insight: any InsightStore,
-                review: any ConversationReviewStore, actionLog: ActionLog? = nil, turnBuffer: TurnBuffer? = nil) {
+                review: any ConversationReviewStore, sessions: any SessionStore, actionLog: ActionLog? = nil,
+                turnBuffer: TurnBuffer? = nil) {
         self.turnBuffer = turnBuffer
+        self.sessions = sessions
         self.insight = insight
         self.review = review
         self.personalData = personalData
@@ -106,7 +110,8 @@ public struct Stores: Sendable {
                       // Several instances share PostgreSQL and its counters; SQLite has one instance, which counts in memory.
                       rateLimiter: config.database.kind == "postgres" ? fluent.rateLimiter : LocalRateLimiter(),
                       attachments: fluent.attachments, personalData: fluent.personalData,
-                      insight: fluent.insight, review: fluent.conversations, actionLog: actionLog, turnBuffer: turnBuffer)
+                      insight: fluent.insight, review: fluent.conversations, sessions: fluent.sessions, actionLog: actionLog,
+                      turnBuffer: turnBuffer)
     }
 }
 

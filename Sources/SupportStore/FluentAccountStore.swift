@@ -11,8 +11,24 @@ public struct FluentAccountStore: AccountStore {
     public init(database: any Database) { self.source = .fixed(database) }
     public init(source: DatabaseSource) { self.source = source }
 
+    /// Every signed-in portal request reads its account: plain SQL on the hot reads' connections (SQLite's read-only
+    /// ones), no model to build and reflect over.
     public func fetchAccount(_ id: UserID) async throws -> PortalAccount? {
-        try await UserModel.find(Int(id.rawValue), on: database).map(Self.account)
+        guard let row = try await source.reader().raw("""
+            SELECT id, name, email, role, customer_id, created_at, session_epoch,
+                   CASE WHEN deactivated_at IS NULL THEN 1 ELSE 0 END AS active,
+                   CASE WHEN totp_secret IS NULL THEN 0 ELSE 1 END AS two_step
+            FROM users WHERE id = \(bind: id.rawValue)
+            """).first() else { return nil }
+        return PortalAccount(
+            id: UserID(try row.decode(column: "id", as: Int64.self)), name: try row.decode(column: "name", as: String.self),
+            email: try row.decode(column: "email", as: String.self),
+            role: PortalRole(rawValue: try row.decode(column: "role", as: String.self)) ?? .customer,
+            customerID: try row.decode(column: "customer_id", as: Int64?.self).map { CustomerID($0) },
+            createdAt: try row.decode(column: "created_at", as: Date.self),
+            sessionEpoch: try row.decode(column: "session_epoch", as: Int.self),
+            isActive: try row.decode(column: "active", as: Int.self) == 1,
+            hasTwoStep: try row.decode(column: "two_step", as: Int.self) == 1)
     }
 
     public func fetchAccounts(_ ids: [UserID]) async throws -> [PortalAccount] {

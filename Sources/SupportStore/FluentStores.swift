@@ -23,6 +23,7 @@ public struct FluentStores: Sendable {
     public let attachments: FluentAttachmentStore
     public let personalData: FluentPersonalDataStore
     public let insight: FluentInsightStore
+    public let sessions: SQLSessionStore
 
     public init(database: any Database, policy: SupportPolicy, clock: any WallClock, actionLog: ActionLog?, logger: Logger) {
         self.init(source: .fixed(database), policy: policy, clock: clock, actionLog: actionLog, logger: logger)
@@ -47,6 +48,7 @@ public struct FluentStores: Sendable {
         attachments = FluentAttachmentStore(source: source)
         personalData = FluentPersonalDataStore(source: source, turnBuffer: turnBuffer)
         insight = FluentInsightStore(source: source)
+        sessions = SQLSessionStore(source: source)
     }
 }
 

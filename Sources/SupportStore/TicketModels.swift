@@ -55,15 +55,6 @@ public final class TicketMessageModel: Model, @unchecked Sendable {
     @Field(key: "created_at") public var createdAt: Date
 
     public init() {}
-
-    init(ticketID: Int, authorKind: String, authorUserID: Int?, body: String, citations: String = "[]", at: Date) {
-        self.ticketID = ticketID
-        self.authorKind = authorKind
-        self.authorUserID = authorUserID
-        self.body = body
-        self.citations = citations
-        self.createdAt = at
-    }
 }
 
 /// An e-mail waiting to be sent (or sent). Written in the same transaction as the change it announces.

@@ -131,6 +131,9 @@ extension StoreTier {
                     NewAccount(email: "frank@example.com", name: "Frank", passwordHash: "h", role: .customer, createdAt: Self.now),
                     createCustomer: true, verification: nil)
                 #expect(frank.customerID != nil)
+                // Read back field for field as it was stored (the account every signed-in request reads).
+                #expect(try await accounts.fetchAccount(frank.id) == frank)
+                #expect(try await accounts.fetchAccount(UserID(9_999_999)) == nil)
                 #expect(try await accounts.fetchCustomerID(email: "frank@example.com") == frank.customerID)
 
                 try await accounts.recordSignIn(email: "frank@example.com", succeeded: false, at: Self.now)
