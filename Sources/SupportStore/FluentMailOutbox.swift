@@ -19,7 +19,15 @@ public struct FluentMailOutbox: MailOutbox {
 
     /// Queues an e-mail inside the caller's transaction `db`.
     static func enqueue(_ mail: OutgoingMail, at now: Date, on db: any Database) async throws {
-        try await OutboxModel(recipient: mail.to, subject: mail.subject, body: mail.body, at: now).create(on: db)
+        try await enqueue(mail, at: now, on: try HotPath.sql(db))
+    }
+
+    /// The row `OutboxModel(recipient:subject:body:at:)` would create, in plain SQL (inside a ticket's transaction).
+    static func enqueue(_ mail: OutgoingMail, at now: Date, on sql: any SQLDatabase) async throws {
+        try await sql.raw("""
+            INSERT INTO outbox (recipient, subject, body, status, attempts, created_at, next_attempt_at)
+            VALUES (\(bind: mail.to), \(bind: mail.subject), \(bind: mail.body), 'queued', 0, \(bind: now), \(bind: now))
+            """).run()
     }
 
     public func claimDue(now: Date, limit: Int = 20, staleAfter: TimeInterval = 300) async throws -> [QueuedMail] {

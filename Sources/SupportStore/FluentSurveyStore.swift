@@ -14,8 +14,8 @@ public struct FluentSurveyStore: SurveyStore {
     public init(source: DatabaseSource) { self.source = source }
 
     /// Opens the ticket's survey unless it has one; true when this call created it. Runs inside the ticket's transaction.
-    static func open(_ survey: SurveyInvitation, on database: any Database) async throws -> Bool {
-        let created = try await HotPath.sql(database).raw("""
+    static func open(_ survey: SurveyInvitation, on sql: any SQLDatabase) async throws -> Bool {
+        let created = try await sql.raw("""
             INSERT INTO surveys (ticket_id, token_hash, agent_id, intent, created_at)
             VALUES (\(bind: survey.ticketID.rawValue), \(bind: survey.tokenHash), \(bind: survey.agentID?.rawValue),
                     \(bind: survey.intent?.rawValue), \(bind: survey.createdAt))

@@ -16,8 +16,7 @@ public struct FluentTicketStore: TicketStore {
     /// The ticket and its first message in one transaction, in plain SQL (a ticket opened from the portal is on the
     /// portal's busiest path; building and reflecting over the models was a tenth of it).
     public func insertTicket(_ new: NewTicket, firstMessage: String) async throws -> Ticket {
-        let id = try await database.guardedTransaction { tx in
-            let sql = try HotPath.sql(tx)
+        let id = try await source.writeTransaction(durable: false) { sql in
             guard let row = try await sql.raw("""
                 INSERT INTO tickets (user_id, customer_id, title, status, priority, conversation_id, trace, proposal_serial,
                                      revision, created_at, updated_at)
@@ -57,19 +56,19 @@ public struct FluentTicketStore: TicketStore {
     /// ticket was read at; every save bumps it.
     private func save(_ ticket: Ticket, appending message: TicketMessage?, mails: [OutgoingMail], survey: SurveyInvitation?,
                       onlyAtRevision: Bool) async throws -> Bool {
-        try await database.guardedTransaction { tx in
-            try await save(ticket, appending: message, mails: mails, survey: survey, onlyAtRevision: onlyAtRevision, on: tx)
+        try await source.writeTransaction(durable: false) { sql in
+            try await save(ticket, appending: message, mails: mails, survey: survey, onlyAtRevision: onlyAtRevision, on: sql)
         }
     }
 
     private func save(_ ticket: Ticket, appending message: TicketMessage?, mails: [OutgoingMail], survey: SurveyInvitation?,
-                      onlyAtRevision: Bool, on tx: any Database) async throws -> Bool {
+                      onlyAtRevision: Bool, on sql: any SQLDatabase) async throws -> Bool {
         let encoder = JSONEncoder()
         let trace = String(decoding: try encoder.encode(ticket.trace), as: UTF8.self)
         let proposal = try ticket.proposal.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         let sla = ticket.sla
         let condition: SQLQueryString = onlyAtRevision ? " AND revision = \(bind: ticket.revision)" : ""
-        let updated = try await HotPath.sql(tx).raw("""
+        let updated = try await sql.raw("""
             UPDATE tickets SET customer_id = \(bind: ticket.customerID?.rawValue), title = \(bind: ticket.title),
                 status = \(bind: ticket.status.rawValue), priority = \(bind: ticket.priority.rawValue),
                 conversation_id = \(bind: ticket.conversationID), intent = \(bind: ticket.intent?.rawValue),
@@ -86,10 +85,10 @@ public struct FluentTicketStore: TicketStore {
             RETURNING id
             """).first()
         guard updated != nil else { return false }
-        if let message { try await Self.insert(message, on: try HotPath.sql(tx)) }
-        for mail in mails { try await FluentMailOutbox.enqueue(mail, at: ticket.updatedAt, on: tx) }
-        if let survey, try await FluentSurveyStore.open(survey, on: tx), let mail = survey.mail {
-            try await FluentMailOutbox.enqueue(mail, at: ticket.updatedAt, on: tx)
+        if let message { try await Self.insert(message, on: sql) }
+        for mail in mails { try await FluentMailOutbox.enqueue(mail, at: ticket.updatedAt, on: sql) }
+        if let survey, try await FluentSurveyStore.open(survey, on: sql), let mail = survey.mail {
+            try await FluentMailOutbox.enqueue(mail, at: ticket.updatedAt, on: sql)
         }
         return true
     }
@@ -123,12 +122,11 @@ public struct FluentTicketStore: TicketStore {
 
     private func merge(_ source: Ticket, into target: Ticket, sourceMessage: TicketMessage, targetMessage: TicketMessage,
                        mail: OutgoingMail?) async throws -> Bool {
-        try await database.guardedTransaction { tx in
+        try await self.source.writeTransaction(durable: false) { sql in
             // Both rows at the revisions read, or nothing: a concurrent change or a second merge leaves both as they are.
-            guard try await save(source, appending: nil, mails: [], survey: nil, onlyAtRevision: true, on: tx),
-                  try await save(target, appending: nil, mails: [], survey: nil, onlyAtRevision: true, on: tx)
+            guard try await save(source, appending: nil, mails: [], survey: nil, onlyAtRevision: true, on: sql),
+                  try await save(target, appending: nil, mails: [], survey: nil, onlyAtRevision: true, on: sql)
             else { throw MergeConflict() }
-            let sql = try HotPath.sql(tx)
             try await sql.raw("""
                 UPDATE ticket_messages SET ticket_id = \(bind: target.id.rawValue) WHERE ticket_id = \(bind: source.id.rawValue)
                 """).run()
@@ -140,7 +138,7 @@ public struct FluentTicketStore: TicketStore {
                 """).run()
             try await Self.insert(sourceMessage, on: sql)
             try await Self.insert(targetMessage, on: sql)
-            if let mail { try await FluentMailOutbox.enqueue(mail, at: target.updatedAt, on: tx) }
+            if let mail { try await FluentMailOutbox.enqueue(mail, at: target.updatedAt, on: sql) }
             return true
         }
     }
