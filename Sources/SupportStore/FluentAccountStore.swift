@@ -14,37 +14,30 @@ public struct FluentAccountStore: AccountStore {
     /// Every signed-in portal request reads its account: plain SQL on the hot reads' connections (SQLite's read-only
     /// ones), no model to build and reflect over.
     public func fetchAccount(_ id: UserID) async throws -> PortalAccount? {
-        guard let row = try await source.reader().raw("""
-            SELECT id, name, email, role, customer_id, created_at, session_epoch,
-                   CASE WHEN deactivated_at IS NULL THEN 1 ELSE 0 END AS active,
-                   CASE WHEN totp_secret IS NULL THEN 0 ELSE 1 END AS two_step
-            FROM users WHERE id = \(bind: id.rawValue)
-            """).first() else { return nil }
-        return PortalAccount(
-            id: UserID(try row.decode(column: "id", as: Int64.self)), name: try row.decode(column: "name", as: String.self),
-            email: try row.decode(column: "email", as: String.self),
-            role: PortalRole(rawValue: try row.decode(column: "role", as: String.self)) ?? .customer,
-            customerID: try row.decode(column: "customer_id", as: Int64?.self).map { CustomerID($0) },
-            createdAt: try row.decode(column: "created_at", as: Date.self),
-            sessionEpoch: try row.decode(column: "session_epoch", as: Int.self),
-            isActive: try row.decode(column: "active", as: Int.self) == 1,
-            hasTwoStep: try row.decode(column: "two_step", as: Int.self) == 1)
+        try await source.reader().raw("SELECT \(unsafeRaw: Self.accountColumns) FROM users WHERE id = \(bind: id.rawValue)")
+            .first().map(Self.account)
     }
 
     public func fetchAccounts(_ ids: [UserID]) async throws -> [PortalAccount] {
         guard !ids.isEmpty else { return [] }
-        return try await UserModel.query(on: database).filter(\.$id ~~ ids.map { Int($0.rawValue) }).all().map(Self.account)
+        return try await HotPath.sql(database).raw("""
+            SELECT \(unsafeRaw: Self.accountColumns) FROM users WHERE id IN (\(binds: ids.map(\.rawValue)))
+            """).all().map(Self.account)
     }
 
     public func fetchActiveAccounts(roles: [PortalRole]) async throws -> [PortalAccount] {
         guard !roles.isEmpty else { return [] }
-        return try await UserModel.query(on: database).filter(\.$role ~~ roles.map(\.rawValue)).filter(\.$deactivatedAt == nil)
-            .sort(\.$id).all().map(Self.account)
+        return try await HotPath.sql(database).raw("""
+            SELECT \(unsafeRaw: Self.accountColumns) FROM users
+            WHERE role IN (\(binds: roles.map(\.rawValue))) AND deactivated_at IS NULL ORDER BY id
+            """).all().map(Self.account)
     }
 
     public func fetchCredentials(email: String) async throws -> (account: PortalAccount, passwordHash: String)? {
-        guard let row = try await UserModel.query(on: database).filter(\.$email == email).first() else { return nil }
-        return (try Self.account(row), row.passwordHash)
+        guard let row = try await HotPath.sql(database).raw("""
+            SELECT \(unsafeRaw: Self.accountColumns), password_hash FROM users WHERE email = \(bind: email)
+            """).first() else { return nil }
+        return (try Self.account(row), try row.decode(column: "password_hash", as: String.self))
     }
 
     public func countFailedSignIns(email: String, since: Date) async throws -> Int {
@@ -81,7 +74,9 @@ public struct FluentAccountStore: AccountStore {
                                  customerID: customerID, createdAt: new.createdAt)
             try await user.create(on: tx)
             if let verification { try await Self.insert(verification, for: try user.requireID(), on: tx) }
-            return try Self.account(user)
+            // What a new account is: no sessions ended yet, active, no second step.
+            return PortalAccount(id: UserID(Int64(try user.requireID())), name: new.name, email: new.email, role: new.role,
+                                 customerID: customerID.map { CustomerID(Int64($0)) }, createdAt: new.createdAt)
         }
     }
 
@@ -135,7 +130,8 @@ public struct FluentAccountStore: AccountStore {
     }
 
     public func fetchAllAccounts(limit: Int) async throws -> [PortalAccount] {
-        try await UserModel.query(on: database).sort(\.$id).limit(limit).all().map(Self.account)
+        try await HotPath.sql(database).raw("SELECT \(unsafeRaw: Self.accountColumns) FROM users ORDER BY id LIMIT \(bind: limit)")
+            .all().map(Self.account)
     }
 
     public func setRole(of user: UserID, to role: PortalRole) async throws {
@@ -267,10 +263,22 @@ public struct FluentAccountStore: AccountStore {
         }
     }
 
-    static func account(_ row: UserModel) throws -> PortalAccount {
-        PortalAccount(id: UserID(Int64(try row.requireID())), name: row.name, email: row.email,
-                      role: PortalRole(rawValue: row.role) ?? .customer, customerID: row.customerID.map { CustomerID(Int64($0)) },
-                      createdAt: row.createdAt, sessionEpoch: row.sessionEpoch, isActive: row.deactivatedAt == nil,
-                      hasTwoStep: row.totpSecret != nil)
+    /// The columns `account(_:)` reads: what a `PortalAccount` holds of a `users` row.
+    static let accountColumns = """
+        id, name, email, role, customer_id, created_at, session_epoch,
+        CASE WHEN deactivated_at IS NULL THEN 1 ELSE 0 END AS active,
+        CASE WHEN totp_secret IS NULL THEN 0 ELSE 1 END AS two_step
+        """
+
+    static func account(_ row: any SQLRow) throws -> PortalAccount {
+        PortalAccount(
+            id: UserID(try row.decode(column: "id", as: Int64.self)), name: try row.decode(column: "name", as: String.self),
+            email: try row.decode(column: "email", as: String.self),
+            role: PortalRole(rawValue: try row.decode(column: "role", as: String.self)) ?? .customer,
+            customerID: try row.decode(column: "customer_id", as: Int64?.self).map { CustomerID($0) },
+            createdAt: try row.decode(column: "created_at", as: Date.self),
+            sessionEpoch: try row.decode(column: "session_epoch", as: Int.self),
+            isActive: try row.decode(column: "active", as: Int.self) == 1,
+            hasTwoStep: try row.decode(column: "two_step", as: Int.self) == 1)
     }
 }

@@ -22,7 +22,7 @@ public struct FluentMailOutbox: MailOutbox {
         try await enqueue(mail, at: now, on: try HotPath.sql(db))
     }
 
-    /// The row `OutboxModel(recipient:subject:body:at:)` would create, in plain SQL (inside a ticket's transaction).
+    /// A queued e-mail's row (due at once, no attempts yet), in plain SQL, inside the caller's transaction `sql`.
     static func enqueue(_ mail: OutgoingMail, at now: Date, on sql: any SQLDatabase) async throws {
         try await sql.raw("""
             INSERT INTO outbox (recipient, subject, body, status, attempts, created_at, next_attempt_at)

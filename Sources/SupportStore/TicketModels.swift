@@ -74,16 +74,6 @@ public final class OutboxModel: Model, @unchecked Sendable {
     @OptionalField(key: "sent_at") public var sentAt: Date?
 
     public init() {}
-
-    public init(recipient: String, subject: String, body: String, at: Date) {
-        self.recipient = recipient
-        self.subject = subject
-        self.body = body
-        self.status = "queued"
-        self.attempts = 0
-        self.createdAt = at
-        self.nextAttemptAt = at
-    }
 }
 
 /// A pending e-mail confirmation: proves the account holder reads the customer record's address.
